@@ -1,0 +1,38 @@
+// Finds and launches the system Chromium for browser tests (puppeteer's own download is not used).
+import { existsSync } from 'node:fs';
+import puppeteer, { type Browser } from 'puppeteer';
+
+const FALLBACK_PATH = '/usr/bin/chromium';
+
+/** Flags that work headless as root on a loopback-only machine (see README "Testing"). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--autoplay-policy=no-user-gesture-required',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+];
+
+export function findChromium(): string {
+  const fromEnv = process.env.PUPPETEER_EXECUTABLE_PATH;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) {
+      throw new Error(`PUPPETEER_EXECUTABLE_PATH=${fromEnv} does not exist: point it at a Chromium binary.`);
+    }
+    return fromEnv;
+  }
+  if (existsSync(FALLBACK_PATH)) return FALLBACK_PATH;
+  throw new Error(
+    'No Chromium found for the browser tests. Install it with `sudo apt-get install -y chromium` ' +
+      '(Debian/Ubuntu), or set PUPPETEER_EXECUTABLE_PATH to a Chromium/Chrome binary.',
+  );
+}
+
+export function launchChromium(): Promise<Browser> {
+  return puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+}
