@@ -16,3 +16,46 @@ export type SwarmServerMessage =
 
 export const SWARM_CLIENT_TYPES = ['SWARM-JOIN', 'SWARM-LEAVE'] as const;
 export const MAX_SWARM_KEY_LENGTH = 256;
+
+/** Control characters have no place in a key and would garble logs and metrics. */
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
+export function isValidSwarmKey(swarm: unknown): swarm is string {
+  return (
+    typeof swarm === 'string' &&
+    swarm.length > 0 &&
+    swarm.length <= MAX_SWARM_KEY_LENGTH &&
+    !CONTROL_CHARACTER.test(swarm)
+  );
+}
+
+/**
+ * Validates a parsed client message whose type starts with SWARM-. Returns the typed message, or why it is
+ * invalid: 'unknown-type' for a SWARM-* type that does not exist, otherwise a human-readable reason.
+ */
+export function validateSwarmClientMessage(message: {
+  type: string;
+  payload?: unknown;
+}): SwarmClientMessage | 'unknown-type' | string {
+  const type = SWARM_CLIENT_TYPES.find((known) => known === message.type);
+  if (!type) return 'unknown-type';
+  const swarm = (message.payload as { swarm?: unknown } | null | undefined)?.swarm;
+  if (!isValidSwarmKey(swarm)) {
+    return `${type} needs payload.swarm: a string of 1-${MAX_SWARM_KEY_LENGTH} characters without control characters`;
+  }
+  return { type, payload: { swarm } };
+}
+
+/** For the page agent: narrows a message received on the peerjs socket to a swarm message. */
+export function isSwarmServerMessage(message: unknown): message is SwarmServerMessage {
+  const { type, payload } = (message ?? {}) as { type?: unknown; payload?: Record<string, unknown> };
+  if (typeof payload !== 'object' || payload === null || typeof payload.swarm !== 'string') return false;
+  if (type === 'SWARM-PEERS') {
+    return Array.isArray(payload.peers) && payload.peers.every((peer) => typeof peer === 'string');
+  }
+  return type === 'SWARM-JOINED' && typeof payload.peer === 'string';
+}
+
+export function encodeSwarmServerMessage(message: SwarmServerMessage): string {
+  return JSON.stringify(message);
+}

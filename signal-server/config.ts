@@ -1,0 +1,102 @@
+// The signal server's one config object: every field with its default and meaning, declared once.
+// Flags and env map onto it 1:1 (maxPayloadBytes ⇄ --max-payload-bytes ⇄ PEERLANE_MAX_PAYLOAD_BYTES).
+import { SignalServerError } from './errors';
+
+type FieldSpec = { readonly default: number | string | boolean; readonly help: string };
+
+/** Defaults and help text; the config type, CLI flags, env names and --help all derive from this table. */
+export const signalServerConfigSpec = {
+  port: { default: 9000, help: 'TCP port; 0 picks a free port (printed as "listening on <port>")' },
+  host: { default: '', help: "Interface to listen on; '' = all interfaces (IPv6 and IPv4)" },
+  path: { default: '/', help: 'Mount path of the PeerJS routes (same as the client `path` option)' },
+  key: { default: 'peerjs', help: 'API key clients must present (the client `key` option)' },
+  allowDiscovery: { default: false, help: 'Answer GET <path><key>/peers with every connected id' },
+  allowFallback: { default: false, help: 'Start even when uWebSockets.js fell back to its slow `ws` shim' },
+  maxConnections: {
+    default: 15_000,
+    help: 'Open WebSockets beyond which new ones get ERROR server-full (keep below the open-file limit)',
+  },
+  maxPayloadBytes: {
+    default: 32 * 1024,
+    help: 'Largest accepted message; larger gets ERROR payload-too-large (frames over 2x: dropped connection)',
+  },
+  maxMessagesPerSecond: {
+    default: 50,
+    help: 'Sustained messages per second per connection (token bucket rate)',
+  },
+  messageBurst: { default: 200, help: 'Messages a connection may send at once before the rate applies' },
+  maxSwarmsPerPeer: { default: 8, help: 'Swarms one connection may be in at the same time' },
+  swarmPeersLimit: { default: 20, help: 'Most member ids sent in one SWARM-PEERS answer' },
+  swarmAnnounceLimit: { default: 10, help: 'Most members told of a newcomer with SWARM-JOINED' },
+  maxQueuedPerPeer: { default: 64, help: 'Messages held for one absent peer (beyond: EXPIRE to the sender)' },
+  maxQueuedTotal: { default: 20_000, help: 'Messages held for all absent peers together' },
+  expireTimeoutMs: {
+    default: 5_000,
+    help: 'How long a message waits for an absent peer before EXPIRE goes back to its sender',
+  },
+  idleTimeoutMs: {
+    default: 60_000,
+    help: 'Close a connection that sent nothing for this long (peerjs sends HEARTBEAT every 5 s)',
+  },
+  sweepIntervalMs: { default: 1_000, help: 'One timer for all sockets: idle checks and queue expiry' },
+  maxBufferedBytes: {
+    default: 256 * 1024,
+    help: 'Unsent bytes allowed per connection; a slower reader is closed (slow-reader)',
+  },
+  shutdownTimeoutMs: {
+    default: 5_000,
+    help: 'On SIGTERM/SIGINT: longest wait for peers to close before exit',
+  },
+} as const satisfies Record<string, FieldSpec>;
+
+type Widen<T> = T extends number ? number : T extends string ? string : T extends boolean ? boolean : never;
+
+export type SignalServerConfig = {
+  -readonly [Field in keyof typeof signalServerConfigSpec]: Widen<
+    (typeof signalServerConfigSpec)[Field]['default']
+  >;
+};
+
+export type ConfigField = keyof SignalServerConfig;
+
+export const configFields = Object.keys(signalServerConfigSpec) as ConfigField[];
+
+export const defaultSignalServerConfig: Readonly<SignalServerConfig> = Object.freeze(
+  Object.fromEntries(configFields.map((field) => [field, signalServerConfigSpec[field].default])),
+) as Readonly<SignalServerConfig>;
+
+/** Fields that may be 0 (port 0 = any free port). Every other number must be a positive integer. */
+const zeroAllowed: ReadonlySet<ConfigField> = new Set(['port']);
+
+/** Merges overrides over the defaults once, validates every field, and normalizes `path` to /…/. */
+export function resolveConfig(overrides: Partial<SignalServerConfig> = {}): SignalServerConfig {
+  const config = { ...defaultSignalServerConfig } as SignalServerConfig;
+  for (const field of configFields) {
+    const value = overrides[field];
+    if (value !== undefined) (config as Record<ConfigField, unknown>)[field] = value;
+  }
+  for (const field of configFields) {
+    const value: unknown = config[field];
+    const expected = typeof signalServerConfigSpec[field].default;
+    if (typeof value !== expected) invalid(field, value, `a ${expected}`);
+    if (typeof value === 'number') {
+      const min = zeroAllowed.has(field) ? 0 : 1;
+      if (!Number.isSafeInteger(value) || value < min) invalid(field, value, `an integer ≥ ${min}`);
+    }
+  }
+  if (config.port > 65_535) invalid('port', config.port, 'a port number 0-65535');
+  if (!/^[A-Za-z0-9._~-]+$/.test(config.key)) invalid('key', config.key, 'letters, digits or . _ ~ -');
+  config.path = normalizePath(config.path);
+  return config;
+}
+
+/** '/signal' → '/signal/'; the peerjs client does the same with its `path` option. */
+function normalizePath(path: string): string {
+  if (!/^[A-Za-z0-9._~\-/]*$/.test(path)) invalid('path', path, 'a URL path such as / or /signal/');
+  const withLead = path.startsWith('/') ? path : `/${path}`;
+  return withLead.endsWith('/') ? withLead : `${withLead}/`;
+}
+
+function invalid(field: string, value: unknown, expected: string): never {
+  throw new SignalServerError('invalid-config', { field, value: String(value), expected });
+}

@@ -1,0 +1,118 @@
+// Every error the signal server reports — to a client (ERROR payloads, close reasons) or to an operator
+// (start-up failures) — with its stable code and actionable message, declared once in one typed table.
+
+/** Details each error message is built from; the table below must handle every code. */
+export interface ErrorDetails {
+  'invalid-ws-parameters': { missing: string[] };
+  'invalid-key': { key: string };
+  'invalid-id': { id: string };
+  'invalid-token': { length: number };
+  'id-taken': { id: string };
+  'server-full': { limit: number };
+  'malformed-json': { reason: string };
+  'invalid-message': { reason: string };
+  'unknown-type': { type: string };
+  'forged-src': { src: string };
+  'missing-dst': { type: string };
+  'invalid-dst': { type: string };
+  'invalid-payload': { type: string; reason: string };
+  'payload-too-large': { size: number; limit: number };
+  'binary-frame': Record<string, never>;
+  'rate-limited': { perSecond: number; burst: number };
+  flood: { perSecond: number; burst: number };
+  'invalid-swarm': { reason: string };
+  'too-many-swarms': { limit: number };
+  'slow-reader': { bufferedBytes: number; limit: number };
+  'idle-timeout': { idleMs: number };
+  replaced: Record<string, never>;
+  'going-away': Record<string, never>;
+  'invalid-config': { field: string; value: string; expected: string };
+  'unknown-flag': { flag: string };
+  'fallback-engine': Record<string, never>;
+  'listen-failed': { host: string; port: number };
+}
+
+export type ErrorCode = keyof ErrorDetails;
+
+/** A code together with its details, as one value (what validators return instead of throwing). */
+export type ErrorReport = { [Code in ErrorCode]: { code: Code; details: ErrorDetails[Code] } }[ErrorCode];
+
+/** Messages for each code. Reference-server wording is kept where the peerjs client shows it to users. */
+export const errorMessages: { [Code in ErrorCode]: (details: ErrorDetails[Code]) => string } = {
+  'invalid-ws-parameters': ({ missing }) =>
+    `No id, token, or key supplied to websocket server (missing: ${missing.join(', ')})`,
+  'invalid-key': ({ key }) =>
+    `Invalid key provided: '${key}' is not this server's key; check the key option of new Peer()`,
+  'invalid-id': ({ id }) =>
+    `Invalid id '${id.slice(0, 64)}': use 1-64 letters, digits, '-', '_' or ' ' (not at either end)`,
+  'invalid-token': ({ length }) =>
+    `Invalid token provided (${length} characters): use 1-64 printable characters`,
+  'id-taken': ({ id }) => `ID is taken: '${id}' is connected with another token`,
+  'server-full': ({ limit }) => `Server has reached its concurrent user limit (${limit}); retry later`,
+  'malformed-json': ({ reason }) => `Message is not valid JSON: ${reason}`,
+  'invalid-message': ({ reason }) => `Invalid message: ${reason}`,
+  'unknown-type': ({ type }) => `Unknown message type '${type.slice(0, 32)}'`,
+  'forged-src': ({ src }) => `Messages must not carry 'src' (got '${src.slice(0, 64)}'): the server sets it`,
+  'missing-dst': ({ type }) => `${type} needs a 'dst' peer id`,
+  'invalid-dst': ({ type }) => `${type} has an invalid 'dst' peer id`,
+  'invalid-payload': ({ type, reason }) => `${type} payload is invalid: ${reason}`,
+  'payload-too-large': ({ size, limit }) => `Message of ${size} bytes exceeds the ${limit}-byte limit`,
+  'binary-frame': () => 'Binary frames are not part of the protocol: send JSON text frames',
+  'rate-limited': ({ perSecond, burst }) =>
+    `Too many messages: limit is ${perSecond}/s (burst ${burst}); messages are dropped until the rate falls`,
+  flood: ({ perSecond, burst }) => `Message flood: kept sending far above ${perSecond}/s (burst ${burst})`,
+  'invalid-swarm': ({ reason }) => `Invalid swarm: ${reason}`,
+  'too-many-swarms': ({ limit }) => `A peer may be in at most ${limit} swarms: send SWARM-LEAVE first`,
+  'slow-reader': ({ bufferedBytes, limit }) =>
+    `Slow reader: ${bufferedBytes} bytes waiting to be read (limit ${limit})`,
+  'idle-timeout': ({ idleMs }) => `No message for ${idleMs} ms: send HEARTBEAT more often`,
+  replaced: () => 'Replaced by a newer connection with the same id and token',
+  'going-away': () => 'Server is shutting down',
+  'invalid-config': ({ field, value, expected }) => `Invalid ${field} '${value}': expected ${expected}`,
+  'unknown-flag': ({ flag }) => `Unknown option '${flag}': run with --help to list options`,
+  'fallback-engine': () =>
+    'uWebSockets.js could not load its native binary for this Node.js build and fell back to a slow `ws` ' +
+    'shim. Use a Node.js version the binary supports (Node 20 here), or pass --allow-fallback ' +
+    '(PEERLANE_ALLOW_FALLBACK=1) to run on the fallback anyway.',
+  'listen-failed': ({ host, port }) =>
+    `Could not listen on ${host || 'all interfaces'}:${port}: the port is in use or not permitted; choose another with --port`,
+};
+
+/** Formats the message for a code; `details` is checked against the code at compile time. */
+export function errorMessage<Code extends ErrorCode>(code: Code, details: ErrorDetails[Code]): string {
+  return errorMessages[code](details);
+}
+
+/** Same as errorMessage, for a report whose code is only known at run time. */
+export function reportMessage(report: ErrorReport): string {
+  return (errorMessages[report.code] as (details: ErrorReport['details']) => string)(report.details);
+}
+
+/** A failure with a stable code, thrown at start-up (config, engine, listen). */
+export class SignalServerError<Code extends ErrorCode = ErrorCode> extends Error {
+  override readonly name = 'SignalServerError';
+  constructor(
+    readonly code: Code,
+    details: ErrorDetails[Code],
+  ) {
+    super(errorMessage(code, details));
+  }
+}
+
+/**
+ * WebSocket close codes the server uses. 1000-1015 are RFC 6455; 4000-4999 are ours (application range).
+ * Each close also carries a short reason (≤ 123 bytes, the RFC limit).
+ */
+export const CloseCode = {
+  goingAway: 1001,
+  unsupportedData: 1003,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  tryAgainLater: 1013,
+  replaced: 4000,
+  rejected: 4001,
+  idleTimeout: 4002,
+  slowReader: 4003,
+} as const;
+
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -1,0 +1,42 @@
+// The state of one WebSocket connection, stored as the socket's user data. Kept to a few scalar fields —
+// no closures, timers or maps per socket — because idle connections must cost under 2 KB each.
+import type { ErrorReport } from './errors';
+import type { TokenBucket } from './rate-limiter';
+
+/** connecting: upgraded, not open yet. closing: the server ended it; nothing more is sent. */
+export type SessionStatus = 'connecting' | 'open' | 'closing' | 'closed';
+
+export interface PeerSession<Socket> extends TokenBucket {
+  id: string;
+  token: string;
+  status: SessionStatus;
+  /** Set at the handshake when the connection must be refused once open (the client learns why). */
+  rejection: ErrorReport | null;
+  /** Last message from the client (ms); the sweep closes connections idle for too long. */
+  lastSeenAt: number;
+  /** Swarms joined; null (not []) while there are none, the common case. */
+  swarms: string[] | null;
+  /** Set when the socket opens; null again once closed, so a closed socket is never touched. */
+  socket: Socket | null;
+}
+
+/** A plain object literal: uWS copies the user data's own properties, so no prototype survives anyway. */
+export function createSession<Socket>(
+  id: string,
+  token: string,
+  rejection: ErrorReport | null,
+  bucket: TokenBucket,
+  now: number,
+): PeerSession<Socket> {
+  return {
+    id,
+    token,
+    status: 'connecting',
+    rejection,
+    tokens: bucket.tokens,
+    refilledAt: bucket.refilledAt,
+    lastSeenAt: now,
+    swarms: null,
+    socket: null,
+  };
+}

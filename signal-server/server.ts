@@ -1,0 +1,181 @@
+// The transport: uWebSockets.js (or the fallback) moving bytes between sockets and the signaling rules.
+// Handlers stay short and synchronous; a closed socket is never touched (signaling drops its reference).
+import { resolveConfig, type SignalServerConfig } from './config';
+import {
+  type Engine,
+  type EngineKind,
+  type EngineRequest,
+  type EngineResponse,
+  type EngineSocket,
+  loadEngine,
+} from './engine';
+import { SignalServerError } from './errors';
+import { createHttpRoutes, type HttpReply, type HttpRoutes, statusLine } from './http-routes';
+import { createSignalMetrics } from './metrics';
+import type { PeerSession } from './peer-session';
+import { Signaling } from './signaling';
+import type { Transport } from './signaling-ports';
+
+export interface SignalServer {
+  /** The port actually listened on (the chosen one when config.port is 0). */
+  port: number;
+  engine: EngineKind;
+  config: SignalServerConfig;
+  /** Stops accepting, ends every peer with 1001 "going away", and resolves once all are closed. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** For tests: run on a given engine instead of loading uWebSockets.js. */
+  engine?: Engine;
+}
+
+/** A socket whose user data is its session, which in turn refers back to the socket. */
+interface Socket extends EngineSocket<PeerSession<Socket>> {}
+
+// uWS's own cut-off: frames between maxPayloadBytes and this get a clear ERROR; larger ones end the
+// connection at once (uWS reports 1006 "Received too big message"), so memory stays bounded either way.
+const HARD_PAYLOAD_FACTOR = 2;
+/** uWS's LIBUS_LISTEN_EXCLUSIVE_PORT: a second server on a busy port must fail, not split the peers. */
+const EXCLUSIVE_PORT = 1;
+
+const transport: Transport<Socket> = {
+  send: (socket, text) => {
+    const status = socket.send(text, false);
+    return status === 1 ? 'sent' : status === 0 ? 'buffered' : 'dropped';
+  },
+  bufferedAmount: (socket) => socket.getBufferedAmount(),
+  close: (socket, code, reason) => socket.end(code, reason),
+};
+
+export async function startSignalServer(
+  overrides: Partial<SignalServerConfig> = {},
+  options: StartOptions = {},
+): Promise<SignalServer> {
+  const config = resolveConfig(overrides);
+  const engine = options.engine ?? loadEngine();
+  if (engine.kind === 'fallback' && !config.allowFallback) throw new SignalServerError('fallback-engine', {});
+
+  let status: 'ok' | 'draining' = 'ok';
+  const stats = () => rules.stats();
+  const metrics = createSignalMetrics(engine.kind, stats);
+  const rules = new Signaling<Socket>(config, { transport, telemetry: metrics.telemetry });
+  const directory = rules.directory;
+  const routes = createHttpRoutes({
+    config,
+    engine: engine.kind,
+    status: () => status,
+    stats,
+    isConnected: (id) => directory.get(id) !== undefined,
+    peerIds: () => directory.ids(),
+    metrics: metrics.registry,
+    startedAt: Date.now(),
+  });
+  const decoder = new TextDecoder();
+
+  const app = engine.uws.App();
+  app.ws<PeerSession<Socket>>(`${config.path}peerjs`, {
+    maxPayloadLength: config.maxPayloadBytes * HARD_PAYLOAD_FACTOR,
+    // Our own check (maxBufferedBytes) comes first; this is uWS's backstop for one last message.
+    maxBackpressure: config.maxBufferedBytes + config.maxPayloadBytes * HARD_PAYLOAD_FACTOR,
+    // One sweep timer for all sockets replaces uWS's per-socket idle timeout (see Signaling.sweep).
+    idleTimeout: 0,
+    sendPingsAutomatically: false,
+    upgrade: (res, req, context) => {
+      // Everything is read from `req` synchronously: it is stack-allocated and gone after return.
+      const session = rules.handshake({
+        key: req.getQuery('key') ?? '',
+        id: req.getQuery('id') ?? '',
+        token: req.getQuery('token') ?? '',
+        version: req.getQuery('version') ?? '',
+        origin: req.getHeader('origin'),
+      });
+      res.upgrade(
+        session,
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
+    },
+    open: (ws) => rules.open(ws.getUserData(), ws),
+    message: (ws, data, isBinary) => {
+      const session = ws.getUserData();
+      if (isBinary) rules.binaryFrame(session);
+      else if (data.byteLength > config.maxPayloadBytes) rules.oversizedFrame(session, data.byteLength);
+      // decode() copies the bytes into a string: nothing keeps `data`, which uWS neuters on return.
+      else rules.message(session, decoder.decode(data));
+    },
+    close: (ws, code, reason) => {
+      const session = ws.getUserData();
+      // The engine itself cut an oversized frame (uWS: 1006 + this text; ws: 1009) before we saw it.
+      const cut = code === 1009 || (code === 1006 && decoder.decode(reason) === 'Received too big message');
+      if (cut && session.status === 'open') metrics.telemetry.rejected('payload-too-large');
+      rules.closed(session);
+    },
+  });
+  app.any('/*', (res, req) => serveHttp(res, req, routes));
+
+  const listenSocket = await new Promise<unknown>((resolve) => {
+    if (config.host) app.listen(config.host, config.port, EXCLUSIVE_PORT, resolve);
+    else app.listen(config.port, EXCLUSIVE_PORT, resolve);
+  });
+  if (!listenSocket) {
+    app.close();
+    throw new SignalServerError('listen-failed', { host: config.host, port: config.port });
+  }
+  const port = engine.uws.us_socket_local_port(listenSocket);
+  const sweeper = setInterval(() => rules.sweep(), config.sweepIntervalMs);
+  sweeper.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      status = 'draining';
+      engine.uws.us_listen_socket_close(listenSocket);
+      clearInterval(sweeper);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, config.shutdownTimeoutMs);
+      });
+      await Promise.race([rules.shutdown(), deadline]);
+      clearTimeout(timer);
+      // Also ends idle HTTP keep-alive connections and any socket that ignored the close handshake.
+      app.close();
+    })();
+    return closing;
+  };
+  return { port, engine: engine.kind, config, close };
+}
+
+function serveHttp(res: EngineResponse, req: EngineRequest, routes: HttpRoutes): void {
+  let aborted = false;
+  res.onAborted(() => {
+    aborted = true;
+  });
+  const write = (reply: HttpReply) => {
+    if (aborted) return;
+    res.cork(() => {
+      res.writeStatus(statusLine(reply.status));
+      for (const [key, value] of Object.entries(reply.headers)) res.writeHeader(key, value);
+      res.end(reply.body);
+    });
+  };
+  const reply = routes({
+    method: req.getMethod(),
+    url: req.getUrl(),
+    origin: req.getHeader('origin'),
+    requestHeaders: req.getHeader('access-control-request-headers'),
+  });
+  if (reply instanceof Promise) {
+    reply.then(write, (error: unknown) =>
+      write({
+        status: 500,
+        headers: { 'Content-Type': 'text/plain' },
+        body: `metrics failed: ${String(error)}`,
+      }),
+    );
+  } else {
+    write(reply);
+  }
+}

@@ -1,0 +1,139 @@
+// The signal client over a stand-in PeerJS Peer: URL mapping, swarm joins (and re-joins after a reconnect),
+// member reports, and which errors stop it and which retry.
+import { EventEmitter } from 'node:events';
+import type { Peer, PeerOptions } from 'peerjs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PeerlaneError } from '../../sw/agent/errors';
+import { peerOptionsFor, SignalClient, type SignalEvents } from '../../sw/agent/signal-client';
+
+class FakePeer extends EventEmitter {
+  id = 'me';
+  destroyed = false;
+  readonly socket = Object.assign(new EventEmitter(), { send: vi.fn() });
+  reconnect = vi.fn();
+  connect = vi.fn(() => ({}));
+  destroy(): void {
+    this.destroyed = true;
+    this.emit('disconnected', this.id);
+    this.emit('close');
+  }
+}
+
+let peers: FakePeer[];
+let events: { [Name in keyof SignalEvents]: ReturnType<typeof vi.fn> };
+let client: SignalClient;
+const latest = () => peers[peers.length - 1] as FakePeer;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  peers = [];
+  events = { members: vi.fn(), incoming: vi.fn(), unreachable: vi.fn(), error: vi.fn() };
+  const create = (_options: PeerOptions) => {
+    const peer = new FakePeer();
+    peers.push(peer);
+    return peer as unknown as Peer;
+  };
+  client = new SignalClient(
+    { signal: 'ws://localhost:9000/', key: 'site', iceServers: [] },
+    events as unknown as SignalEvents,
+    create,
+  );
+});
+
+afterEach(() => {
+  client.stop();
+  vi.useRealTimers();
+});
+
+function reported(): PeerlaneError[] {
+  return events.error.mock.calls.map(([error]) => error as PeerlaneError);
+}
+
+function codes(): string[] {
+  return reported().map((error) => error.code);
+}
+
+describe('SignalClient', () => {
+  it('maps the signal URL onto PeerJS options', () => {
+    expect(
+      peerOptionsFor({ signal: 'wss://signal.example.com/p2p', key: 'k', iceServers: [] }),
+    ).toMatchObject({
+      host: 'signal.example.com',
+      port: 443,
+      path: '/p2p/',
+      secure: true,
+      key: 'k',
+      config: { iceServers: [] },
+    });
+    expect(peerOptionsFor({ signal: 'ws://localhost:9000/', key: 'k', iceServers: [] })).toMatchObject({
+      port: 9000,
+      path: '/',
+      secure: false,
+    });
+  });
+
+  it('joins swarms once open, and joins them again after reconnecting', async () => {
+    client.join('s1');
+    expect(latest().socket.send).not.toHaveBeenCalled();
+    latest().emit('open', 'me');
+    expect(latest().socket.send).toHaveBeenCalledWith({ type: 'SWARM-JOIN', payload: { swarm: 's1' } });
+    client.join('s2');
+    client.leave('s1');
+    expect(latest().socket.send).toHaveBeenLastCalledWith({ type: 'SWARM-LEAVE', payload: { swarm: 's1' } });
+
+    latest().emit('disconnected', 'me');
+    expect(codes()).toEqual(['signal-lost']);
+    expect(client.peerId).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1300);
+    expect(latest().reconnect).toHaveBeenCalledOnce();
+    latest().socket.send.mockClear();
+    latest().emit('open', 'me');
+    expect(latest().socket.send.mock.calls).toEqual([[{ type: 'SWARM-JOIN', payload: { swarm: 's2' } }]]);
+  });
+
+  it('reports members of joined swarms only, telling answers from newcomers', () => {
+    client.join('s1');
+    latest().emit('open', 'me');
+    latest().socket.emit('message', { type: 'SWARM-PEERS', payload: { swarm: 's1', peers: ['a', 'b'] } });
+    latest().socket.emit('message', { type: 'SWARM-JOINED', payload: { swarm: 's1', peer: 'c' } });
+    latest().socket.emit('message', { type: 'SWARM-PEERS', payload: { swarm: 'other', peers: ['x'] } });
+    latest().socket.emit('message', { type: 'SWARM-PEERS', payload: { swarm: 's1', peers: 'nope' } });
+    expect(events.members.mock.calls).toEqual([
+      ['s1', ['a', 'b'], false],
+      ['s1', ['c'], true],
+    ]);
+  });
+
+  it('stops for good when the server refuses the key', async () => {
+    latest().emit('error', Object.assign(new Error('API KEY "site" is invalid'), { type: 'invalid-key' }));
+    expect(codes()).toEqual(['signal-key-refused']);
+    expect(reported()[0]?.message).toContain('data-key');
+    expect(client.status).toBe('stopped');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(peers).toHaveLength(1);
+  });
+
+  it('starts over with a new Peer, backing off, when it never reached the server', async () => {
+    latest().emit(
+      'error',
+      Object.assign(new Error('Could not get an ID from the server.'), { type: 'server-error' }),
+    );
+    latest().destroy();
+    expect(codes()).toEqual(['signal-unreachable']);
+    await vi.advanceTimersByTimeAsync(1300);
+    expect(peers).toHaveLength(2);
+    latest().destroy();
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(peers).toHaveLength(2); // the second wait is about twice as long
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(peers).toHaveLength(3);
+  });
+
+  it('hands a peer the server could not reach to the pool', () => {
+    latest().emit(
+      'error',
+      Object.assign(new Error('Could not connect to peer abc-123'), { type: 'peer-unavailable' }),
+    );
+    expect(events.unreachable).toHaveBeenCalledWith('abc-123');
+  });
+});
