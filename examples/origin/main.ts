@@ -1,0 +1,70 @@
+// CLI of the local test origin (built to dist/origin.mjs): flags map one to one onto OriginConfig.
+// node dist/origin.mjs --port 0 --cdn-port 0 --signal ws://localhost:9000/   → "origin listening on <port>"
+import { parseArgs } from 'node:util';
+import type { OriginOptions } from './origin-config';
+import { OriginError } from './origin-error';
+import { startOrigin } from './start-origin';
+
+const HELP = `Usage: node dist/origin.mjs [flags]
+
+Serves the example pages, dist/peerlane*.js at the site root, player libraries under /vendor/ and the
+test media (examples/media/out, made by examples/media/make-media.mjs) under /media/.
+
+  --port <n>       site port; 0 picks a free one              (default 8080)
+  --cdn-port <n>   also serve /media/ with CORS on this port, a cross-origin "CDN"; 0 picks a free one
+  --host <name>    interface to bind                           (default localhost)
+  --signal <url>   signal server URL handed to pages in /config.json, e.g. ws://localhost:9000/
+  --log            one line per request
+  --help           this text`;
+
+function parseFlags(argv: string[]): OriginOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      'cdn-port': { type: 'string' },
+      host: { type: 'string' },
+      signal: { type: 'string' },
+      log: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return 'help';
+  const port = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new OriginError('bad-flag', `--${flag} must be 0..65535`);
+    return n;
+  };
+  return {
+    port: port('port', values.port),
+    cdnPort: port('cdn-port', values['cdn-port']),
+    host: values.host,
+    signal: values.signal,
+    log: values.log,
+  };
+}
+
+try {
+  const options = parseFlags(process.argv.slice(2));
+  if (options === 'help') {
+    console.log(HELP);
+  } else {
+    const origin = await startOrigin(options);
+    console.log(`origin listening on ${origin.port}`);
+    if (origin.cdnPort !== null) console.log(`cdn listening on ${origin.cdnPort}`);
+    console.log(`open ${origin.url}/hls.js/`);
+    const stop = () => void origin.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
+} catch (error) {
+  if (
+    !(error instanceof OriginError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
+  ) {
+    throw error;
+  }
+  console.error(`origin: ${(error as Error).message}`);
+  process.exit(2);
+}

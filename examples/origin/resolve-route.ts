@@ -1,0 +1,72 @@
+// Maps a request path to what the origin answers with (a file and its caching, the page config, a redirect):
+// pure, no file system access, so the routing rules read in one place.
+import { extname, join, normalize, sep } from 'node:path';
+import type { OriginConfig } from './origin-config';
+
+export type Route =
+  | { kind: 'file'; file: string; cacheControl: string; cors: boolean }
+  | { kind: 'config' }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'not-found'; hint: string };
+
+/** Which server asks: the site serves everything, the cross-origin "CDN" only media. */
+export type Surface = 'site' | 'cdn';
+
+/** `/vendor/<name>/…` → a player library's browser build in node_modules. One row per player. */
+const VENDOR: Record<string, string> = {
+  'hls.js': 'hls.js/dist',
+};
+
+/** Built Peerlane scripts, served at the site root so the worker's default scope is the whole site. */
+const DIST_FILES = new Set(['peerlane.js', 'peerlane.mjs', 'peerlane-sw.js'].flatMap((f) => [f, `${f}.map`]));
+
+const PLAYLIST_EXTENSIONS = new Set(['.m3u8', '.mpd']);
+
+export function resolveRoute(pathname: string, config: OriginConfig, surface: Surface): Route {
+  const path = safeDecode(pathname);
+  if (path === null) return { kind: 'not-found', hint: 'malformed path' };
+
+  if (path.startsWith('/media/')) {
+    const file = within(config.mediaDir, path.slice('/media/'.length));
+    if (!file) return { kind: 'not-found', hint: 'outside the media folder' };
+    const isPlaylist = PLAYLIST_EXTENSIONS.has(extname(file).toLowerCase());
+    return {
+      kind: 'file',
+      file,
+      cors: true,
+      cacheControl: config.cacheControl[isPlaylist ? 'playlist' : 'segment'],
+    };
+  }
+  if (surface === 'cdn') return { kind: 'not-found', hint: 'this CDN serves /media/ only' };
+
+  const page = (file: string | null): Route =>
+    file ? { kind: 'file', file, cors: false, cacheControl: config.cacheControl.page } : notFound;
+  const notFound: Route = { kind: 'not-found', hint: 'no such page' };
+
+  if (path === '/') return { kind: 'redirect', location: '/hls.js/' };
+  if (path === '/config.json') return { kind: 'config' };
+  if (DIST_FILES.has(path.slice(1))) return page(join(config.distDir, path.slice(1)));
+  if (path.startsWith('/vendor/')) {
+    const [name = '', ...rest] = path.slice('/vendor/'.length).split('/');
+    const dir = VENDOR[name];
+    return dir ? page(within(join(config.nodeModulesDir, dir), rest.join('/'))) : notFound;
+  }
+  // Example pages; their TypeScript sources (the origin, the demo) stay private.
+  if (extname(path) === '.ts') return notFound;
+  return page(within(config.examplesDir, path.endsWith('/') ? `${path}index.html` : path));
+}
+
+/** `relative` inside `root`, or null when `..` or an absolute path would leave it. */
+function within(root: string, relative: string): string | null {
+  const file = normalize(join(root, relative));
+  return file.startsWith(normalize(root) + sep) ? file : null;
+}
+
+function safeDecode(pathname: string): string | null {
+  try {
+    const path = decodeURIComponent(pathname);
+    return path.includes('\0') ? null : path;
+  } catch {
+    return null;
+  }
+}

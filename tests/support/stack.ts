@@ -1,0 +1,128 @@
+// Starts what a browser test plays against: the test media (generated if missing), a signal server process
+// and the local origin with its cross-origin CDN, all on free ports. Builds nothing: dist/ must exist.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type RunningOrigin, startOrigin } from '../../examples/origin/start-origin';
+import { type SignalProcess, startSignalProcess } from './signal-process';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const DIST = join(ROOT, 'dist');
+const MAKE_MEDIA = join(ROOT, 'examples', 'media', 'make-media.mjs');
+const PEERLANE_FILES = ['peerlane.js', 'peerlane-sw.js'];
+
+export interface StackOptions {
+  /**
+   * Serve the Peerlane scripts from a private copy of dist/ (its path is `Stack.distDir`), so a test can
+   * change the worker script while pages run. Default false: dist/ itself.
+   */
+  privateDist?: boolean;
+}
+
+/** Query parameters of examples/hls.js/ (see its main.js). */
+export interface PageParams {
+  p2p?: boolean;
+  /** Pin this rendition (0 = lowest) instead of ABR. */
+  level?: number;
+  /** hls.js maxBufferLength, seconds. */
+  buffer?: number;
+  /** Load the media from the cross-origin CDN. */
+  cdn?: boolean;
+}
+
+/** One segment of the test stream as the origin serves it. */
+export interface MediaSegment {
+  /** Path under the origin, e.g. '/media/hls/360p/seg-003.ts'. */
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface Stack {
+  origin: RunningOrigin;
+  signal: SignalProcess;
+  signalUrl: string;
+  distDir: string;
+  /** The hls.js example page with these parameters, pointed at this stack's signal server. */
+  pageUrl(params?: PageParams): string;
+  /** The segments of one rendition (e.g. '360p') in playlist order, read from the generated files. */
+  segments(rendition: string): MediaSegment[];
+  close(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  for (const file of PEERLANE_FILES) {
+    if (!existsSync(join(DIST, file)))
+      throw new Error(`dist/${file} is missing: run \`node build.mjs\` first`);
+  }
+  await ensureMedia();
+  const distDir = options.privateDist ? copyDist() : DIST;
+  const signal = await startSignalProcess();
+  const signalUrl = `ws://localhost:${signal.port}/`;
+  let origin: RunningOrigin;
+  try {
+    origin = await startOrigin({ port: 0, cdnPort: 0, signal: signalUrl, distDir });
+  } catch (error) {
+    await signal.stop();
+    throw error;
+  }
+  const mediaDir = origin.config.mediaDir;
+
+  return {
+    origin,
+    signal,
+    signalUrl,
+    distDir,
+    pageUrl(params = {}) {
+      const query = new URLSearchParams();
+      if (params.p2p === false) query.set('p2p', 'off');
+      if (params.level !== undefined) query.set('level', String(params.level));
+      if (params.buffer !== undefined) query.set('buffer', String(params.buffer));
+      if (params.cdn) query.set('cdn', '');
+      const search = query.size ? `?${query}` : '';
+      return `${origin.url}/hls.js/${search}`;
+    },
+    segments: (rendition) => mediaSegments(mediaDir, rendition),
+    async close() {
+      await Promise.all([origin.close(), signal.stop()]);
+      if (distDir !== DIST) rmSync(distDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs make-media (a no-op in ~0.1 s when the media is up to date). */
+export async function ensureMedia(): Promise<void> {
+  try {
+    await promisify(execFile)(process.execPath, [MAKE_MEDIA], { timeout: 120_000 });
+  } catch (error) {
+    const { stderr, message } = error as { stderr?: string; message: string };
+    throw new Error(`test media: ${stderr?.trim() || message}`);
+  }
+}
+
+/** The segments of one rendition of the generated HLS stream, in playlist order. */
+export function mediaSegments(mediaDir: string, rendition: string): MediaSegment[] {
+  const dir = join(mediaDir, 'hls', rendition);
+  const playlist = readFileSync(join(dir, 'index.m3u8'), 'utf8');
+  // Our own VoD playlists (examples/media/make-media.mjs): one relative URI per line that is not a tag.
+  return playlist
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((name) => {
+      const bytes = new Uint8Array(readFileSync(join(dir, name)));
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      return { path: `/media/hls/${rendition}/${name}`, size: bytes.byteLength, sha256 };
+    });
+}
+
+function copyDist(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'peerlane-dist-'));
+  for (const file of readdirSync(DIST).filter((name) => name.startsWith('peerlane'))) {
+    copyFileSync(join(DIST, file), join(dir, file));
+  }
+  return dir;
+}

@@ -1,0 +1,214 @@
+// One viewer of a swarm test: a page in its own browser context (own service worker, own IndexedDB, own HTTP
+// cache) with a probe that records playback (stalls, errors) and a digest of every segment the player received.
+import type { Browser, BrowserContext, Page } from 'puppeteer';
+import type { PeerlaneStats } from '../../sw/agent/index';
+import { waitUntil } from './wait-until';
+
+/** What the player got: one entry per media segment response handed to it (hls.js loads them over XHR). */
+export interface ReceivedSegment {
+  url: string;
+  status: number;
+  bytes: number;
+  sha256: string;
+  /** performance.now() when the player had the whole response. */
+  receivedAt: number;
+}
+
+/** Recorded in the page from before its first script runs. */
+interface ProbeRecord {
+  /** performance.now() of the first `playing` event, null before playback started. */
+  firstPlayAt: number | null;
+  /** `waiting` events after the first `playing`: the player ran out of data mid-playback (a stall). */
+  stalls: number;
+  ended: boolean;
+  mediaErrors: string[];
+  /** `controllerchange` events: a new service worker took control of the page. */
+  controllerChanges: number;
+  segments: ReceivedSegment[];
+  /** Segment digests still being computed. */
+  pendingDigests: number;
+}
+
+export interface Probe extends ProbeRecord {
+  currentTime: number;
+  duration: number;
+  /** End of the buffered range that holds the playhead (0 when nothing is buffered there). */
+  bufferedEnd: number;
+  /** Peerlane.stats(); null when the page has no window.Peerlane (its script did not load). */
+  stats: PeerlaneStats | null;
+}
+
+export interface Viewer {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught page errors and hls.js errors (media element errors: Probe.mediaErrors). A healthy viewer has none. */
+  problems(): string[];
+  /** Every console line and page error so far, for diagnostics when a test fails. */
+  log(): string[];
+  probe(): Promise<Probe>;
+  /** Polls the page until `check` holds (see waitUntil); fails with the last probe after `timeoutMs`. */
+  waitFor(description: string, check: (probe: Probe) => boolean, timeoutMs?: number): Promise<Probe>;
+  close(): Promise<void>;
+}
+
+export interface ViewerOptions {
+  name: string;
+  /** Runs on the new page before it loads `url`, e.g. page.evaluateOnNewDocument() with a fault injector. */
+  setup?: (page: Page) => Promise<void>;
+}
+
+const MAX_LOG_LINES = 500;
+const SEGMENT_URL = '\\.(ts|m4s|mp4|m4a|aac)(\\?|$)';
+
+/** Segment bytes the player got through Peerlane, all sources together (0 without Peerlane). */
+export function segmentBytes(stats: PeerlaneStats | null): number {
+  return stats ? stats.httpBytes + stats.p2pBytes + stats.cacheBytes : 0;
+}
+
+export async function openViewer(browser: Browser, url: string, options: ViewerOptions): Promise<Viewer> {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  const log: string[] = [];
+  const problems: string[] = [];
+  const record = (line: string) => {
+    log.push(line);
+    if (log.length > MAX_LOG_LINES) log.shift();
+  };
+  page.on('console', (message) => {
+    const line = `${options.name} console.${message.type()}: ${message.text()}`;
+    record(line);
+    // examples/hls.js/main.js logs every hls.js error event, fatal or not.
+    if (message.text().startsWith('hls.js')) problems.push(line);
+  });
+  page.on('pageerror', (error) => {
+    const line = `${options.name} page error: ${error instanceof Error ? error.message : String(error)}`;
+    record(line);
+    problems.push(line);
+  });
+  await page.evaluateOnNewDocument(installProbe, SEGMENT_URL);
+  await options.setup?.(page);
+  await page.goto(url);
+
+  const probe = () => page.evaluate(readProbe);
+  return {
+    name: options.name,
+    context,
+    page,
+    problems: () => [...problems],
+    log: () => [...log],
+    probe,
+    waitFor: (description, check, timeoutMs = 60_000) =>
+      waitUntil(`${options.name} ${description}`, probe, check, {
+        timeoutMs,
+        context: () => log.slice(-30).join('\n'),
+      }),
+    close: () => context.close(),
+  };
+}
+
+/** Runs in the page before any of its scripts (serialized by puppeteer: no closures). */
+function installProbe(segmentPattern: string): void {
+  const record: ProbeRecord = {
+    firstPlayAt: null,
+    stalls: 0,
+    ended: false,
+    mediaErrors: [],
+    controllerChanges: 0,
+    segments: [],
+    pendingDigests: 0,
+  };
+  (window as unknown as { __probe: ProbeRecord }).__probe = record;
+  // Media events do not bubble, but a capturing listener on window sees them for every <video>.
+  addEventListener(
+    'playing',
+    () => {
+      record.firstPlayAt ??= performance.now();
+    },
+    true,
+  );
+  addEventListener(
+    'waiting',
+    () => {
+      if (record.firstPlayAt !== null) record.stalls++;
+    },
+    true,
+  );
+  addEventListener(
+    'ended',
+    () => {
+      record.ended = true;
+    },
+    true,
+  );
+  addEventListener(
+    'error',
+    (event) => {
+      const target = event.target as HTMLMediaElement | null;
+      if (target instanceof HTMLMediaElement)
+        record.mediaErrors.push(`${target.error?.code}: ${target.error?.message}`);
+    },
+    true,
+  );
+  navigator.serviceWorker?.addEventListener('controllerchange', () => {
+    record.controllerChanges++;
+  });
+
+  // The player's view of each segment: copied before the player can transfer the buffer to its own worker.
+  const pattern = new RegExp(segmentPattern);
+  const open = XMLHttpRequest.prototype.open;
+  XMLHttpRequest.prototype.open = function (this: XMLHttpRequest, ...args: Parameters<typeof open>) {
+    const url = String(args[1]);
+    if (pattern.test(url)) {
+      // Registered before the player's own handler (hls.js sets onreadystatechange after open()).
+      this.addEventListener('readystatechange', () => {
+        if (this.readyState !== 4 || !(this.response instanceof ArrayBuffer)) return;
+        const copy = this.response.slice(0);
+        const status = this.status;
+        const receivedAt = performance.now();
+        record.pendingDigests++;
+        void crypto.subtle.digest('SHA-256', copy).then((digest) => {
+          const sha256 = [...new Uint8Array(digest)]
+            .map((byte) => byte.toString(16).padStart(2, '0'))
+            .join('');
+          record.segments.push({
+            url: this.responseURL || url,
+            status,
+            bytes: copy.byteLength,
+            sha256,
+            receivedAt,
+          });
+          record.pendingDigests--;
+        });
+      });
+    }
+    return open.apply(this, args);
+  } as typeof open;
+}
+
+/** Runs in the page. */
+function readProbe(): Probe {
+  const record = (window as unknown as { __probe: ProbeRecord }).__probe;
+  const peerlane = (window as unknown as { Peerlane?: { stats(): PeerlaneStats } }).Peerlane;
+  const video = document.querySelector('video');
+  let bufferedEnd = 0;
+  if (video) {
+    for (let i = 0; i < video.buffered.length; i++) {
+      if (video.buffered.start(i) <= video.currentTime + 0.1) bufferedEnd = video.buffered.end(i);
+    }
+  }
+  let stats: PeerlaneStats | null = null;
+  try {
+    stats = peerlane ? { ...peerlane.stats() } : null;
+  } catch {
+    // Not started (p2p=off, or start failed): no stats.
+  }
+  return {
+    ...record,
+    segments: [...record.segments],
+    currentTime: video?.currentTime ?? 0,
+    duration: video?.duration ?? Number.NaN,
+    bufferedEnd,
+    stats,
+  };
+}
