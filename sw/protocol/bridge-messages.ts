@@ -1,5 +1,7 @@
-// Messages between the service worker and the page agent (over a MessageChannel), declared once for both ends.
-// The worker owns the HTTP side (what the player asked for, the cache, the network); the page owns peers.
+// Messages between the service worker and the page agent (over a MessageChannel), declared once for both ends,
+// with the validators each end runs on what it receives. The worker owns the HTTP side; the page owns peers.
+import { isValidSwarmKey } from '../../signal-server/swarm-messages';
+import { MAX_SEGMENT_BYTES, MAX_SEGMENT_ID_BYTES } from './peer-wire';
 
 /** One media segment (or byte range of one) as both sides name it. */
 export interface SegmentRef {
@@ -19,6 +21,9 @@ export interface SegmentRef {
 
 export type DeliverySource = 'http' | 'p2p' | 'cache';
 
+/** Why the worker refused bytes an agent delivered (the agent blames the peer that sent them). */
+export type RejectReason = 'size-mismatch' | 'hash-mismatch' | 'empty';
+
 /** Worker → page. */
 export type WorkerToPageMessage =
   | {
@@ -34,8 +39,28 @@ export type WorkerToPageMessage =
   | { type: 'segment-cancel'; requestId: number }
   /** A complete, verified segment is now in the shared cache: the agent announces it to peers. */
   | { type: 'segment-stored'; segment: SegmentRef; size: number; sha256: string }
-  /** Bytes handed to the player, by source (drives Peerlane.stats()). */
-  | { type: 'delivered'; segment: SegmentRef; source: DeliverySource; bytes: number; ms: number };
+  /**
+   * Bytes handed to the player, by source (drives Peerlane.stats()). `ms`: from the player's request reaching
+   * the worker to all bytes being available (for 'http': the whole body read). `overheadMs`: the part of it
+   * the worker added before bytes could flow (cache lookup, peer wait, verification) — the worker's latency.
+   */
+  | {
+      type: 'delivered';
+      segment: SegmentRef;
+      source: DeliverySource;
+      bytes: number;
+      ms: number;
+      overheadMs?: number;
+    }
+  /** Answer to `hello` on the new port: the bridge is up, with the settings the worker now uses. */
+  | { type: 'welcome'; version: string; settings: WorkerSettings }
+  /** The bytes answering `requestId` failed verification and were not served (the network was used). */
+  | { type: 'segment-rejected'; requestId: number; segment: SegmentRef; reason: RejectReason }
+  /**
+   * Sent with `Client.postMessage` (it arrives on `navigator.serviceWorker`'s 'message' event, not on a port):
+   * this worker has no port for the page (it was restarted, or the page's hello was lost) — send `hello` again.
+   */
+  | { type: 'hello-request' };
 
 /** What the page tells the worker about how to treat this site's media (defaults: sw/worker/config.ts). */
 export interface WorkerSettings {
@@ -45,6 +70,16 @@ export interface WorkerSettings {
   cacheMaxBytes: number;
   /** Longest the worker waits for the page agent to deliver a segment from peers before going to the network, ms. */
   peerMaxWaitMs: number;
+  /**
+   * Fetch extension-less script requests (`/live/playlist?id=1`) through the worker to recognise HLS playlists by
+   * their response Content-Type. Off: only `.m3u8`/`.m3u` URLs and playlists named by a master are recognised.
+   */
+  sniffPlaylists: boolean;
+  /**
+   * Bytes per piece of a progressive file (`<video src=file.mp4>`), which viewers share piece by piece. Viewers
+   * with different values share nothing of such files (the size is part of a piece's id), so set it per site.
+   */
+  pieceBytes: number;
 }
 
 /** Page → worker. */
@@ -55,3 +90,174 @@ export type PageToWorkerMessage =
   | { type: 'segment-response'; requestId: number; status: 'miss'; reason: string };
 
 export type BridgeMessage = WorkerToPageMessage | PageToWorkerMessage;
+
+// ---- validators: each end checks what it receives, then trusts it ----
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const MAX_TEXT = 1024;
+const MAX_URL = 16 * 1024;
+const MAX_VOLATILE_PARAMS = 256;
+const MAX_WAIT_MS = 60_000;
+/** Piece sizes from 64 KiB (smaller: more ids than bytes worth announcing) to 16 MiB (a seek's worth at most). */
+const MIN_PIECE_BYTES = 64 * 1024;
+const MAX_PIECE_BYTES = 16 * 1024 * 1024;
+const DELIVERY_SOURCES: readonly string[] = ['http', 'p2p', 'cache'] satisfies DeliverySource[];
+const REJECT_REASONS: readonly string[] = [
+  'size-mismatch',
+  'hash-mismatch',
+  'empty',
+] satisfies RejectReason[];
+
+type Fields = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isText(value: unknown, max = MAX_TEXT): value is string {
+  return typeof value === 'string' && value.length <= max;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isRequestId(value: unknown): value is number {
+  return isCount(value) && value > 0 && value <= 0xffffffff;
+}
+
+function isDuration(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+export function isSegmentRef(value: unknown): value is SegmentRef {
+  if (!isRecord(value)) return false;
+  const { id, swarm, url, range, durationSec, sequence } = value;
+  const rangeOk =
+    range === null ||
+    (isRecord(range) && isCount(range.start) && isCount(range.end) && range.end >= range.start);
+  return (
+    isText(id, MAX_SEGMENT_ID_BYTES) &&
+    id.length > 0 &&
+    isValidSwarmKey(swarm) &&
+    isText(url, MAX_URL) &&
+    rangeOk &&
+    isDuration(durationSec) &&
+    typeof sequence === 'number' &&
+    Number.isSafeInteger(sequence) &&
+    sequence >= -1
+  );
+}
+
+/** Per-field checks of a settings patch: what is valid is kept, the names of the rest are reported. */
+export function validateSettingsPatch(value: unknown): {
+  settings: Partial<WorkerSettings>;
+  rejected: string[];
+} {
+  const settings: Partial<WorkerSettings> = {};
+  const rejected: string[] = [];
+  if (!isRecord(value)) return { settings, rejected: value === undefined ? [] : ['settings'] };
+  const { volatileParams, cacheMaxBytes, peerMaxWaitMs, sniffPlaylists, pieceBytes } = value;
+  if (volatileParams !== undefined) {
+    const ok =
+      Array.isArray(volatileParams) &&
+      volatileParams.length <= MAX_VOLATILE_PARAMS &&
+      volatileParams.every((name) => isText(name, 128) && name.length > 0);
+    if (ok) settings.volatileParams = [...(volatileParams as string[])];
+    else rejected.push('volatileParams');
+  }
+  if (cacheMaxBytes !== undefined) {
+    if (isCount(cacheMaxBytes)) settings.cacheMaxBytes = cacheMaxBytes;
+    else rejected.push('cacheMaxBytes');
+  }
+  if (peerMaxWaitMs !== undefined) {
+    if (isDuration(peerMaxWaitMs) && peerMaxWaitMs <= MAX_WAIT_MS) settings.peerMaxWaitMs = peerMaxWaitMs;
+    else rejected.push('peerMaxWaitMs');
+  }
+  if (sniffPlaylists !== undefined) {
+    if (typeof sniffPlaylists === 'boolean') settings.sniffPlaylists = sniffPlaylists;
+    else rejected.push('sniffPlaylists');
+  }
+  if (pieceBytes !== undefined) {
+    const ok = isCount(pieceBytes) && pieceBytes >= MIN_PIECE_BYTES && pieceBytes <= MAX_PIECE_BYTES;
+    if (ok) settings.pieceBytes = pieceBytes;
+    else rejected.push('pieceBytes');
+  }
+  return { settings, rejected };
+}
+
+function isWorkerSettings(value: unknown): value is WorkerSettings {
+  if (!isRecord(value)) return false;
+  const { settings, rejected } = validateSettingsPatch(value);
+  return rejected.length === 0 && Object.keys(settings).length === 5;
+}
+
+/** Validates what the worker receives: `hello` on its global message event, the rest on an agent's port. */
+export function isPageToWorkerMessage(value: unknown): value is PageToWorkerMessage {
+  if (!isRecord(value)) return false;
+  switch (value.type) {
+    case 'hello':
+      // Settings are checked field by field when merged (a typo in one must not cost the whole bridge).
+      return isText(value.version, 64) && (value.settings === undefined || isRecord(value.settings));
+    case 'segment-response':
+      if (!isRequestId(value.requestId)) return false;
+      if (value.status === 'miss') return isText(value.reason);
+      return (
+        value.status === 'ok' &&
+        value.data instanceof ArrayBuffer &&
+        value.data.byteLength <= MAX_SEGMENT_BYTES &&
+        typeof value.sha256 === 'string' &&
+        SHA256_HEX.test(value.sha256)
+      );
+    default:
+      return false;
+  }
+}
+
+/** Validates what the page agent receives from the worker (port messages and `hello-request`). */
+export function isWorkerToPageMessage(value: unknown): value is WorkerToPageMessage {
+  if (!isRecord(value)) return false;
+  switch (value.type) {
+    case 'manifest':
+      return (
+        isValidSwarmKey(value.swarm) &&
+        isText(value.url, MAX_URL) &&
+        typeof value.live === 'boolean' &&
+        Array.isArray(value.segments) &&
+        value.segments.every(isSegmentRef)
+      );
+    case 'segment-request':
+      return isRequestId(value.requestId) && isSegmentRef(value.segment) && isDuration(value.maxWaitMs);
+    case 'segment-cancel':
+      return isRequestId(value.requestId);
+    case 'segment-stored':
+      return (
+        isSegmentRef(value.segment) &&
+        isCount(value.size) &&
+        typeof value.sha256 === 'string' &&
+        SHA256_HEX.test(value.sha256)
+      );
+    case 'delivered':
+      return (
+        isSegmentRef(value.segment) &&
+        typeof value.source === 'string' &&
+        DELIVERY_SOURCES.includes(value.source) &&
+        isCount(value.bytes) &&
+        isDuration(value.ms) &&
+        (value.overheadMs === undefined || isDuration(value.overheadMs))
+      );
+    case 'welcome':
+      return isText(value.version, 64) && isWorkerSettings(value.settings);
+    case 'segment-rejected':
+      return (
+        isRequestId(value.requestId) &&
+        isSegmentRef(value.segment) &&
+        typeof value.reason === 'string' &&
+        REJECT_REASONS.includes(value.reason)
+      );
+    case 'hello-request':
+      return true;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,202 @@
+// The page agent's one configuration object: every option with its default, merged and validated once at start.
+// Options come from Peerlane.start({...}) or, for the script tag, from data-* attributes mapped 1:1 by name.
+
+import { version } from '../../package.json';
+import type { WorkerSettings } from '../protocol/bridge-messages';
+import { PeerlaneError } from './errors';
+
+/** Sent to the worker in `hello`, so a page script and a worker from different releases can tell. */
+export const PEERLANE_VERSION: string = version;
+
+export interface PeerlaneOptions {
+  /** Signal server URL, e.g. 'wss://signal.example.com/' (the path is where its PeerJS routes live). Required. */
+  signal: string;
+  /** Key presented to the signal server (PeerJS `key`). Default 'peerjs'. */
+  key: string;
+  /** URL of the service worker script. Default '/peerlane-sw.js'. */
+  sw: string;
+  /** Service worker scope: the pages and media URLs it may intercept. Default '/'. */
+  scope: string;
+  /** STUN/TURN servers for WebRTC. Default: one public STUN server. Tests on loopback pass []. */
+  iceServers: RTCIceServer[];
+  /** Most peer connections held at once. Default 10. */
+  maxPeers: number;
+  /** Most bytes per second uploaded to all peers together. Default Infinity (no cap); 0 never uploads. */
+  uploadCap: number;
+  // The next four are the worker's settings (sw/worker/config.ts has their defaults): sent in `hello` when set.
+  /** Largest size of the shared IndexedDB segment cache, bytes (LRU eviction beyond). Default: the worker's (256 MiB). */
+  cacheMaxBytes: number | undefined;
+  /** Query parameters that differ per viewer (CDN tokens): not part of a segment's identity. Default: the worker's list. */
+  volatileParams: string[] | undefined;
+  /** Longest the worker waits for peers before going to the network, ms. Default: the worker's (2000). */
+  peerMaxWaitMs: number | undefined;
+  /** Recognise playlists served from extension-less URLs by their Content-Type. Default: the worker's (true). */
+  sniffPlaylists: boolean | undefined;
+  /** Download segments ahead of the player from peers into the cache. Default true. */
+  prefetch: boolean;
+  /** How many segments past the player's latest request may be prefetched. Default 8. */
+  prefetchAhead: number;
+  /** Prefetch downloads at once. Default 2. */
+  prefetchConcurrency: number;
+  /** While playing with less than this many seconds buffered, prefetch waits (the player's own requests come first). Default 4. */
+  prefetchMinBufferSec: number;
+  /** Time kept between the network finishing a segment and the buffer running dry, ms. Default 1500. */
+  safetyMarginMs: number;
+  /** Longest a peer may take for a segment before playback has started (startup delay at stake), ms. Default 1500. */
+  startupPeerWaitMs: number;
+  /** How long start() waits for the service worker to control the page, ms. Default 10000. */
+  controlTimeoutMs: number;
+  /** How long a peer connection may take to open, ms. Default 10000. */
+  connectTimeoutMs: number;
+  /** Segment requests per second one peer may make of us (burst: twice that). Default 20. */
+  peerRequestsPerSec: number;
+}
+
+export type PeerlaneConfig = Readonly<PeerlaneOptions>;
+
+export const PEERLANE_DEFAULTS: Omit<PeerlaneConfig, 'signal'> = {
+  key: 'peerjs',
+  sw: '/peerlane-sw.js',
+  scope: '/',
+  iceServers: [{ urls: 'stun:stun.l.google.com:19302' }],
+  maxPeers: 10,
+  uploadCap: Number.POSITIVE_INFINITY,
+  cacheMaxBytes: undefined,
+  volatileParams: undefined,
+  peerMaxWaitMs: undefined,
+  sniffPlaylists: undefined,
+  prefetch: true,
+  prefetchAhead: 8,
+  prefetchConcurrency: 2,
+  prefetchMinBufferSec: 4,
+  safetyMarginMs: 1500,
+  startupPeerWaitMs: 1500,
+  controlTimeoutMs: 10_000,
+  connectTimeoutMs: 10_000,
+  peerRequestsPerSec: 20,
+};
+
+type OptionKind = 'url' | 'text' | 'count' | 'amount' | 'flag' | 'list' | 'ice';
+
+/** How each option is checked and read from a data-* attribute (the dataset name is the option name). */
+const OPTION_KINDS: Record<keyof PeerlaneOptions, OptionKind> = {
+  signal: 'url',
+  key: 'text',
+  sw: 'text',
+  scope: 'text',
+  iceServers: 'ice',
+  maxPeers: 'count',
+  uploadCap: 'amount',
+  cacheMaxBytes: 'count',
+  volatileParams: 'list',
+  peerMaxWaitMs: 'amount',
+  sniffPlaylists: 'flag',
+  prefetch: 'flag',
+  prefetchAhead: 'amount',
+  prefetchConcurrency: 'count',
+  prefetchMinBufferSec: 'amount',
+  safetyMarginMs: 'amount',
+  startupPeerWaitMs: 'amount',
+  controlTimeoutMs: 'count',
+  connectTimeoutMs: 'count',
+  peerRequestsPerSec: 'count',
+};
+
+function problemWith(kind: OptionKind, value: unknown): string | undefined {
+  switch (kind) {
+    case 'url': {
+      if (typeof value !== 'string') return 'must be a ws://, wss://, http:// or https:// URL';
+      try {
+        const url = new URL(value);
+        return /^(wss?|https?):$/.test(url.protocol)
+          ? undefined
+          : `has protocol '${url.protocol}', expected ws: or wss:`;
+      } catch {
+        return `is not a URL: '${value}'`;
+      }
+    }
+    case 'text':
+      return typeof value === 'string' && value.length > 0 ? undefined : 'must be a non-empty string';
+    case 'count':
+      return Number.isInteger(value) && (value as number) > 0
+        ? undefined
+        : `must be a positive integer, got ${value}`;
+    case 'amount':
+      return typeof value === 'number' && value >= 0 && !Number.isNaN(value)
+        ? undefined
+        : `must be a number ≥ 0, got ${value}`;
+    case 'flag':
+      return typeof value === 'boolean' ? undefined : `must be true or false, got ${value}`;
+    case 'list':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string')
+        ? undefined
+        : 'must be a list of strings';
+    case 'ice':
+      return Array.isArray(value) &&
+        value.every((server) => typeof server === 'object' && server !== null && 'urls' in server)
+        ? undefined
+        : 'must be a list of RTCIceServer objects ({ urls })';
+  }
+}
+
+function isOptionName(name: string): name is keyof PeerlaneOptions {
+  return Object.hasOwn(OPTION_KINDS, name);
+}
+
+/** Merges `options` over the defaults and validates every field; throws PeerlaneError('invalid-option'). */
+export function resolveConfig(options: Partial<PeerlaneOptions>): PeerlaneConfig {
+  if (typeof options !== 'object' || options === null) {
+    throw new PeerlaneError('invalid-option', { option: '(options)', problem: 'must be an object' });
+  }
+  for (const name of Object.keys(options)) {
+    if (!isOptionName(name))
+      throw new PeerlaneError('invalid-option', { option: name, problem: 'is not a Peerlane option' });
+  }
+  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const config = { ...PEERLANE_DEFAULTS, ...defined } as PeerlaneOptions;
+  for (const [name, kind] of Object.entries(OPTION_KINDS)) {
+    const value = config[name as keyof PeerlaneOptions];
+    // Only `signal` has no default; the worker's settings may stay undefined (the worker's defaults apply).
+    if (value === undefined && name in PEERLANE_DEFAULTS) continue;
+    const problem = value === undefined ? 'is required' : problemWith(kind, value);
+    if (problem) throw new PeerlaneError('invalid-option', { option: name, problem });
+  }
+  return Object.freeze(config);
+}
+
+/** Reads options from a script tag's data-* attributes: data-signal, data-max-peers="8", data-volatile-params="token,exp"… */
+export function optionsFromDataset(dataset: DOMStringMap): Partial<PeerlaneOptions> {
+  const options: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(dataset)) {
+    if (raw === undefined || !isOptionName(name)) continue;
+    const kind = OPTION_KINDS[name];
+    if (kind === 'count' || kind === 'amount') {
+      const number = raw.trim() === 'Infinity' ? Number.POSITIVE_INFINITY : Number(raw);
+      // Not a number: kept as written, so the error quotes what the attribute says.
+      options[name] = raw.trim() === '' || Number.isNaN(number) ? raw : number;
+    } else if (kind === 'flag') options[name] = raw !== 'false' && raw !== '0';
+    else if (kind === 'list')
+      options[name] = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+    else if (kind === 'ice') options[name] = parseJson(raw, name);
+    else options[name] = raw;
+  }
+  return options as Partial<PeerlaneOptions>;
+}
+
+function parseJson(raw: string, option: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new PeerlaneError('invalid-option', { option, problem: `is not JSON: ${raw}` });
+  }
+}
+
+/** The part of the configuration the service worker applies: only what the site set (the rest keeps its defaults). */
+export function workerSettings(config: PeerlaneConfig): Partial<WorkerSettings> {
+  const { cacheMaxBytes, volatileParams, peerMaxWaitMs, sniffPlaylists } = config;
+  const settings = { cacheMaxBytes, volatileParams, peerMaxWaitMs, sniffPlaylists };
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,112 @@
+// window.Peerlane (and the ES module): start/ready/stats/on/off/clear/destroy. Loaded as
+// <script src="/peerlane.js" data-signal="wss://…"></script> it starts itself from the tag's data-* attributes.
+
+import { optionsFromDataset, type PeerlaneOptions, resolveConfig } from './config';
+import { PeerlaneError, reportError } from './errors';
+import { emptySegmentCache, PeerlaneAgent, type PeerlaneEvents, type PeerlaneStats } from './peerlane-agent';
+import { TypedEmitter } from './typed-emitter';
+
+export type { PeerlaneOptions } from './config';
+export type { ErrorCode } from './errors';
+export type { PeerlaneEvents, PeerlaneStats } from './peerlane-agent';
+export { PeerlaneError };
+
+const events = new TypedEmitter<PeerlaneEvents>();
+let agent: PeerlaneAgent | undefined;
+let starting: Promise<void> | undefined;
+let settleReady: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+
+/** Settles with the first start(): resolved once the worker controls the page, rejected with a PeerlaneError. */
+export const ready: Promise<void> = new Promise((resolve, reject) => {
+  settleReady = { resolve, reject };
+});
+// A page that never awaits `ready` must not see an unhandled rejection; errors also reach on('error') / the console.
+ready.catch(() => {});
+
+/**
+ * Starts Peerlane: registers the worker, connects to the signal server, and resolves once the worker controls the
+ * page — await it before creating the player so the very first visit is accelerated. Calling it again returns the
+ * same promise (options of later calls are ignored until destroy()).
+ */
+export function start(options: Partial<PeerlaneOptions>): Promise<void> {
+  if (starting) return starting;
+  const attempt = launch(options);
+  starting = attempt;
+  attempt.then(
+    () => settleReady?.resolve(),
+    (error: unknown) => {
+      // Let a later start() try again.
+      if (starting === attempt) starting = undefined;
+      settleReady?.reject(error);
+      if (error instanceof PeerlaneError) reportError(events, error);
+    },
+  );
+  return attempt;
+}
+
+async function launch(options: Partial<PeerlaneOptions>): Promise<void> {
+  const current = new PeerlaneAgent(resolveConfig(options), events);
+  agent = current;
+  try {
+    await current.start();
+  } catch (error) {
+    // Failed to start: leave nothing running.
+    current.destroy();
+    if (agent === current) agent = undefined;
+    throw error;
+  }
+}
+
+const EMPTY_STATS: PeerlaneStats = {
+  httpBytes: 0,
+  p2pBytes: 0,
+  cacheBytes: 0,
+  uploadedBytes: 0,
+  peers: 0,
+  peerId: null,
+  stalls: 0,
+  bufferAheadSec: 0,
+};
+
+/** Bytes delivered to the player by source, bytes uploaded, open peer connections (zeros before start). */
+export function stats(): PeerlaneStats {
+  return agent ? agent.stats() : { ...EMPTY_STATS };
+}
+
+export function on<Name extends keyof PeerlaneEvents>(
+  name: Name,
+  listener: (payload: PeerlaneEvents[Name]) => void,
+): void {
+  events.on(name, listener);
+}
+
+export function off<Name extends keyof PeerlaneEvents>(
+  name: Name,
+  listener: (payload: PeerlaneEvents[Name]) => void,
+): void {
+  events.off(name, listener);
+}
+
+/** Empties this origin's segment cache (all tabs share it) and tells peers we hold nothing. */
+export function clear(): Promise<void> {
+  return agent ? agent.clear() : emptySegmentCache();
+}
+
+/** Stops everything: peers, signal connection, worker bridge, observers. Listeners stay registered. */
+export function destroy(): void {
+  agent?.destroy();
+  agent = undefined;
+  starting = undefined;
+}
+
+// The tag form: a classic script knows its own element while it runs (an ES module does not, and is started by code).
+const script = typeof document === 'undefined' ? null : document.currentScript;
+if (script instanceof HTMLScriptElement && script.dataset.signal) {
+  try {
+    // Errors are reported through on('error') / the console and `ready`; nobody awaits this call.
+    start(optionsFromDataset(script.dataset)).catch(() => {});
+  } catch (error) {
+    settleReady?.reject(error);
+    if (error instanceof PeerlaneError) reportError(events, error);
+  }
+}

@@ -1,0 +1,216 @@
+// Pure scheduling rules (no PeerJS, no worker): which peer serves a segment, by when it must be done so the
+// network would still be in time, what to prefetch, and when a transfer in progress is hopeless.
+
+import type { PlaybackState } from './media-observer';
+
+export interface SchedulerConfig {
+  /** Time kept between the network finishing a segment and the buffer running dry, ms. */
+  safetyMarginMs: number;
+  /** Longest a peer may take before playback has started, ms. */
+  startupPeerWaitMs: number;
+  prefetch: boolean;
+  prefetchAhead: number;
+  prefetchConcurrency: number;
+  prefetchMinBufferSec: number;
+}
+
+/** A peer that announced a segment, as the scheduler sees it. */
+export interface Holder {
+  peerId: string;
+  size: number;
+  sha256: string;
+  /** Our downloads from this peer in progress. */
+  inFlight: number;
+  /** Smoothed speed of past downloads from this peer, bytes/ms; undefined before the first. */
+  bytesPerMs: number | undefined;
+}
+
+export type PlanMissReason = 'no-peer' | 'buffer-low' | 'peers-busy' | 'too-slow';
+export type RequestPlan =
+  | { action: 'peer'; holder: Holder; deadlineMs: number }
+  | { action: 'miss'; reason: PlanMissReason };
+
+/** Downloads from one peer at once: one transferring, one queued at its end so its channel never idles. */
+export const MAX_DOWNLOADS_PER_PEER = 2;
+/** Below this much time, a peer transfer is not worth starting: a data channel round trip alone can take it. */
+export const MIN_PEER_WINDOW_MS = 250;
+/** Longest wait for peers that are still arriving (a connection opens in well under a second on most networks). */
+const PEER_ARRIVAL_WAIT_MS = 1000;
+/** Speed assumed for a peer we never downloaded from (1 MB/s): optimistic, so new peers get tried. */
+const UNTRIED_PEER_BYTES_PER_MS = 1000;
+/** A transfer is watched this long before its speed is trusted for an early abandon. */
+const MIN_OBSERVATION_MS = 300;
+/** Prefetch time limit: this many times the expected duration, within these bounds. */
+const PREFETCH_DEADLINE_FACTOR = 4;
+const PREFETCH_MIN_DEADLINE_MS = 10_000;
+const PREFETCH_MAX_DEADLINE_MS = 30_000;
+/** Peers expected to take longer than this for a segment are not used for prefetch. */
+const PREFETCH_MAX_EXPECTED_MS = 10_000;
+/** Abandon when the projected finish needs this many times the time left (projections are noisy). */
+const HOPELESS_FACTOR = 1.5;
+
+/**
+ * How long peers may take for a segment the player is waiting for, ms, from now:
+ * - playing: until the buffer runs dry, minus the margin, minus what the network would then need;
+ * - stalled: nothing (the player is starving: the network is the dependable path);
+ * - startup: a short bound (the viewer is watching a spinner), and the playing bound once something is buffered;
+ * - idle or paused: the worker's bound alone (no buffer drains).
+ * `waitedMs`: time the request already spent waiting for peers, taken from the fixed budgets (the buffer-based
+ * one needs no correction: the buffer drained meanwhile).
+ */
+export function requestDeadlineMs(
+  maxWaitMs: number,
+  playback: PlaybackState,
+  networkMs: number,
+  config: SchedulerConfig,
+  waitedMs = 0,
+): number {
+  const budgetMs = maxWaitMs - waitedMs;
+  const untilDryMs = playback.bufferAheadSec * 1000 - config.safetyMarginMs - networkMs;
+  switch (playback.phase) {
+    case 'playing':
+      return Math.min(budgetMs, untilDryMs);
+    case 'stalled':
+      return 0;
+    case 'startup': {
+      const startupMs = Math.min(budgetMs, config.startupPeerWaitMs - waitedMs);
+      // Something is buffered already: playback may start any moment and drain it (hls.js asks for the next
+      // segment before the first frame shows).
+      return playback.bufferAheadSec > 0 ? Math.min(startupMs, untilDryMs) : startupMs;
+    }
+    case 'idle':
+    case 'paused':
+      return budgetMs;
+  }
+}
+
+/**
+ * Nobody announced the segment yet, but peers may be about to (connections opening, the signal server's member
+ * list not in): how long the request may wait for them — short, since the viewer may be watching a spinner.
+ */
+export function arrivalWaitMs(
+  maxWaitMs: number,
+  playback: PlaybackState,
+  networkMs: number,
+  config: SchedulerConfig,
+): number {
+  return Math.min(PEER_ARRIVAL_WAIT_MS, requestDeadlineMs(maxWaitMs, playback, networkMs, config));
+}
+
+function expectedMs(holder: Holder): number {
+  return (holder.size / (holder.bytesPerMs ?? UNTRIED_PEER_BYTES_PER_MS)) * (holder.inFlight + 1);
+}
+
+/**
+ * Holders whose announced (size, sha256) most peers agree on: a lone peer announcing other bytes for the same
+ * segment is not trusted. (Issue 7 replaces this with hashes vouched for by independent viewers.)
+ */
+export function agreeingHolders(holders: readonly Holder[]): Holder[] {
+  const votes = new Map<string, Holder[]>();
+  for (const holder of holders) {
+    const key = `${holder.size}:${holder.sha256}`;
+    votes.set(key, [...(votes.get(key) ?? []), holder]);
+  }
+  let best: Holder[] = [];
+  for (const group of votes.values()) if (group.length > best.length) best = group;
+  return best;
+}
+
+/** The agreeing holder expected to finish first, among those not already at MAX_DOWNLOADS_PER_PEER. */
+export function pickHolder(holders: readonly Holder[]): Holder | undefined {
+  let best: Holder | undefined;
+  for (const holder of agreeingHolders(holders)) {
+    if (holder.inFlight >= MAX_DOWNLOADS_PER_PEER) continue;
+    if (!best || expectedMs(holder) < expectedMs(best)) best = holder;
+  }
+  return best;
+}
+
+/** For a segment the player asked for: which peer, by when — or a miss now, so the worker goes to the network in time. */
+export function planPlayerRequest(
+  request: {
+    maxWaitMs: number;
+    holders: readonly Holder[];
+    playback: PlaybackState;
+    networkMs: number;
+    /** Time already spent waiting for peers to arrive. */
+    waitedMs?: number;
+  },
+  config: SchedulerConfig,
+): RequestPlan {
+  if (request.holders.length === 0) return { action: 'miss', reason: 'no-peer' };
+  const { maxWaitMs, playback, networkMs, waitedMs } = request;
+  const deadlineMs = requestDeadlineMs(maxWaitMs, playback, networkMs, config, waitedMs);
+  if (deadlineMs < MIN_PEER_WINDOW_MS) return { action: 'miss', reason: 'buffer-low' };
+  const holder = pickHolder(request.holders);
+  if (!holder) return { action: 'miss', reason: 'peers-busy' };
+  if (holder.bytesPerMs !== undefined && expectedMs(holder) > deadlineMs)
+    return { action: 'miss', reason: 'too-slow' };
+  return { action: 'peer', holder, deadlineMs };
+}
+
+export interface PrefetchInput {
+  /** Ids of the segments after the player's latest request, in play order. */
+  upcoming: readonly string[];
+  /** True when the segment is already in the local cache. */
+  isStored: (segmentId: string) => boolean;
+  /** True when a download of the segment is already running. */
+  isDownloading: (segmentId: string) => boolean;
+  holdersOf: (segmentId: string) => Holder[];
+  /** Prefetch downloads running now. */
+  active: number;
+  playback: PlaybackState;
+}
+
+/**
+ * Segments to download into the cache now, each with its peer. Only while the buffer is comfortable (the player's
+ * own urgent requests come first), at most `prefetchConcurrency` at once, nearest to the playhead first.
+ * Live (issue 4): a segment enters `upcoming` as soon as the playlist lists it and is fetched the moment a peer
+ * announces it, since every HAVE re-runs this plan.
+ */
+export function planPrefetch(
+  input: PrefetchInput,
+  config: SchedulerConfig,
+): { segmentId: string; holder: Holder }[] {
+  const { phase, bufferAheadSec } = input.playback;
+  if (!config.prefetch || phase === 'stalled') return [];
+  if (phase === 'playing' && bufferAheadSec < config.prefetchMinBufferSec) return [];
+  let slots = config.prefetchConcurrency - input.active;
+  const picked: { segmentId: string; holder: Holder }[] = [];
+  const addedLoad = new Map<string, number>();
+  for (const segmentId of input.upcoming.slice(0, config.prefetchAhead)) {
+    if (slots <= 0) break;
+    if (input.isStored(segmentId) || input.isDownloading(segmentId)) continue;
+    // Count what this plan already gave each peer, so parallel prefetches spread over peers.
+    const holders = input
+      .holdersOf(segmentId)
+      .map((holder) => ({ ...holder, inFlight: holder.inFlight + (addedLoad.get(holder.peerId) ?? 0) }));
+    const holder = pickHolder(holders);
+    // Known to crawl (given up on before): not worth a prefetch slot; the player's request decides later.
+    if (!holder || expectedMs(holder) > PREFETCH_MAX_EXPECTED_MS) continue;
+    picked.push({ segmentId, holder });
+    addedLoad.set(holder.peerId, (addedLoad.get(holder.peerId) ?? 0) + 1);
+    slots--;
+  }
+  return picked;
+}
+
+/** A prefetch nobody waits for still must not hold its slot forever (a peer gone silent): its time limit, ms. */
+export function prefetchDeadlineMs(holder: Holder): number {
+  const expected = PREFETCH_DEADLINE_FACTOR * expectedMs({ ...holder, inFlight: 0 });
+  return Math.min(PREFETCH_MAX_DEADLINE_MS, Math.max(PREFETCH_MIN_DEADLINE_MS, expected));
+}
+
+/** A transfer in progress that, at its observed speed, will not finish in the time left: cancel it now. */
+export function isHopeless(progress: {
+  elapsedMs: number;
+  receivedBytes: number;
+  totalBytes: number;
+  remainingMs: number;
+}): boolean {
+  if (progress.remainingMs <= 0) return true;
+  if (progress.elapsedMs < MIN_OBSERVATION_MS || progress.receivedBytes === 0) return false;
+  const neededMs =
+    ((progress.totalBytes - progress.receivedBytes) * progress.elapsedMs) / progress.receivedBytes;
+  return neededMs > progress.remainingMs * HOPELESS_FACTOR;
+}

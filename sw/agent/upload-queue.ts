@@ -1,0 +1,103 @@
+// What one peer asked us for: a short queue (urgent before prefetch), served one segment at a time in chunks,
+// each chunk waiting for room in the data channel and for upload-cap tokens. Cancel stops between chunks.
+
+import { encodeFrame, MAX_CHUNK_BYTES, MAX_SEGMENT_BYTES, type RequestPriority } from '../protocol/peer-wire';
+import type { TokenBucket } from './token-bucket';
+
+/** Requests one peer may have with us at once (one sending, the rest waiting); more are answered busy. */
+export const MAX_UPLOADS_PER_PEER = 4;
+
+interface UploadJob {
+  requestId: number;
+  segmentId: string;
+  priority: RequestPriority;
+  cancelled: boolean;
+}
+
+export interface UploadDeps {
+  read: (segmentId: string) => Promise<ArrayBuffer | undefined>;
+  bucket: TokenBucket;
+  /** True (or a promise of it) once the channel can take more; false when it closed. */
+  writable: () => Promise<boolean> | boolean;
+  send: (frame: ArrayBuffer) => boolean;
+  uploaded: (segmentId: string, bytes: number) => void;
+}
+
+export class UploadQueue {
+  private readonly waiting: UploadJob[] = [];
+  private active: UploadJob | undefined;
+  private closed = false;
+
+  constructor(private readonly deps: UploadDeps) {}
+
+  /** Queues a request; false when this peer already has MAX_UPLOADS_PER_PEER (or reuses a live request id). */
+  add(request: { requestId: number; segmentId: string; priority: RequestPriority }): boolean {
+    const jobs = this.active ? [this.active, ...this.waiting] : this.waiting;
+    if (
+      this.closed ||
+      jobs.length >= MAX_UPLOADS_PER_PEER ||
+      jobs.some((job) => job.requestId === request.requestId)
+    ) {
+      return false;
+    }
+    const job = { ...request, cancelled: false };
+    // Urgent requests (a player waiting) go ahead of prefetches, keeping arrival order within each class.
+    const at =
+      job.priority === 'urgent' ? this.waiting.findIndex((queued) => queued.priority !== 'urgent') : -1;
+    if (at === -1) this.waiting.push(job);
+    else this.waiting.splice(at, 0, job);
+    if (!this.active) void this.pump();
+    return true;
+  }
+
+  cancel(requestId: number): void {
+    if (this.active?.requestId === requestId) this.active.cancelled = true;
+    const index = this.waiting.findIndex((job) => job.requestId === requestId);
+    if (index !== -1) this.waiting.splice(index, 1);
+  }
+
+  clear(): void {
+    this.closed = true;
+    if (this.active) this.active.cancelled = true;
+    this.waiting.length = 0;
+  }
+
+  private async pump(): Promise<void> {
+    for (let job = this.waiting.shift(); job && !this.closed; job = this.waiting.shift()) {
+      this.active = job;
+      try {
+        await this.serve(job);
+      } catch {
+        // A cache read failure: answer as if we did not have it rather than leave the peer waiting.
+        if (!job.cancelled)
+          this.deps.send(encodeFrame({ type: 'miss', requestId: job.requestId, reason: 'not-found' }));
+      }
+      this.active = undefined;
+    }
+  }
+
+  private async serve(job: UploadJob): Promise<void> {
+    const data = await this.deps.read(job.segmentId);
+    if (job.cancelled) return;
+    if (!data || data.byteLength === 0 || data.byteLength > MAX_SEGMENT_BYTES) {
+      const reason = data && data.byteLength > 0 ? 'too-large' : 'not-found';
+      this.deps.send(encodeFrame({ type: 'miss', requestId: job.requestId, reason }));
+      return;
+    }
+    const bytes = new Uint8Array(data);
+    for (let offset = 0; offset < bytes.byteLength; offset += MAX_CHUNK_BYTES) {
+      const chunk = bytes.subarray(offset, offset + MAX_CHUNK_BYTES);
+      if (!(await this.deps.writable()) || job.cancelled) return;
+      if (!(await this.deps.bucket.take(chunk.byteLength)) || job.cancelled) return;
+      const frame = encodeFrame({
+        type: 'data',
+        requestId: job.requestId,
+        offset,
+        totalSize: bytes.byteLength,
+        bytes: chunk,
+      });
+      if (!this.deps.send(frame)) return;
+    }
+    this.deps.uploaded(job.segmentId, bytes.byteLength);
+  }
+}

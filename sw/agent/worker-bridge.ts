@@ -1,0 +1,111 @@
+// The page's end of the worker bridge: registers the service worker, waits until it controls the page, and
+// keeps a MessageChannel to the controlling worker (a new one after a worker update or a worker restart).
+
+import {
+  isWorkerToPageMessage,
+  type PageToWorkerMessage,
+  type WorkerSettings,
+  type WorkerToPageMessage,
+} from '../protocol/bridge-messages';
+import { PEERLANE_VERSION } from './config';
+import { describeCause, PeerlaneError } from './errors';
+
+export interface BridgeOptions {
+  sw: string;
+  scope: string;
+  settings: Partial<WorkerSettings>;
+  controlTimeoutMs: number;
+}
+
+export interface BridgeEvents {
+  /** A validated message from the controlling worker. */
+  message(message: WorkerToPageMessage): void;
+  /** A new port replaced the old one: requests received on the old port will never be read. */
+  connected(): void;
+}
+
+export class WorkerBridge {
+  private port: MessagePort | undefined;
+  private container: ServiceWorkerContainer | undefined;
+  private readonly onControllerChange = () => {
+    if (this.port) this.connect();
+  };
+  private readonly onWorkerMessage = (event: MessageEvent) => {
+    // The worker lost our port (it was restarted): it asks for a new hello through Client.postMessage.
+    if (this.port && isWorkerToPageMessage(event.data) && event.data.type === 'hello-request') this.connect();
+  };
+
+  constructor(
+    private readonly options: BridgeOptions,
+    private readonly events: BridgeEvents,
+  ) {}
+
+  /** Resolves once the worker controls the page and has our port; rejects with a PeerlaneError. */
+  async start(): Promise<void> {
+    if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) {
+      const reason =
+        globalThis.isSecureContext === false
+          ? 'the page is not served over https or from localhost'
+          : 'not supported';
+      throw new PeerlaneError('sw-unsupported', { reason });
+    }
+    const container = navigator.serviceWorker;
+    this.container = container;
+    container.addEventListener('controllerchange', this.onControllerChange);
+    container.addEventListener('message', this.onWorkerMessage);
+    // Messages from Client.postMessage wait until this is called when listening with addEventListener.
+    container.startMessages();
+    try {
+      await container.register(this.options.sw, { scope: this.options.scope });
+    } catch (error) {
+      throw new PeerlaneError('sw-register-failed', { url: this.options.sw, cause: describeCause(error) });
+    }
+    await this.controlled(container);
+    this.connect();
+  }
+
+  /** The worker calls clients.claim() on activation, so a first visit is controlled without a reload. */
+  private controlled(container: ServiceWorkerContainer): Promise<void> {
+    if (container.controller) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        container.removeEventListener('controllerchange', done);
+        if (container.controller) resolve();
+        else reject(new PeerlaneError('sw-not-controlling', { waitedMs: this.options.controlTimeoutMs }));
+      };
+      const timer = setTimeout(done, this.options.controlTimeoutMs);
+      container.addEventListener('controllerchange', done);
+    });
+  }
+
+  private connect(): void {
+    const controller = this.container?.controller;
+    if (!controller) return;
+    this.port?.close();
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event) => {
+      if (isWorkerToPageMessage(event.data)) this.events.message(event.data);
+    };
+    this.port = channel.port1;
+    const hello: PageToWorkerMessage = {
+      type: 'hello',
+      version: PEERLANE_VERSION,
+      settings: this.options.settings,
+    };
+    controller.postMessage(hello, [channel.port2]);
+    this.events.connected();
+  }
+
+  /** Sends on the current port; `transfer` moves segment bytes instead of copying them. */
+  post(message: PageToWorkerMessage, transfer: Transferable[] = []): void {
+    this.port?.postMessage(message, transfer);
+  }
+
+  destroy(): void {
+    this.container?.removeEventListener('controllerchange', this.onControllerChange);
+    this.container?.removeEventListener('message', this.onWorkerMessage);
+    this.port?.close();
+    this.port = undefined;
+  }
+}

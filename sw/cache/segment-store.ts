@@ -1,0 +1,288 @@
+// The IndexedDB segment cache shared by the service worker and every tab's page agent (same origin, same DB):
+// whole-or-nothing writes, a size cap with LRU eviction, quota errors absorbed. Knows nothing of HTTP or peers.
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+
+export interface StoredSegment {
+  id: string;
+  swarm: string;
+  data: ArrayBuffer;
+  size: number;
+  sha256: string;
+  contentType: string;
+  storedAt: number;
+}
+
+export interface SegmentStore {
+  /** The segment with its bytes, or undefined (also when the DB failed). Refreshes its LRU recency. */
+  get(id: string): Promise<StoredSegment | undefined>;
+  has(id: string): Promise<boolean>;
+  /** Whole or nothing; false when it could not be stored (too big, DB closed, quota after evict + retry once). */
+  put(segment: {
+    id: string;
+    swarm: string;
+    data: ArrayBuffer;
+    sha256: string;
+    contentType: string;
+  }): Promise<boolean>;
+  /** Ids held for a swarm (to announce on join). */
+  list(swarm: string): Promise<string[]>;
+  /** What a HAVE announcement needs about each segment held for a swarm, without reading any bytes or touching LRU. */
+  entries(swarm: string): Promise<SegmentEntry[]>;
+  clear(): Promise<void>;
+  close(): void;
+}
+
+export interface SegmentEntry {
+  id: string;
+  size: number;
+  sha256: string;
+}
+
+export interface SegmentStoreOptions {
+  /** Total segment bytes kept; least recently used segments are evicted beyond it. */
+  maxBytes: number;
+  /** Default 'peerlane-segments'. */
+  dbName?: string;
+  /** Told about every storage failure the API turns into a miss or `false` (default: console.warn). */
+  onError?: (
+    operation: 'get' | 'has' | 'put' | 'list' | 'entries' | 'clear' | 'touch',
+    error: unknown,
+  ) => void;
+}
+
+/** Metadata only: LRU touches rewrite this small record, never the segment bytes (kept in `blobs`). */
+interface SegmentMeta {
+  id: string;
+  swarm: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  storedAt: number;
+  lastUsed: number;
+}
+
+interface SegmentDb extends DBSchema {
+  segments: { key: string; value: SegmentMeta; indexes: { lastUsed: number; swarm: string } };
+  blobs: { key: string; value: ArrayBuffer };
+  /** One record, key 'bytes': the sum of `size` over `segments`, updated in the same transactions. */
+  usage: { key: 'bytes'; value: number };
+}
+
+export const SEGMENT_DB_NAME = 'peerlane-segments';
+/**
+ * Schema history (each step in `upgrade`, so a browser on any older version migrates in order):
+ * 1 — `segments` (metadata, indexes lastUsed + swarm), `blobs` (bytes by id), `usage` (byte total).
+ */
+const SCHEMA_VERSION = 1;
+const STORES = ['segments', 'blobs', 'usage'] as const;
+/** On a quota error, free at least this share of what we hold (besides the new segment's size) before retrying. */
+const QUOTA_RELIEF_SHARE = 0.25;
+
+function isQuotaError(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  // Older Firefox releases used their own name for the same condition.
+  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
+}
+
+export async function openSegmentStore(options: SegmentStoreOptions): Promise<SegmentStore> {
+  const maxBytes = Math.max(0, options.maxBytes);
+  const report =
+    options.onError ?? ((operation, error) => console.warn(`peerlane cache: ${operation} failed`, error));
+  let closed = false;
+  const db: IDBPDatabase<SegmentDb> = await openDB<SegmentDb>(
+    options.dbName ?? SEGMENT_DB_NAME,
+    SCHEMA_VERSION,
+    {
+      upgrade(database, oldVersion) {
+        if (oldVersion < 1) {
+          const segments = database.createObjectStore('segments', { keyPath: 'id' });
+          segments.createIndex('lastUsed', 'lastUsed');
+          segments.createIndex('swarm', 'swarm');
+          database.createObjectStore('blobs');
+          database.createObjectStore('usage');
+        }
+      },
+      // A newer schema (a new Peerlane version in another tab or worker) wants the DB: step aside; this
+      // connection then answers misses until its page reloads, rather than blocking the upgrade forever.
+      blocking() {
+        closed = true;
+        db.close();
+      },
+      terminated() {
+        closed = true;
+      },
+    },
+  );
+
+  // Strictly increasing within this connection, so two touches in one millisecond still order correctly.
+  let clock = 0;
+  const tick = (): number => {
+    clock = Math.max(Date.now(), clock + 1);
+    return clock;
+  };
+
+  async function guarded<T>(
+    operation: Parameters<typeof report>[0],
+    fallback: T,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    if (closed) return fallback;
+    try {
+      return await run();
+    } catch (error) {
+      report(operation, error);
+      return fallback;
+    }
+  }
+
+  /** Evicts least recently used segments (never `keep`) until `total` ≤ `target`; returns the new total. */
+  async function evict(
+    tx: ReturnType<typeof writeTransaction>,
+    total: number,
+    target: number,
+    keep: string,
+    writes: Promise<unknown>[],
+  ): Promise<number> {
+    let cursor = await tx.objectStore('segments').index('lastUsed').openCursor();
+    while (cursor && total > target) {
+      const { id, size } = cursor.value;
+      if (id !== keep) {
+        total -= size;
+        writes.push(cursor.delete(), tx.objectStore('blobs').delete(id));
+      }
+      cursor = await cursor.continue();
+    }
+    return total;
+  }
+
+  function writeTransaction() {
+    return db.transaction(STORES, 'readwrite');
+  }
+
+  /** One transaction: evict down to the cap, then metadata, bytes and usage together — or none of them. */
+  async function write(segment: Parameters<SegmentStore['put']>[0]): Promise<void> {
+    const tx = writeTransaction();
+    const writes: Promise<unknown>[] = [];
+    try {
+      const [used = 0, previous] = await Promise.all([
+        tx.objectStore('usage').get('bytes'),
+        tx.objectStore('segments').get(segment.id),
+      ]);
+      const size = segment.data.byteLength;
+      const total = await evict(tx, used - (previous?.size ?? 0), maxBytes - size, segment.id, writes);
+      const now = tick();
+      const meta: SegmentMeta = {
+        id: segment.id,
+        swarm: segment.swarm,
+        size,
+        sha256: segment.sha256,
+        contentType: segment.contentType,
+        storedAt: now,
+        lastUsed: now,
+      };
+      writes.push(
+        tx.objectStore('segments').put(meta),
+        tx.objectStore('blobs').put(segment.data, segment.id),
+        tx.objectStore('usage').put(total + size, 'bytes'),
+      );
+      await Promise.all([...writes, tx.done]);
+    } catch (error) {
+      abortQuietly(tx);
+      await tx.done.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** After a quota error: commit an eviction on its own, so the retry starts with the space really freed. */
+  async function relieve(need: number): Promise<void> {
+    const tx = writeTransaction();
+    const writes: Promise<unknown>[] = [];
+    const used = (await tx.objectStore('usage').get('bytes')) ?? 0;
+    const free = Math.max(need, used * QUOTA_RELIEF_SHARE);
+    const total = await evict(tx, used, used - free, '', writes);
+    writes.push(tx.objectStore('usage').put(Math.max(0, total), 'bytes'));
+    await Promise.all([...writes, tx.done]);
+  }
+
+  return {
+    get: (id) =>
+      guarded('get', undefined, async () => {
+        const tx = db.transaction(['segments', 'blobs'], 'readonly');
+        const [meta, data] = await Promise.all([
+          tx.objectStore('segments').get(id),
+          tx.objectStore('blobs').get(id),
+        ]);
+        // Transactions keep the two stores consistent; a mismatch would mean a damaged DB: never serve it.
+        if (!meta || !data || data.byteLength !== meta.size) return undefined;
+        touch(id);
+        const { lastUsed: _lastUsed, ...segment } = meta;
+        return { ...segment, data };
+      }),
+
+    has: (id) => guarded('has', false, async () => (await db.count('segments', id)) > 0),
+
+    put: (segment) =>
+      guarded('put', false, async () => {
+        const size = segment.data.byteLength;
+        if (size === 0 || size > maxBytes) return false;
+        try {
+          await write(segment);
+        } catch (error) {
+          if (!isQuotaError(error)) throw error;
+          await relieve(size);
+          await write(segment);
+        }
+        return true;
+      }),
+
+    list: (swarm) => guarded('list', [], () => db.getAllKeysFromIndex('segments', 'swarm', swarm)),
+
+    entries: (swarm) =>
+      guarded('entries', [], async () =>
+        (await db.getAllFromIndex('segments', 'swarm', swarm)).map(({ id, size, sha256 }) => ({
+          id,
+          size,
+          sha256,
+        })),
+      ),
+
+    clear: () =>
+      guarded('clear', undefined, async () => {
+        const tx = writeTransaction();
+        await Promise.all([
+          tx.objectStore('segments').clear(),
+          tx.objectStore('blobs').clear(),
+          tx.objectStore('usage').put(0, 'bytes'),
+          tx.done,
+        ]);
+      }),
+
+    close: () => {
+      closed = true;
+      db.close();
+    },
+  };
+
+  /**
+   * Moves a segment to the young end of the LRU. Not awaited by `get` (a cache hit should not wait on a write),
+   * but the transaction is created before `get` returns, so later operations see it.
+   */
+  function touch(id: string): void {
+    if (closed) return;
+    const tx = db.transaction('segments', 'readwrite');
+    const lastUsed = tick();
+    // Re-read inside the write: another tab may have evicted the segment since our read.
+    const done = tx.store
+      .get(id)
+      .then((current) => (current ? tx.store.put({ ...current, lastUsed }) : undefined));
+    Promise.all([done, tx.done]).catch((error) => report('touch', error));
+  }
+}
+
+function abortQuietly(tx: { abort(): void }): void {
+  try {
+    tx.abort();
+  } catch {
+    // Already finished or aborted by the browser (a quota error aborts it for us).
+  }
+}

@@ -1,0 +1,127 @@
+// Answers a Range request from whole parts: a slice of one byte-range segment, a span over adjacent ones, or a
+// progressive file's pieces. The 206 streams part by part; if the first part cannot be had, the network answers.
+import type { ByteRange } from './byte-range';
+import { logWorkerError } from './errors';
+import type { Part, PartFetcher } from './part-fetcher';
+import type { RangedRef } from './segment-index';
+import type { SegmentSources } from './segment-sources';
+
+/** What to answer with, decided by the classifier from the index. */
+export interface AssemblyPlan {
+  /** Adjacent whole parts, in byte order, that together hold `range`. */
+  parts: RangedRef[];
+  /** The bytes to answer with (within the parts). */
+  range: ByteRange;
+  /** The file's size when known (progressive files); else Content-Range says `/*`, as RFC 9110 allows. */
+  totalSize: number | null;
+  /** Content-Type of the file when known; else that of the first part. */
+  contentType: string | null;
+  /** Canonical URL of a progressive file (its record is dropped if the network reports another size). */
+  progressiveUrl: string | null;
+}
+
+export interface AssemblyJob {
+  request: Request;
+  plan: AssemblyPlan;
+  clientId: string;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export interface RangeAssemblerDeps {
+  parts: Pick<PartFetcher, 'fetch'>;
+  sources: SegmentSources;
+  fetch(request: Request): Promise<Response>;
+  /** A progressive file changed size on the server: forget its record (the next request learns it again). */
+  onResized(url: string, size: number): void;
+}
+
+export class RangeAssembler {
+  constructor(private readonly deps: RangeAssemblerDeps) {}
+
+  async serve(job: AssemblyJob): Promise<Response> {
+    const { request, plan, clientId } = job;
+    const { sources } = this.deps;
+    const started = sources.now();
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    if (request.signal.aborted) stop();
+    request.signal.addEventListener('abort', stop);
+    const progressive = plan.progressiveUrl;
+    const pending = this.deps.parts.fetch(
+      {
+        request,
+        clientId,
+        signal: abort.signal,
+        waitUntil: job.waitUntil,
+        totalSize: plan.totalSize,
+        onResized: progressive ? (size) => this.deps.onResized(progressive, size) : undefined,
+      },
+      plan.parts,
+    );
+    // A part that fails after the answer started ends the stream; those rejections are handled there.
+    for (const part of pending) part.catch(() => undefined);
+    let first: Part;
+    try {
+      first = await (pending[0] as Promise<Part>);
+    } catch (error) {
+      stop();
+      request.signal.removeEventListener('abort', stop);
+      if (!request.signal.aborted)
+        logWorkerError('route-failed', {
+          url: request.url,
+          reason: `assembling ${describe(plan)}: ${String(error)}`,
+        });
+      return this.deps.fetch(request);
+    }
+    const overheadMs = sources.now() - started;
+    let next = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const ref = plan.parts[next] as RangedRef;
+        let part: Part;
+        try {
+          part = next === 0 ? first : await (pending[next] as Promise<Part>);
+        } catch (error) {
+          // Too late for another answer: the player sees a failed body, as with a dropped connection, and asks again.
+          request.signal.removeEventListener('abort', stop);
+          controller.error(error);
+          return;
+        }
+        next++;
+        const slice = sliceOf(part.data, ref.range, plan.range);
+        controller.enqueue(slice);
+        sources.delivered(clientId, ref, part.source, slice.byteLength, part.readyAt - started, overheadMs);
+        if (next === plan.parts.length) {
+          request.signal.removeEventListener('abort', stop);
+          controller.close();
+        }
+      },
+      cancel: () => {
+        stop();
+        request.signal.removeEventListener('abort', stop);
+      },
+    });
+    const { start, end } = plan.range;
+    return new Response(body, {
+      status: 206,
+      statusText: 'Partial Content',
+      headers: {
+        'Content-Type': plan.contentType ?? first.contentType,
+        'Content-Length': String(end - start + 1),
+        'Content-Range': `bytes ${start}-${end}/${plan.totalSize ?? '*'}`,
+        'Accept-Ranges': 'bytes',
+      },
+    });
+  }
+}
+
+/** The bytes of `wanted` that lie in a part placed at `placed` within the file (a view, no copy). */
+function sliceOf(data: ArrayBuffer, placed: ByteRange, wanted: ByteRange): Uint8Array {
+  const from = Math.max(placed.start, wanted.start) - placed.start;
+  const to = Math.min(placed.end, wanted.end) - placed.start + 1;
+  return new Uint8Array(data, from, to - from);
+}
+
+function describe(plan: AssemblyPlan): string {
+  return `bytes ${plan.range.start}-${plan.range.end} from ${plan.parts.length} part(s)`;
+}

@@ -1,0 +1,126 @@
+// Puts what the worker learns (renditions from manifests, sidx contents, sized progressive files) into the index,
+// saves it for a restarted worker, and tells each page's agent the renditions its player uses: one `manifest`
+// per swarm, replayed to an agent whose hello came late.
+import type { WorkerToPageMessage } from '../protocol/bridge-messages';
+import type { AgentBridge } from './agent-bridge';
+import type { WorkerLimits } from './config';
+import { logWorkerError } from './errors';
+import { pieceCount, pieceRef } from './piece-plan';
+import { setRecent } from './recent-map';
+import type { IndexRecord, SegmentIndex } from './segment-index';
+
+export type ManifestMessage = Extract<WorkerToPageMessage, { type: 'manifest' }>;
+
+export interface RenditionPublisherDeps {
+  index: SegmentIndex;
+  bridge: Pick<AgentBridge, 'post' | 'broadcast'>;
+  /** Saves records (and drops evicted ones) for the next worker instance; failures are logged here. */
+  persist(records: IndexRecord[], evicted: string[]): Promise<void>;
+  limits: Pick<WorkerLimits, 'maxTrackedClients' | 'maxPlaylists' | 'maxSegmentsPerPlaylist'>;
+}
+
+export interface PublishOptions {
+  /** The page whose player loaded the manifest. */
+  clientId: string;
+  /**
+   * 'now': the player loads exactly this rendition (an HLS media playlist, a file it plays). 'when-used': a DASH
+   * MPD lists every rendition, the player uses some: each is announced at its first segment request (or now,
+   * if this page's agent already knows it: a live refresh).
+   */
+  announce: 'now' | 'when-used';
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export class RenditionPublisher {
+  /** Latest manifest per swarm, and the swarms each page was told about. */
+  private readonly manifests = new Map<string, ManifestMessage>();
+  private readonly announced = new Map<string, Map<string, true>>();
+
+  constructor(private readonly deps: RenditionPublisherDeps) {}
+
+  publish(records: IndexRecord[], options: PublishOptions): void {
+    const { index } = this.deps;
+    let kept: IndexRecord[] = [];
+    let evicted: string[] = [];
+    for (const record of records) {
+      const added = index.add(record);
+      kept.push(added.kept);
+      evicted.push(...added.evicted);
+    }
+    // A big MPD can evict records added just before it: save what the index holds in the end.
+    kept = kept.filter((record) => index.get(record.url) === record);
+    evicted = evicted.filter((url) => index.get(url) === undefined);
+    options.waitUntil(
+      this.deps
+        .persist(kept, evicted)
+        .catch((error) =>
+          logWorkerError('state-unavailable', { operation: 'save manifests to', reason: String(error) }),
+        ),
+    );
+    for (const record of kept) {
+      const manifest = this.remember(record);
+      if (!manifest) continue;
+      if (options.announce === 'now') this.announce(options.clientId, manifest, true);
+      else if (this.announced.get(options.clientId)?.has(manifest.swarm))
+        this.announce(options.clientId, manifest, false);
+    }
+  }
+
+  /** The player of `clientId` asked for a segment of `swarm`: its agent learns the rendition if it has not yet. */
+  used(clientId: string, swarm: string): void {
+    if (!clientId || this.announced.get(clientId)?.has(swarm)) return;
+    const manifest = this.manifests.get(swarm);
+    if (manifest) this.announce(clientId, manifest, false);
+  }
+
+  /** Manifests of the renditions `clientId` uses, for an agent that says hello after its page's player started. */
+  manifestsFor(clientId: string): ManifestMessage[] {
+    const swarms = this.announced.get(clientId)?.keys() ?? [];
+    return [...swarms].flatMap((swarm) => this.manifests.get(swarm) ?? []);
+  }
+
+  /** Restores what a previous worker instance saved (oldest first, as the index's recency expects). */
+  restore(records: IndexRecord[]): void {
+    for (const record of records) this.remember(this.deps.index.add(record).kept);
+  }
+
+  private remember(record: IndexRecord): ManifestMessage | undefined {
+    const manifest = this.manifestOf(record);
+    if (manifest) setRecent(this.manifests, manifest.swarm, manifest, this.deps.limits.maxPlaylists);
+    return manifest;
+  }
+
+  private manifestOf(record: IndexRecord): ManifestMessage | undefined {
+    switch (record.kind) {
+      case 'master':
+        return undefined;
+      case 'media':
+        return {
+          type: 'manifest',
+          swarm: record.swarm,
+          url: record.playerUrl,
+          live: record.live,
+          segments: record.segments,
+        };
+      case 'progressive': {
+        const count = Math.min(pieceCount(record), this.deps.limits.maxSegmentsPerPlaylist);
+        const segments = Array.from({ length: count }, (_, index) => pieceRef(record, index));
+        return { type: 'manifest', swarm: record.swarm, url: record.playerUrl, live: false, segments };
+      }
+    }
+  }
+
+  /**
+   * Posts to the page's agent. `orAny`: when that page has no agent, every agent hears it (one of them may be
+   * the page's own, still saying hello); otherwise it waits for the page's hello (manifestsFor).
+   */
+  private announce(clientId: string, manifest: ManifestMessage, orAny: boolean): void {
+    if (clientId) {
+      const max = this.deps.limits.maxPlaylists;
+      const swarms = this.announced.get(clientId) ?? new Map<string, true>();
+      setRecent(swarms, manifest.swarm, true, max);
+      setRecent(this.announced, clientId, swarms, this.deps.limits.maxTrackedClients);
+    }
+    if (!this.deps.bridge.post(clientId, manifest) && orAny) this.deps.bridge.broadcast(manifest);
+  }
+}

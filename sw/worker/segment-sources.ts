@@ -1,0 +1,116 @@
+// Where segment bytes come from and where they go, shared by whole-segment answers (segment-router.ts) and
+// assembled ones (range-assembler.ts): the cache within a deadline, peers through an agent (verified before use),
+// keeping bytes (cache + announcement to every agent), and a look at each DASH index segment on the way.
+import type { SegmentStore, StoredSegment } from '../cache/segment-store';
+import type { DeliverySource, RejectReason, SegmentRef, WorkerSettings } from '../protocol/bridge-messages';
+import { sha256Hex } from '../protocol/sha256-hex';
+import type { AgentBridge, AgentDelivery } from './agent-bridge';
+import type { WorkerLimits } from './config';
+import { logWorkerError } from './errors';
+import { withTimeout } from './with-timeout';
+
+export interface SegmentSourcesDeps {
+  /** The cache, or undefined while (or if) IndexedDB is unavailable. */
+  store(): Promise<SegmentStore | undefined>;
+  bridge: Pick<AgentBridge, 'requestSegment' | 'reject' | 'post' | 'broadcast'>;
+  settings(): WorkerSettings;
+  limits: Pick<WorkerLimits, 'maxSegmentBytes' | 'cacheLookupTimeoutMs'>;
+  /** Whether a segment is a DASH index (sidx) whose bytes list media segments. */
+  isIndexSegment(id: string): boolean;
+  /** Reads an index segment's bytes (manifest-tracker.ts): called before the player gets them. */
+  inspect(ref: SegmentRef, data: ArrayBuffer, clientId: string): void;
+  now(): number;
+}
+
+/** Bytes from a peer that passed verification. */
+export interface PeerBytes {
+  data: ArrayBuffer;
+  sha256: string;
+}
+
+export class SegmentSources {
+  constructor(private readonly deps: SegmentSourcesDeps) {}
+
+  now(): number {
+    return this.deps.now();
+  }
+
+  /** The cached segment, or undefined on a miss, a failing cache, or one slower than the lookup deadline. */
+  async cached(ref: SegmentRef, clientId: string): Promise<StoredSegment | undefined> {
+    const lookup = this.deps.store().then((store) => store?.get(ref.id));
+    const cached = await withTimeout(lookup, this.deps.limits.cacheLookupTimeoutMs, undefined).catch(
+      (error) => {
+        logWorkerError('route-failed', { url: ref.url, reason: `cache: ${String(error)}` });
+        return undefined;
+      },
+    );
+    if (cached) this.obtained(ref, cached.data, clientId);
+    return cached;
+  }
+
+  /** Verified bytes from peers (the page's agent decides which peer, within the deadline), or undefined. */
+  async fromPeers(ref: SegmentRef, clientId: string, signal?: AbortSignal): Promise<PeerBytes | undefined> {
+    const { peerMaxWaitMs } = this.deps.settings();
+    const delivery = await this.deps.bridge.requestSegment(clientId, ref, peerMaxWaitMs, signal);
+    if (!delivery) return undefined;
+    const rejected = await this.verify(ref, delivery);
+    if (rejected) {
+      logWorkerError('peer-rejected', {
+        id: ref.id,
+        reason: rejected,
+        expectedBytes: ref.range ? ref.range.end - ref.range.start + 1 : null,
+        gotBytes: delivery.data.byteLength,
+      });
+      this.deps.bridge.reject(delivery, ref, rejected);
+      return undefined;
+    }
+    this.obtained(ref, delivery.data, clientId);
+    return { data: delivery.data, sha256: delivery.sha256 };
+  }
+
+  /** Bytes of `ref` just obtained whole (from the network): an index segment is read before anyone gets them. */
+  obtained(ref: SegmentRef, data: ArrayBuffer, clientId: string): void {
+    if (!this.deps.isIndexSegment(ref.id)) return;
+    try {
+      this.deps.inspect(ref, data, clientId);
+    } catch (error) {
+      logWorkerError('route-failed', { url: ref.url, reason: `index: ${String(error)}` });
+    }
+  }
+
+  /** Stores a whole, verified segment and tells every agent, which announce it to their peers. */
+  async keep(ref: SegmentRef, data: ArrayBuffer, contentType: string, sha256?: string): Promise<void> {
+    const hash = sha256 ?? (await sha256Hex(data));
+    const store = await this.deps.store();
+    const stored = await store?.put({ id: ref.id, swarm: ref.swarm, data, sha256: hash, contentType });
+    if (stored) {
+      this.deps.bridge.broadcast({
+        type: 'segment-stored',
+        segment: ref,
+        size: data.byteLength,
+        sha256: hash,
+      });
+    }
+  }
+
+  /** Tells the page's agent what reached the player and from where (drives Peerlane.stats()). */
+  delivered(
+    clientId: string,
+    ref: SegmentRef,
+    source: DeliverySource,
+    bytes: number,
+    ms: number,
+    overheadMs: number,
+  ): void {
+    this.deps.bridge.post(clientId, { type: 'delivered', segment: ref, source, bytes, ms, overheadMs });
+  }
+
+  /** No peer byte reaches the player unless its length fits and its hash is the one the agent vouched for. */
+  private async verify(ref: SegmentRef, delivery: AgentDelivery): Promise<RejectReason | undefined> {
+    const size = delivery.data.byteLength;
+    if (size === 0) return 'empty';
+    if (ref.range && size !== ref.range.end - ref.range.start + 1) return 'size-mismatch';
+    if (size > this.deps.limits.maxSegmentBytes) return 'size-mismatch';
+    return (await sha256Hex(delivery.data)) === delivery.sha256 ? undefined : 'hash-mismatch';
+  }
+}

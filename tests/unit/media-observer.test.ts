@@ -1,0 +1,40 @@
+// Reading playback state from media elements: phases, and which element speaks for the page.
+import { describe, expect, it } from 'vitest';
+import { type MediaSample, phaseOf, summarize } from '../../sw/agent/media-observer';
+
+function sample(extra: Partial<MediaSample>): MediaSample {
+  return {
+    paused: false,
+    ended: false,
+    seeking: false,
+    readyState: 4,
+    started: true,
+    bufferAheadSec: 10,
+    ...extra,
+  };
+}
+
+describe('media observer', () => {
+  it('tells startup, playing, stalled, paused and idle apart', () => {
+    expect(phaseOf(sample({ started: false, readyState: 0 }))).toBe('startup');
+    expect(phaseOf(sample({}))).toBe('playing');
+    expect(phaseOf(sample({ readyState: 2 }))).toBe('stalled');
+    expect(phaseOf(sample({ readyState: 1, seeking: true }))).toBe('playing');
+    expect(phaseOf(sample({ paused: true }))).toBe('paused');
+    expect(phaseOf(sample({ paused: true, started: false }))).toBe('idle');
+    expect(phaseOf(sample({ ended: true }))).toBe('idle');
+  });
+
+  it('speaks for the element that plays, and among several the one closest to running dry', () => {
+    const paused = sample({ paused: true, bufferAheadSec: 1 });
+    const comfortable = sample({ bufferAheadSec: 30 });
+    const tight = sample({ bufferAheadSec: 3 });
+    expect(summarize([paused, comfortable], 2)).toEqual({ phase: 'playing', bufferAheadSec: 30, stalls: 2 });
+    expect(summarize([comfortable, tight, paused], 0)).toEqual({
+      phase: 'playing',
+      bufferAheadSec: 3,
+      stalls: 0,
+    });
+    expect(summarize([], 0)).toEqual({ phase: 'idle', bufferAheadSec: 0, stalls: 0 });
+  });
+});

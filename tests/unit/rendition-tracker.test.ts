@@ -1,0 +1,49 @@
+// Where the player is in the rendition it plays, and the prefetch window after it (VoD and a sliding live window).
+import { describe, expect, it } from 'vitest';
+import { RenditionTracker } from '../../sw/agent/rendition-tracker';
+import type { SegmentRef } from '../../sw/protocol/bridge-messages';
+
+function segments(swarm: string, from: number, to: number): SegmentRef[] {
+  return Array.from({ length: to - from + 1 }, (_, offset) => {
+    const sequence = from + offset;
+    return {
+      id: `${swarm}/${sequence}`,
+      swarm,
+      url: `https://cdn/${swarm}/${sequence}.ts`,
+      range: null,
+      durationSec: 2,
+      sequence,
+    };
+  });
+}
+
+const ids = (list: SegmentRef[]) => list.map((segment) => segment.id);
+
+describe('RenditionTracker', () => {
+  it('offers a VoD from its start before any request, then what follows the latest request', () => {
+    const tracker = new RenditionTracker();
+    tracker.update('vod', false, segments('vod', 0, 9));
+    expect(ids(tracker.ahead(3))).toEqual(['vod/0', 'vod/1', 'vod/2']);
+    tracker.requested(segments('vod', 4, 4)[0] as SegmentRef);
+    expect(ids(tracker.ahead(3))).toEqual(['vod/5', 'vod/6', 'vod/7']);
+    tracker.requested(segments('vod', 2, 2)[0] as SegmentRef); // a seek back
+    expect(ids(tracker.ahead(2))).toEqual(['vod/3', 'vod/4']);
+  });
+
+  it('waits for the first live request, then keeps its place as the window slides', () => {
+    const tracker = new RenditionTracker();
+    tracker.update('live', true, segments('live', 100, 105));
+    expect(tracker.ahead(3)).toEqual([]);
+    tracker.requested(segments('live', 103, 103)[0] as SegmentRef);
+    tracker.update('live', true, segments('live', 102, 108));
+    expect(ids(tracker.ahead(3))).toEqual(['live/104', 'live/105', 'live/106']);
+  });
+
+  it('follows the rendition the player switched to', () => {
+    const tracker = new RenditionTracker();
+    tracker.update('low', false, segments('low', 0, 9));
+    tracker.update('high', false, segments('high', 0, 9));
+    tracker.requested(segments('high', 6, 6)[0] as SegmentRef);
+    expect(ids(tracker.ahead(2))).toEqual(['high/7', 'high/8']);
+  });
+});

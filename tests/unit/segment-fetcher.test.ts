@@ -1,0 +1,281 @@
+// Answering the worker's segment requests from peers: deadlines, early abandon, sharing one download, prefetch.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PEERLANE_DEFAULTS } from '../../sw/agent/config';
+import type { Download, DownloadResult } from '../../sw/agent/download-table';
+import type { PlaybackState } from '../../sw/agent/media-observer';
+import type { PeerChannel } from '../../sw/agent/peer-channel';
+import type { Holder } from '../../sw/agent/scheduler';
+import { type FetcherDeps, SegmentFetcher } from '../../sw/agent/segment-fetcher';
+import type { PageToWorkerMessage, SegmentRef } from '../../sw/protocol/bridge-messages';
+
+const SHA = 'a'.repeat(64);
+const SIZE = 100_000;
+
+interface FakeDownload extends Download {
+  segmentId: string;
+  cancelled: boolean;
+  tooSlow: boolean;
+  finish(result: DownloadResult): void;
+  receive(bytes: number): void;
+}
+
+function fakeChannel(peerId: string) {
+  const downloads: FakeDownload[] = [];
+  let nextId = 1;
+  const channel = {
+    peerId,
+    downloads,
+    download(segmentId: string, _expected: unknown, _priority: unknown, onChunk: () => void): Download {
+      let settle: (result: DownloadResult) => void = () => {};
+      const result = new Promise<DownloadResult>((resolve) => {
+        settle = resolve;
+      });
+      let receivedBytes = 0;
+      let firstByteAt: number | undefined;
+      const download: FakeDownload = {
+        requestId: nextId++,
+        segmentId,
+        result,
+        cancelled: false,
+        tooSlow: false,
+        progress: () => ({ receivedBytes, firstByteAt }),
+        cancel: (tooSlow = false) => {
+          download.cancelled = true;
+          download.tooSlow = tooSlow;
+          settle({ ok: false, reason: 'cancelled', detail: 'cancelled' });
+        },
+        finish: (value) => settle(value),
+        receive: (bytes) => {
+          firstByteAt ??= Date.now();
+          receivedBytes += bytes;
+          onChunk();
+        },
+      };
+      downloads.push(download);
+      return download;
+    },
+  };
+  return channel;
+}
+
+function segment(id: string): SegmentRef {
+  return {
+    id,
+    swarm: 'swarm',
+    url: `https://cdn.example/${id}.ts`,
+    range: null,
+    durationSec: 4,
+    sequence: 1,
+  };
+}
+
+function okResult(): DownloadResult {
+  return { ok: true, data: new Uint8Array(SIZE).fill(7).buffer, sha256: SHA };
+}
+
+let playback: PlaybackState;
+let peer: ReturnType<typeof fakeChannel>;
+let responses: { message: PageToWorkerMessage; transfer: Transferable[] | undefined }[];
+let deps: FetcherDeps;
+let fetcher: SegmentFetcher;
+
+const holder = (): Holder => ({ peerId: 'p1', size: SIZE, sha256: SHA, inFlight: 0, bytesPerMs: undefined });
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  playback = { phase: 'playing', bufferAheadSec: 20, stalls: 0 };
+  peer = fakeChannel('p1');
+  responses = [];
+  deps = {
+    now: () => Date.now(),
+    config: PEERLANE_DEFAULTS,
+    holdersOf: () => [holder()],
+    channel: (peerId) => (peerId === 'p1' ? (peer as unknown as PeerChannel) : undefined),
+    playback: () => playback,
+    peersPending: () => false,
+    networkMs: () => 1000,
+    respond: (message, transfer) => responses.push({ message, transfer }),
+    prefetched: vi.fn(),
+    settled: vi.fn(),
+  };
+  fetcher = new SegmentFetcher(deps);
+});
+
+afterEach(() => {
+  fetcher.destroy();
+  vi.useRealTimers();
+});
+
+describe('SegmentFetcher', () => {
+  it('misses at once when no peer holds the segment', () => {
+    deps.holdersOf = () => [];
+    fetcher.request(1, segment('s1'), 2000);
+    expect(responses.map((r) => r.message)).toEqual([
+      { type: 'segment-response', requestId: 1, status: 'miss', reason: 'no-peer' },
+    ]);
+  });
+
+  it('answers with the verified bytes, transferred, and remembers who sent them', async () => {
+    fetcher.request(1, segment('s1'), 2000);
+    peer.downloads[0]?.finish(okResult());
+    await vi.advanceTimersByTimeAsync(0);
+    const [response] = responses;
+    expect(response?.message).toMatchObject({
+      type: 'segment-response',
+      requestId: 1,
+      status: 'ok',
+      sha256: SHA,
+    });
+    expect(response?.transfer).toHaveLength(1);
+    expect(fetcher.senderOf(1)).toBe('p1');
+  });
+
+  it('gives up at the deadline so the worker still reaches the network in time', async () => {
+    fetcher.request(1, segment('s1'), 2000);
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(responses).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(responses.map((r) => r.message)).toEqual([
+      { type: 'segment-response', requestId: 1, status: 'miss', reason: 'deadline' },
+    ]);
+    expect(peer.downloads[0]).toMatchObject({ cancelled: true, tooSlow: true });
+  });
+
+  it('abandons a peer whose pace shows it will miss the deadline, before the deadline', async () => {
+    fetcher.request(1, segment('s1'), 2000);
+    peer.downloads[0]?.receive(1000);
+    await vi.advanceTimersByTimeAsync(500);
+    peer.downloads[0]?.receive(1000); // 2 % in 500 ms: far too slow for the 1.5 s left
+    expect(responses.map((r) => r.message)).toEqual([
+      { type: 'segment-response', requestId: 1, status: 'miss', reason: 'too-slow' },
+    ]);
+    expect(peer.downloads[0]).toMatchObject({ cancelled: true, tooSlow: true });
+  });
+
+  it('waits briefly for peers still arriving, then downloads from the first to announce the segment', async () => {
+    let holders: Holder[] = [];
+    let pending = true;
+    deps.holdersOf = () => holders;
+    deps.peersPending = () => pending;
+    fetcher.request(1, segment('s1'), 2000);
+    fetcher.retryParked(); // something else happened; still nobody holds it
+    expect(responses).toEqual([]);
+    await vi.advanceTimersByTimeAsync(300);
+    holders = [holder()];
+    pending = false;
+    fetcher.retryParked();
+    expect(peer.downloads.map((download) => download.segmentId)).toEqual(['s1']);
+    peer.downloads[0]?.finish(okResult());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(responses[0]?.message).toMatchObject({ requestId: 1, status: 'ok' });
+  });
+
+  it('stops waiting for arriving peers after a short while, or as soon as none are expected', async () => {
+    deps.holdersOf = () => [];
+    let pending = true;
+    deps.peersPending = () => pending;
+    fetcher.request(1, segment('s1'), 2000);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(responses).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(responses.map((r) => r.message)).toEqual([
+      { type: 'segment-response', requestId: 1, status: 'miss', reason: 'no-peer' },
+    ]);
+    fetcher.request(2, segment('s2'), 2000);
+    pending = false; // the member list came back empty
+    fetcher.retryParked();
+    expect(responses[1]?.message).toMatchObject({ requestId: 2, status: 'miss', reason: 'no-peer' });
+  });
+
+  it('misses at once while the player is stalled (the network is the dependable path)', () => {
+    playback = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
+    fetcher.request(1, segment('s1'), 2000);
+    expect(responses[0]?.message).toMatchObject({ status: 'miss', reason: 'buffer-low' });
+    expect(peer.downloads).toHaveLength(0);
+  });
+
+  it('joins a prefetch already under way instead of downloading twice, and hands it to the worker', async () => {
+    fetcher.prefetch(segment('s1'), holder());
+    expect(fetcher.activePrefetches).toBe(1);
+    fetcher.request(1, segment('s1'), 2000);
+    expect(peer.downloads).toHaveLength(1);
+    peer.downloads[0]?.finish(okResult());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(responses[0]?.message).toMatchObject({ requestId: 1, status: 'ok' });
+    // The worker stores what it is given: the agent does not store it a second time.
+    expect(deps.prefetched).not.toHaveBeenCalled();
+  });
+
+  it('keeps a finished prefetch nobody asked for', async () => {
+    fetcher.prefetch(segment('s2'), holder());
+    peer.downloads[0]?.finish(okResult());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deps.prefetched).toHaveBeenCalledWith(segment('s2'), expect.any(ArrayBuffer), SHA);
+    expect(fetcher.activePrefetches).toBe(0);
+    expect(deps.settled).toHaveBeenCalled();
+  });
+
+  it('counts a finished prefetch as downloading until it is stored, answering requests from it meanwhile', async () => {
+    let stored = () => {};
+    deps.prefetched = vi.fn(
+      () =>
+        new Promise<void>((resolve) => {
+          stored = resolve;
+        }),
+    );
+    fetcher.prefetch(segment('s3'), holder());
+    peer.downloads[0]?.finish(okResult());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deps.prefetched).toHaveBeenCalledOnce();
+    expect(fetcher.isDownloading('s3')).toBe(true);
+    fetcher.request(5, segment('s3'), 2000);
+    expect(responses[0]?.message).toMatchObject({ requestId: 5, status: 'ok', sha256: SHA });
+    expect(peer.downloads).toHaveLength(1);
+    stored();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetcher.isDownloading('s3')).toBe(false);
+  });
+
+  it('gives each waiting request its own buffer', async () => {
+    fetcher.request(1, segment('s1'), 2000);
+    fetcher.request(2, segment('s1'), 2000);
+    peer.downloads[0]?.finish(okResult());
+    await vi.advanceTimersByTimeAsync(0);
+    const buffers = responses.map((r) =>
+      r.message.type === 'segment-response' && r.message.status === 'ok' ? r.message.data : null,
+    );
+    expect(buffers[0]).not.toBe(buffers[1]);
+    expect(buffers.map((buffer) => buffer?.byteLength)).toEqual([SIZE, SIZE]);
+  });
+
+  it('passes a peer failure on as a miss', async () => {
+    fetcher.request(1, segment('s1'), 2000);
+    peer.downloads[0]?.finish({ ok: false, reason: 'bad-data', detail: 'wrong hash' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(responses[0]?.message).toEqual({
+      type: 'segment-response',
+      requestId: 1,
+      status: 'miss',
+      reason: 'peer-bad-data: wrong hash',
+    });
+  });
+
+  it('cancels a player download the worker no longer wants, but lets a prefetch finish', () => {
+    fetcher.request(1, segment('s1'), 2000);
+    fetcher.cancel(1);
+    expect(peer.downloads[0]).toMatchObject({ cancelled: true, tooSlow: false });
+    fetcher.prefetch(segment('s2'), holder());
+    fetcher.request(2, segment('s2'), 2000);
+    fetcher.cancel(2);
+    expect(peer.downloads[1]?.cancelled).toBe(false);
+    expect(responses).toEqual([]);
+  });
+
+  it('drops the requests of a replaced worker port without answering them', async () => {
+    fetcher.request(1, segment('s1'), 2000);
+    fetcher.reset();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(responses).toEqual([]);
+    expect(peer.downloads[0]?.cancelled).toBe(true);
+  });
+});
