@@ -72,6 +72,11 @@ export const workerLimits = {
    * again for the rest, so no response streams for minutes (Chrome stops a worker ~5 min into one response).
    */
   maxProgressiveResponseBytes: 4 * 1024 * 1024,
+  /**
+   * Parts of one assembled answer asked of peers at once, in play order: the page agent downloads at most 2 at
+   * a time from one peer (MAX_DOWNLOADS_PER_PEER), and would send more straight to the network.
+   */
+  assemblyPeerWindow: 2,
   /** Largest segment cached or shared (what peers may send, see peer-wire). */
   maxSegmentBytes: MAX_SEGMENT_BYTES,
   /** Canonical segment URLs longer than this are not shared (ids travel in every HAVE list). */

@@ -183,14 +183,12 @@ async function learnThenServe(
   clientId: string,
   waitUntil: (promise: Promise<unknown>) => void,
 ): Promise<Response> {
-  const record = await probe.learn({ request, clientId, waitUntil });
-  const plan =
-    record &&
-    progressivePlan(
-      record,
-      parseRangeHeader(request.headers.get('Range')),
-      workerLimits.maxProgressiveResponseBytes,
-    );
+  const record = await probe.learn({ request, clientId, waitUntil }).catch((error) => {
+    logWorkerError('route-failed', { url: request.url, reason: `size probe: ${String(error)}` });
+    return undefined;
+  });
+  const range = parseRangeHeader(request.headers.get('Range'));
+  const plan = record && progressivePlan(record, range, workerLimits.maxProgressiveResponseBytes);
   if (!record || !plan) return fetch(request);
   if (plan === 'unsatisfiable') return createUnsatisfiableResponse(record.size);
   return assembler.serve({ request, plan, clientId, waitUntil });

@@ -7,7 +7,7 @@ import { logWorkerError } from './errors';
 import { mediaTypeFor } from './media-type';
 import { isShareable, readableRequest, readContentRange } from './network-request';
 import type { RangedRef } from './segment-index';
-import type { SegmentSources } from './segment-sources';
+import type { PeerBytes, SegmentSources } from './segment-sources';
 
 /** One part's whole bytes, and where they came from. */
 export interface Part {
@@ -35,7 +35,7 @@ export interface PartFetcherDeps {
   sources: SegmentSources;
   fetch(request: Request): Promise<Response>;
   origin: string;
-  limits: Pick<WorkerLimits, 'maxSegmentBytes'>;
+  limits: Pick<WorkerLimits, 'maxSegmentBytes' | 'assemblyPeerWindow'>;
 }
 
 /** The answer ended before this part: a server capping range sizes. The part is asked for alone. */
@@ -70,11 +70,24 @@ export class PartFetcher {
         });
       else missing.push(index);
     });
-    // Peers are asked for every missing part at once; the network takes the runs of adjacent parts they lack,
-    // each run as soon as it is known, so the earliest part is never held up by a later one's peer.
-    const answers = missing.map((index) =>
-      sources.fromPeers(parts[index] as RangedRef, job.clientId, job.signal).catch(() => undefined),
-    );
+    // Peers are asked in play order, a few parts at a time (a part far into the answer is not needed yet, and
+    // one peer serves only a couple at once). What they lack goes to the network at once, adjacent misses in
+    // one request when their answers are already in: the earliest part never waits for a later one.
+    const { assemblyPeerWindow } = this.deps.limits;
+    const answers: Array<{ bytes: Promise<PeerBytes | undefined>; known: boolean }> = [];
+    const ask = (position: number) => {
+      const index = missing[position];
+      if (index === undefined || answers[position]) return;
+      const answer = { known: false, bytes: Promise.resolve<PeerBytes | undefined>(undefined) };
+      answer.bytes = sources
+        .fromPeers(parts[index] as RangedRef, job.clientId, job.signal)
+        .catch(() => undefined)
+        .finally(() => {
+          answer.known = true;
+        });
+      answers[position] = answer;
+    };
+    for (let position = 0; position < assemblyPeerWindow; position++) ask(position);
     let run: number[] = [];
     const flush = () => {
       if (run.length > 0)
@@ -86,7 +99,10 @@ export class PartFetcher {
       run = [];
     };
     for (const [position, index] of missing.entries()) {
-      const shared = await answers[position];
+      const shared = await answers[position]?.bytes;
+      // The answer was given up (the player went away, or the first part failed): start nothing more.
+      job.signal.throwIfAborted();
+      ask(position + assemblyPeerWindow);
       const ref = parts[index] as RangedRef;
       if (shared) {
         flush();
@@ -101,6 +117,7 @@ export class PartFetcher {
       }
       if (run.length > 0 && run[run.length - 1] !== index - 1) flush();
       run.push(index);
+      if (!answers[position + 1]?.known) flush();
     }
     flush();
   }

@@ -32,8 +32,8 @@ export interface PublishOptions {
 }
 
 export class RenditionPublisher {
-  /** Latest manifest per swarm, and the swarms each page was told about. */
-  private readonly manifests = new Map<string, ManifestMessage>();
+  /** Latest record per swarm (its manifest is built when sent), and the swarms each page was told about. */
+  private readonly latest = new Map<string, IndexRecord>();
   private readonly announced = new Map<string, Map<string, true>>();
 
   constructor(private readonly deps: RenditionPublisherDeps) {}
@@ -58,25 +58,24 @@ export class RenditionPublisher {
         ),
     );
     for (const record of kept) {
-      const manifest = this.remember(record);
-      if (!manifest) continue;
-      if (options.announce === 'now') this.announce(options.clientId, manifest, true);
-      else if (this.announced.get(options.clientId)?.has(manifest.swarm))
-        this.announce(options.clientId, manifest, false);
+      const swarm = this.remember(record);
+      if (!swarm) continue;
+      if (options.announce === 'now') this.announce(options.clientId, swarm, true);
+      else if (this.announced.get(options.clientId)?.has(swarm))
+        this.announce(options.clientId, swarm, false);
     }
   }
 
   /** The player of `clientId` asked for a segment of `swarm`: its agent learns the rendition if it has not yet. */
   used(clientId: string, swarm: string): void {
-    if (!clientId || this.announced.get(clientId)?.has(swarm)) return;
-    const manifest = this.manifests.get(swarm);
-    if (manifest) this.announce(clientId, manifest, false);
+    if (!clientId || this.announced.get(clientId)?.has(swarm) || !this.latest.has(swarm)) return;
+    this.announce(clientId, swarm, false);
   }
 
   /** Manifests of the renditions `clientId` uses, for an agent that says hello after its page's player started. */
   manifestsFor(clientId: string): ManifestMessage[] {
     const swarms = this.announced.get(clientId)?.keys() ?? [];
-    return [...swarms].flatMap((swarm) => this.manifests.get(swarm) ?? []);
+    return [...swarms].flatMap((swarm) => this.manifestOf(this.latest.get(swarm)) ?? []);
   }
 
   /** Restores what a previous worker instance saved (oldest first, as the index's recency expects). */
@@ -84,14 +83,16 @@ export class RenditionPublisher {
     for (const record of records) this.remember(this.deps.index.add(record).kept);
   }
 
-  private remember(record: IndexRecord): ManifestMessage | undefined {
-    const manifest = this.manifestOf(record);
-    if (manifest) setRecent(this.manifests, manifest.swarm, manifest, this.deps.limits.maxPlaylists);
-    return manifest;
+  /** The swarm of a record that has one (renditions, progressive files), now its latest. */
+  private remember(record: IndexRecord): string | undefined {
+    if (record.kind === 'master') return undefined;
+    setRecent(this.latest, record.swarm, record, this.deps.limits.maxPlaylists);
+    return record.swarm;
   }
 
-  private manifestOf(record: IndexRecord): ManifestMessage | undefined {
-    switch (record.kind) {
+  private manifestOf(record: IndexRecord | undefined): ManifestMessage | undefined {
+    switch (record?.kind) {
+      case undefined:
       case 'master':
         return undefined;
       case 'media':
@@ -114,11 +115,13 @@ export class RenditionPublisher {
    * Posts to the page's agent. `orAny`: when that page has no agent, every agent hears it (one of them may be
    * the page's own, still saying hello); otherwise it waits for the page's hello (manifestsFor).
    */
-  private announce(clientId: string, manifest: ManifestMessage, orAny: boolean): void {
+  private announce(clientId: string, swarm: string, orAny: boolean): void {
+    const manifest = this.manifestOf(this.latest.get(swarm));
+    if (!manifest) return;
     if (clientId) {
       const max = this.deps.limits.maxPlaylists;
       const swarms = this.announced.get(clientId) ?? new Map<string, true>();
-      setRecent(swarms, manifest.swarm, true, max);
+      setRecent(swarms, swarm, true, max);
       setRecent(this.announced, clientId, swarms, this.deps.limits.maxTrackedClients);
     }
     if (!this.deps.bridge.post(clientId, manifest) && orAny) this.deps.bridge.broadcast(manifest);

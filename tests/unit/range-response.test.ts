@@ -1,7 +1,7 @@
 // Responses built from held bytes: the status, headers and body a real HTTP server would send for each Range.
 import { describe, expect, it } from 'vitest';
 import { parseRangeHeader } from '../../sw/worker/byte-range';
-import { createRangeResponse } from '../../sw/worker/range-response';
+import { createRangeResponse, createUnsatisfiableResponse } from '../../sw/worker/range-response';
 
 const data = new Uint8Array(Array.from({ length: 100 }, (_, index) => index)).buffer;
 
@@ -90,5 +90,15 @@ describe('createRangeResponse', () => {
     const outside = createRangeResponse(piece, 'video/mp2t', 'bytes=4999-5002', placement);
     expect(outside.status).toBe(416);
     expect(outside.headers.has('Content-Range')).toBe(false);
+  });
+});
+
+describe('createUnsatisfiableResponse', () => {
+  it('answers a range past the end of a file with 416 and its size', async () => {
+    const response = createUnsatisfiableResponse(10_005);
+    expect(response.status).toBe(416);
+    expect(response.headers.get('Content-Range')).toBe('bytes */10005');
+    expect(response.headers.get('Content-Length')).toBe('0');
+    expect(await response.text()).toBe('');
   });
 });
