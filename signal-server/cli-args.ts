@@ -1,6 +1,12 @@
 // Turns command-line flags and PEERLANE_* env variables into config overrides (flags win over env),
 // and renders --help from the same table, so a field, its flag and its env name cannot drift apart.
-import { type ConfigField, configFields, type SignalServerConfig, signalServerConfigSpec } from './config';
+import {
+  type ConfigField,
+  configFields,
+  type FieldSpec,
+  type SignalServerConfig,
+  signalServerConfigSpec,
+} from './config';
 import { SignalServerError } from './errors';
 
 export type CliRequest =
@@ -12,9 +18,10 @@ export function flagName(field: ConfigField): string {
   return `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
-/** maxPayloadBytes → PEERLANE_MAX_PAYLOAD_BYTES */
+/** maxPayloadBytes → PEERLANE_MAX_PAYLOAD_BYTES; a field may name its own (redis → REDIS_URL). */
 export function envName(field: ConfigField): string {
-  return `PEERLANE_${field.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
+  const spec: FieldSpec = signalServerConfigSpec[field];
+  return spec.env ?? `PEERLANE_${field.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
 }
 
 const fieldByFlag = new Map(configFields.map((field) => [flagName(field), field]));

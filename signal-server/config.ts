@@ -2,7 +2,12 @@
 // Flags and env map onto it 1:1 (maxPayloadBytes ⇄ --max-payload-bytes ⇄ PEERLANE_MAX_PAYLOAD_BYTES).
 import { SignalServerError } from './errors';
 
-type FieldSpec = { readonly default: number | string | boolean; readonly help: string };
+export type FieldSpec = {
+  readonly default: number | string | boolean;
+  readonly help: string;
+  /** An env name other than PEERLANE_<FIELD>, where a convention exists (REDIS_URL). */
+  readonly env?: string;
+};
 
 /** Defaults and help text; the config type, CLI flags, env names and --help all derive from this table. */
 export const signalServerConfigSpec = {
@@ -45,7 +50,25 @@ export const signalServerConfigSpec = {
   },
   shutdownTimeoutMs: {
     default: 5_000,
-    help: 'On SIGTERM/SIGINT: longest wait for peers to close before exit',
+    help: 'On SIGTERM (drain) or SIGINT: longest wait for peers to close before exit',
+  },
+  drainSpreadMs: {
+    default: 3_000,
+    help: 'On SIGTERM: peers get RECONNECT with a random delay up to this and are closed then (< shutdownTimeoutMs)',
+  },
+  redis: {
+    default: '',
+    env: 'REDIS_URL',
+    help: "Cluster mode: redis:// or rediss:// URL shared by every process; '' = one process, in memory",
+  },
+  redisPrefix: { default: 'peerlane', help: 'Cluster mode: prefix of every Redis key and channel' },
+  clusterTtlMs: {
+    default: 15_000,
+    help: "Cluster mode: lifetime of a peer's location and swarm entries in Redis without a refresh",
+  },
+  clusterRefreshMs: {
+    default: 5_000,
+    help: 'Cluster mode: how often a process refreshes all its entries in one batch (≤ clusterTtlMs / 2)',
   },
 } as const satisfies Record<string, FieldSpec>;
 
@@ -86,6 +109,22 @@ export function resolveConfig(overrides: Partial<SignalServerConfig> = {}): Sign
   }
   if (config.port > 65_535) invalid('port', config.port, 'a port number 0-65535');
   if (!/^[A-Za-z0-9._~-]+$/.test(config.key)) invalid('key', config.key, 'letters, digits or . _ ~ -');
+  if (config.drainSpreadMs >= config.shutdownTimeoutMs)
+    invalid(
+      'drainSpreadMs',
+      config.drainSpreadMs,
+      `less than shutdownTimeoutMs (${config.shutdownTimeoutMs})`,
+    );
+  if (config.redis && !/^rediss?:\/\/./.test(config.redis))
+    invalid('redis', redactUrl(config.redis), 'a redis:// or rediss:// URL');
+  if (!/^[A-Za-z0-9._:-]+$/.test(config.redisPrefix))
+    invalid('redisPrefix', config.redisPrefix, 'letters, digits or . _ : -');
+  if (config.clusterRefreshMs * 2 > config.clusterTtlMs)
+    invalid(
+      'clusterRefreshMs',
+      config.clusterRefreshMs,
+      `at most clusterTtlMs / 2 (${config.clusterTtlMs / 2})`,
+    );
   config.path = normalizePath(config.path);
   return config;
 }
@@ -95,6 +134,11 @@ function normalizePath(path: string): string {
   if (!/^[A-Za-z0-9._~\-/]*$/.test(path)) invalid('path', path, 'a URL path such as / or /signal/');
   const withLead = path.startsWith('/') ? path : `/${path}`;
   return withLead.endsWith('/') ? withLead : `${withLead}/`;
+}
+
+/** A URL fit for logs and error messages: the password replaced by ***. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
 function invalid(field: string, value: unknown, expected: string): never {

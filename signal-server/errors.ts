@@ -26,10 +26,12 @@ export interface ErrorDetails {
   'idle-timeout': { idleMs: number };
   replaced: Record<string, never>;
   'going-away': Record<string, never>;
+  draining: Record<string, never>;
   'invalid-config': { field: string; value: string; expected: string };
   'unknown-flag': { flag: string };
   'fallback-engine': Record<string, never>;
   'listen-failed': { host: string; port: number };
+  'redis-unavailable': { url: string; reason: string };
 }
 
 export type ErrorCode = keyof ErrorDetails;
@@ -68,6 +70,8 @@ export const errorMessages: { [Code in ErrorCode]: (details: ErrorDetails[Code])
   'idle-timeout': ({ idleMs }) => `No message for ${idleMs} ms: send HEARTBEAT more often`,
   replaced: () => 'Replaced by a newer connection with the same id and token',
   'going-away': () => 'Server is shutting down',
+  draining: () =>
+    'Server is draining: reconnect after the delay given in RECONNECT (another process takes over)',
   'invalid-config': ({ field, value, expected }) => `Invalid ${field} '${value}': expected ${expected}`,
   'unknown-flag': ({ flag }) => `Unknown option '${flag}': run with --help to list options`,
   'fallback-engine': () =>
@@ -76,6 +80,9 @@ export const errorMessages: { [Code in ErrorCode]: (details: ErrorDetails[Code])
     '(PEERLANE_ALLOW_FALLBACK=1) to run on the fallback anyway.',
   'listen-failed': ({ host, port }) =>
     `Could not listen on ${host || 'all interfaces'}:${port}: the port is in use or not permitted; choose another with --port`,
+  'redis-unavailable': ({ url, reason }) =>
+    `Cluster mode needs Redis at ${url}, which did not answer (${reason}): check --redis / REDIS_URL, ` +
+    'the network path and credentials, or leave --redis empty to run one process in memory',
 };
 
 /** Formats the message for a code; `details` is checked against the code at compile time. */

@@ -33,6 +33,8 @@ export interface HttpRoutesContext {
   peerIds(): Iterable<string>;
   metrics: Registry;
   startedAt: number;
+  /** Cluster mode: this process's id, pub/sub kind, and whether Redis answers (reported, never a 503). */
+  cluster?: () => { node: string; pubsub: string; redis: 'up' | 'down' };
 }
 
 export type HttpRoutes = (request: HttpRequestInfo) => HttpReply | Promise<HttpReply>;
@@ -65,7 +67,8 @@ export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
       const status = context.status();
       const { connections, peers, swarms } = context.stats();
       const uptimeSeconds = Math.round((Date.now() - context.startedAt) / 1000);
-      const body = { status, engine, connections, peers, swarms, uptimeSeconds };
+      const cluster = context.cluster?.();
+      const body = { status, engine, connections, peers, swarms, uptimeSeconds, ...(cluster && { cluster }) };
       return json(status === 'ok' ? 200 : 503, body);
     }
     if (url === '/metrics') {

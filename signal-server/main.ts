@@ -1,5 +1,5 @@
-// The peerlane-signal command: flags/env → config, start, print `listening on <port>`, and shut down
-// cleanly on SIGTERM/SIGINT (stop accepting, close peers with 1001, exit 0 within shutdownTimeoutMs).
+// The peerlane-signal command: flags/env → config, start, print `listening on <port>`; on SIGTERM drain
+// (peers told to RECONNECT elsewhere), on SIGINT close peers with 1001; exit 0 within shutdownTimeoutMs.
 import { parseCliArgs } from './cli-args';
 import { SignalServerError } from './errors';
 import { startSignalServer } from './server';
@@ -18,6 +18,13 @@ async function main(): Promise<void> {
       `/healthz and /metrics on port ${server.port}\n`,
   );
 
+  const cluster = server.cluster
+    ? `, cluster node ${server.cluster.node} (${server.cluster.pubsub} pub/sub)`
+    : '';
+  process.stderr.write(
+    `peerlane-signal: ${server.cluster ? 'cluster mode on Redis' : 'single process'}${cluster}\n`,
+  );
+
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -25,10 +32,16 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    process.stderr.write(`peerlane-signal: ${signal}, closing peers (going away)\n`);
+    // SIGTERM (Kubernetes, systemd): drain, peers move to the other processes. SIGINT (Ctrl-C): close now.
+    const draining = signal === 'SIGTERM';
+    process.stderr.write(
+      draining
+        ? `peerlane-signal: SIGTERM, draining: peers reconnect elsewhere within ${config.drainSpreadMs} ms\n`
+        : `peerlane-signal: ${signal}, closing peers (going away)\n`,
+    );
     // The bound holds even if closing stalls: the server gives peers shutdownTimeoutMs, this a little more.
     setTimeout(() => process.exit(0), config.shutdownTimeoutMs + 1_000).unref();
-    server.close().then(
+    (draining ? server.drain() : server.close()).then(
       () => process.exit(0),
       (error: unknown) => fail(error),
     );

@@ -30,6 +30,11 @@ export class MessageQueue {
     return this.total;
   }
 
+  /** Messages wait for `dst`: a later one must queue behind them, whatever route it could take. */
+  has(dst: string): boolean {
+    return this.byDestination.has(dst);
+  }
+
   enqueue(message: QueuedMessage): EnqueueResult {
     if (this.total >= this.limits.maxTotal) return 'total-full';
     const queue = this.byDestination.get(message.dst);

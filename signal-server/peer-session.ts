@@ -3,8 +3,11 @@
 import type { ErrorReport } from './errors';
 import type { TokenBucket } from './rate-limiter';
 
-/** connecting: upgraded, not open yet. closing: the server ended it; nothing more is sent. */
-export type SessionStatus = 'connecting' | 'open' | 'closing' | 'closed';
+/**
+ * connecting: upgraded, not open yet. claiming: open, its id being claimed in Redis (cluster mode), messages
+ * held. closing: the server ended it; nothing more is sent.
+ */
+export type SessionStatus = 'connecting' | 'claiming' | 'open' | 'closing' | 'closed';
 
 export interface PeerSession<Socket> extends TokenBucket {
   id: string;

@@ -1,6 +1,7 @@
 // The PeerJS server protocol as the stock peerjs 1.5.x client speaks it: messages declared once, with the
 // validator for what clients send, the encoder for what the server sends, and the `src` splice for relays.
 import type { ErrorCode, ErrorReport } from './errors';
+import type { ReconnectMessage } from './reconnect-message';
 import { type SwarmClientMessage, validateSwarmClientMessage } from './swarm-messages';
 
 /** Client → server → client: forwarded to `dst` with `src` set by the server. */
@@ -16,7 +17,8 @@ export type PeerJsClientMessage = { type: 'HEARTBEAT' } | { type: RelayType; dst
 export type PeerJsServerMessage =
   | { type: 'OPEN' }
   | { type: 'ERROR' | 'ID-TAKEN' | 'INVALID-KEY'; payload: { msg: string; code: ErrorCode } }
-  | { type: RelayType; src: string; dst: string; payload?: unknown };
+  | { type: RelayType; src: string; dst: string; payload?: unknown }
+  | ReconnectMessage;
 
 export type ClientMessage = PeerJsClientMessage | SwarmClientMessage;
 

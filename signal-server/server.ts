@@ -1,5 +1,6 @@
-// The transport: uWebSockets.js (or the fallback) moving bytes between sockets and the signaling rules.
-// Handlers stay short and synchronous; a closed socket is never touched (signaling drops its reference).
+// The transport: uWebSockets.js (or the fallback) moving bytes between sockets and the signaling rules,
+// plus cluster mode (Redis) when configured, and the graceful drain. Handlers stay short and synchronous;
+// a closed socket is never touched (signaling drops its reference).
 import { resolveConfig, type SignalServerConfig } from './config';
 import {
   type Engine,
@@ -13,22 +14,36 @@ import { SignalServerError } from './errors';
 import { createHttpRoutes, type HttpReply, type HttpRoutes, statusLine } from './http-routes';
 import { createSignalMetrics } from './metrics';
 import type { PeerSession } from './peer-session';
+import type { PubSubKind } from './redis-link';
 import { Signaling } from './signaling';
-import type { Transport } from './signaling-ports';
+import type { ClusterInbox, Transport } from './signaling-ports';
+import { startCluster } from './start-cluster';
 
 export interface SignalServer {
   /** The port actually listened on (the chosen one when config.port is 0). */
   port: number;
   engine: EngineKind;
   config: SignalServerConfig;
+  /** Cluster mode: this process's id and the pub/sub kind in use; null in the single-process mode. */
+  cluster: { node: string; pubsub: PubSubKind } | null;
   /** Stops accepting, ends every peer with 1001 "going away", and resolves once all are closed. */
   close(): Promise<void>;
+  /**
+   * Graceful drain (SIGTERM): /healthz answers 503 draining, new connections are turned away, every peer
+   * gets RECONNECT with a random delay within drainSpreadMs and is closed then; resolves once all are gone,
+   * or after shutdownTimeoutMs at most, with the server closed.
+   */
+  drain(): Promise<void>;
 }
 
 export interface StartOptions {
   /** For tests: run on a given engine instead of loading uWebSockets.js. */
   engine?: Engine;
+  /** Operator messages (Redis down/up). Default: stderr, prefixed `peerlane-signal:`. */
+  log?: (line: string) => void;
 }
+
+const stderrLog = (line: string) => process.stderr.write(`peerlane-signal: ${line}\n`);
 
 /** A socket whose user data is its session, which in turn refers back to the socket. */
 interface Socket extends EngineSocket<PeerSession<Socket>> {}
@@ -59,8 +74,16 @@ export async function startSignalServer(
   let status: 'ok' | 'draining' = 'ok';
   const stats = () => rules.stats();
   const metrics = createSignalMetrics(engine.kind, stats);
-  const rules = new Signaling<Socket>(config, { transport, telemetry: metrics.telemetry });
+  const cluster = config.redis
+    ? await startCluster(config, metrics.registry, options.log ?? stderrLog)
+    : null;
+  const rules = new Signaling<Socket>(config, {
+    transport,
+    telemetry: metrics.telemetry,
+    ...(cluster && { cluster: cluster.port }),
+  });
   const directory = rules.directory;
+  if (cluster) cluster.attach(inboxOf(rules));
   const routes = createHttpRoutes({
     config,
     engine: engine.kind,
@@ -70,6 +93,9 @@ export async function startSignalServer(
     peerIds: () => directory.ids(),
     metrics: metrics.registry,
     startedAt: Date.now(),
+    ...(cluster && {
+      cluster: () => ({ node: cluster.node, pubsub: cluster.pubsub, redis: cluster.isUp() ? 'up' : 'down' }),
+    }),
   });
   const decoder = new TextDecoder();
 
@@ -122,6 +148,7 @@ export async function startSignalServer(
   });
   if (!listenSocket) {
     app.close();
+    await cluster?.close();
     throw new SignalServerError('listen-failed', { host: config.host, port: config.port });
   }
   const port = engine.uws.us_socket_local_port(listenSocket);
@@ -129,23 +156,70 @@ export async function startSignalServer(
   sweeper.unref();
 
   let closing: Promise<void> | undefined;
-  const close = () => {
+  /** Ends whoever is left with 1001, waiting `waitMs` at most for them to close, then closes everything. */
+  const finish = (waitMs: number) => {
     closing ??= (async () => {
       status = 'draining';
       engine.uws.us_listen_socket_close(listenSocket);
       clearInterval(sweeper);
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, config.shutdownTimeoutMs);
-      });
-      await Promise.race([rules.shutdown(), deadline]);
-      clearTimeout(timer);
+      await within(rules.shutdown(), waitMs);
       // Also ends idle HTTP keep-alive connections and any socket that ignored the close handshake.
       app.close();
+      await cluster?.close();
     })();
     return closing;
   };
-  return { port, engine: engine.kind, config, close };
+  const close = () => finish(config.shutdownTimeoutMs);
+
+  let draining: Promise<void> | undefined;
+  const drain = () => {
+    draining ??= (async () => {
+      status = 'draining';
+      const started = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const closeDue = () => {
+        const next = rules.closeDrained();
+        if (next !== null) timer = setTimeout(closeDue, next);
+      };
+      const gone = rules.drain(config.drainSpreadMs);
+      closeDue();
+      await within(gone, config.shutdownTimeoutMs);
+      clearTimeout(timer);
+      await finish(Math.max(0, config.shutdownTimeoutMs - (Date.now() - started)));
+    })();
+    return draining;
+  };
+  return {
+    port,
+    engine: engine.kind,
+    config,
+    cluster: cluster && { node: cluster.node, pubsub: cluster.pubsub },
+    close,
+    drain,
+  };
+}
+
+/** Settles when `promise` does, or after `ms`, whichever comes first. */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([promise, deadline]);
+  clearTimeout(timer);
+}
+
+/** What the cluster hands the signaling rules: messages to deliver, arrivals, evictions; what to refresh. */
+function inboxOf(rules: Signaling<Socket>): ClusterInbox {
+  const { delivery, directory, registry } = rules;
+  return {
+    receive: (message, hops) => delivery.receive(message, hops),
+    absent: (message) => delivery.absent(message),
+    arrived: (id) => delivery.arrived(id),
+    evict: (id, token) => rules.evict(id, token),
+    peers: () => directory.peers(),
+    swarms: () => registry.entries(),
+  };
 }
 
 function serveHttp(res: EngineResponse, req: EngineRequest, routes: HttpRoutes): void {

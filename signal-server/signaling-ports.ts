@@ -1,6 +1,8 @@
 // What the signaling rules need from their edges, as interfaces: the transport that moves bytes
-// (uWS in server.ts, a fake in tests) and the telemetry that metrics.ts turns into Prometheus counters.
+// (uWS in server.ts, a fake in tests), the telemetry that metrics.ts turns into Prometheus counters, and in
+// cluster mode the link to the other processes (Redis, cluster-router.ts).
 import type { CloseCode, ErrorCode } from './errors';
+import type { QueuedMessage } from './message-queue';
 import type { RelayType } from './peerjs-messages';
 
 /** 'buffered' = accepted but waiting in the socket's buffer; 'dropped' = the transport refused it. */
@@ -13,7 +15,14 @@ export interface Transport<Socket> {
   close(socket: Socket, code: CloseCode, reason: string): void;
 }
 
-export type DropReason = 'peer-absent' | 'queue-full' | 'expired' | 'slow-reader' | 'rate-limited';
+/** claim-pending: more messages than CLAIM_HOLD_LIMIT arrived while the id was being claimed in Redis. */
+export type DropReason =
+  | 'peer-absent'
+  | 'queue-full'
+  | 'expired'
+  | 'slow-reader'
+  | 'rate-limited'
+  | 'claim-pending';
 
 /** What metrics observe. `rejected` counts every ERROR sent and every connection the server ends. */
 export interface SignalTelemetry {
@@ -32,4 +41,48 @@ export interface SignalStats {
   members: number;
   /** Messages waiting for absent peers. */
   queued: number;
+}
+
+/** The server's own message to a peer (EXPIRE or LEAVE to a sender, SWARM-JOINED): never queued. */
+export interface Notice {
+  type: 'notice';
+  dst: string;
+  text: string;
+}
+
+/** What travels between processes: a relayed message (src already spliced in) or a notice. */
+export type RoutedMessage = QueuedMessage | Notice;
+
+/** 'unavailable': Redis did not answer; the peer is admitted on this process alone and claimed later. */
+export type ClaimResult = 'claimed' | 'taken' | 'unavailable';
+
+/** Cluster mode: ids, swarms and delivery across processes. Absent in the default single-process mode. */
+export interface ClusterPort {
+  /** Takes `id` for this process unless another process holds it with another token. */
+  claim(id: string, token: string): Promise<ClaimResult>;
+  /** The peer left this process: its location goes, unless another process took it over meanwhile. */
+  release(id: string, token: string): void;
+  /**
+   * Sends a message to the process holding `message.dst`; ClusterInbox.absent when none does. `hops` 0: from
+   * the sender's process; 1: the process it reached no longer has the peer (looked up again, not cached).
+   */
+  forward(message: RoutedMessage, hops: number): void;
+  /** Adds `id` to `swarm` and resolves with up to `count` live members (maybe `id` itself); null if Redis is down. */
+  joinSwarm(swarm: string, id: string, count: number): Promise<string[] | null>;
+  leaveSwarm(swarm: string, id: string): void;
+}
+
+/** What the cluster hands the signaling rules (Signaling implements it). */
+export interface ClusterInbox {
+  /** A message another process routed here. */
+  receive(message: RoutedMessage, hops: number): void;
+  /** No process holds `message.dst`: hold a relay for a while (EXPIRE later), drop a notice. */
+  absent(message: RoutedMessage): void;
+  /** `id`, which messages held here wait for, connected somewhere: send them on. */
+  arrived(id: string): void;
+  /** Another process now holds `id` (claimed with `token`): end the connection here, if there is one. */
+  evict(id: string, token: string): void;
+  /** What this process holds, for the batched refresh of its Redis entries. */
+  peers(): Iterable<{ id: string; token: string }>;
+  swarms(): Iterable<[swarm: string, members: readonly string[]]>;
 }

@@ -1,16 +1,20 @@
 // The signaling rules, apart from any socket: admit a connection, relay OFFER/ANSWER/CANDIDATE/LEAVE/EXPIRE
-// with `src` set by the server, hold messages for absent peers, run swarms, enforce limits, sweep idlers.
-// The transport (server.ts) feeds it text frames and events and lends it `send`/`close` (injected).
+// with `src` set by the server, hold messages for absent peers, run swarms, enforce limits, sweep idlers, drain.
+// The transport (server.ts) feeds it text frames and events and lends it `send`/`close` (injected); in cluster
+// mode a ClusterPort reaches peers on other processes (its ClusterInbox is built on `delivery` and `evict`).
 import { admitHandshake, type Handshake } from './admission';
 import type { SignalServerConfig } from './config';
+import { Delivery } from './delivery';
+import { DrainSchedule } from './drain-schedule';
 import { CloseCode, type ErrorReport, reportMessage } from './errors';
-import { MessageQueue, type QueuedMessage } from './message-queue';
+import { IdClaims } from './id-claims';
 import { InMemoryPeerDirectory, type PeerDirectory } from './peer-directory';
 import { createSession, type PeerSession } from './peer-session';
-import { encodeServerMessage, parseClientMessage, type RelayType, withSrc } from './peerjs-messages';
+import { encodeServerMessage, parseClientMessage, withSrc } from './peerjs-messages';
 import { type RankPeers, rankPeers } from './rank-peers';
 import { fullBucket, type RateLimit, takeToken } from './rate-limiter';
-import type { SignalStats, SignalTelemetry, Transport } from './signaling-ports';
+import { encodeReconnectMessage } from './reconnect-message';
+import type { ClaimResult, ClusterPort, SignalStats, SignalTelemetry, Transport } from './signaling-ports';
 import { SwarmMembership } from './swarm-membership';
 import { InMemorySwarmRegistry, type SwarmRegistry } from './swarms';
 
@@ -21,6 +25,8 @@ export interface SignalingDeps<Socket> {
   swarms?: SwarmRegistry;
   rank?: RankPeers;
   now?: () => number;
+  /** Cluster mode (Redis); without it everything stays in this process. */
+  cluster?: ClusterPort;
 }
 
 const OPEN = encodeServerMessage({ type: 'OPEN' });
@@ -29,16 +35,22 @@ const noTelemetry: SignalTelemetry = { relayed: ignore, dropped: ignore, rejecte
 
 export class Signaling<Socket> {
   readonly directory: PeerDirectory<PeerSession<Socket>>;
-  private readonly registry: SwarmRegistry;
-  private readonly swarms: SwarmMembership<Socket>;
-  private readonly queue: MessageQueue;
+  readonly registry: SwarmRegistry;
+  /** Also what the cluster (cluster mode) hands messages from other processes to. */
+  readonly delivery: Delivery<Socket>;
+  private readonly membership: SwarmMembership<Socket>;
   private readonly transport: Transport<Socket>;
   private readonly telemetry: SignalTelemetry;
   private readonly now: () => number;
   private readonly rate: RateLimit;
+  private readonly cluster: ClusterPort | undefined;
+  private readonly claims: IdClaims<Socket> | undefined;
+  /** Set once draining: when each peer told to RECONNECT is closed. */
+  private drainQueue: DrainSchedule<PeerSession<Socket>> | null = null;
   /** Open sockets, registered or not (a refused one counts until its close event). */
   private sockets = 0;
   private whenAllClosed: (() => void) | null = null;
+  private allClosedPromise: Promise<void> | null = null;
 
   constructor(
     private readonly config: SignalServerConfig,
@@ -50,28 +62,43 @@ export class Signaling<Socket> {
     this.registry = deps.swarms ?? new InMemorySwarmRegistry();
     this.now = deps.now ?? Date.now;
     this.rate = { perSecond: config.maxMessagesPerSecond, burst: config.messageBurst };
-    this.swarms = new SwarmMembership(config, {
+    this.cluster = deps.cluster;
+    this.claims =
+      deps.cluster &&
+      new IdClaims(deps.cluster, this.telemetry, (session, result, held) =>
+        this.claimed(session, result, held),
+      );
+    const send = (session: PeerSession<Socket>, text: string) => this.send(session, text);
+    this.delivery = new Delivery(config, {
+      directory: this.directory,
+      send,
+      telemetry: this.telemetry,
+      now: this.now,
+      cluster: this.cluster,
+    });
+    this.membership = new SwarmMembership(config, {
       registry: this.registry,
       directory: this.directory,
       rank: deps.rank ?? rankPeers,
-      send: (session, text) => this.send(session, text),
+      send,
       error: (session, report) => this.error(session, report),
-    });
-    this.queue = new MessageQueue({
-      maxPerPeer: config.maxQueuedPerPeer,
-      maxTotal: config.maxQueuedTotal,
-      timeoutMs: config.expireTimeoutMs,
+      ...(this.cluster && {
+        remote: {
+          cluster: this.cluster,
+          sendTo: (id: string, text: string) => this.delivery.sendTo(id, text),
+        },
+      }),
     });
   }
 
   stats(): SignalStats {
-    const { sockets: connections, directory, registry, queue } = this;
+    const { sockets: connections, directory, registry, delivery } = this;
     return {
       connections,
       peers: directory.size,
       swarms: registry.swarmCount,
       members: registry.memberCount,
-      queued: queue.size,
+      queued: delivery.queued,
     };
   }
 
@@ -82,30 +109,59 @@ export class Signaling<Socket> {
     return createSession(handshake.id, handshake.token, rejection, fullBucket(this.rate, now), now);
   }
 
-  /** The socket is open: refuse it, or register the id (replacing a same-token reconnect) and say OPEN. */
+  /**
+   * The socket is open: refuse it, or register the id (replacing a same-token reconnect) and say OPEN.
+   * In cluster mode the id is first claimed in Redis, so it is unique across processes.
+   */
   open(session: PeerSession<Socket>, socket: Socket): void {
     session.socket = socket;
     session.status = 'open';
     this.sockets++;
-    const existing = this.directory.get(session.id);
-    const rejection =
-      session.rejection ??
-      (existing && existing.token !== session.token
-        ? { code: 'id-taken' as const, details: { id: session.id } }
-        : null);
-    if (rejection) {
-      this.refuse(session, rejection);
+    if (this.drainQueue) {
+      this.turnAway(session);
       return;
     }
-    if (existing) this.end(existing, CloseCode.replaced, { code: 'replaced', details: {} });
+    const rejection = session.rejection ?? this.localConflict(session);
+    if (rejection) this.refuse(session, rejection);
+    else if (this.claims) this.claims.start(session);
+    else this.admit(session);
+  }
+
+  private localConflict(session: PeerSession<Socket>): ErrorReport | null {
+    const existing = this.directory.get(session.id);
+    return existing && existing.token !== session.token
+      ? { code: 'id-taken', details: { id: session.id } }
+      : null;
+  }
+
+  private admit(session: PeerSession<Socket>): void {
+    const existing = this.directory.get(session.id);
+    // Registered before the old one is ended, so ending it does not release the id (cluster mode).
     this.directory.set(session.id, session);
+    if (existing) this.end(existing, CloseCode.replaced, { code: 'replaced', details: {} });
     this.send(session, OPEN);
-    for (const queued of this.queue.take(session.id)) this.deliver(queued, session);
+    this.delivery.admitted(session);
+  }
+
+  private claimed(session: PeerSession<Socket>, result: ClaimResult, held: string[]): void {
+    const taken: ErrorReport = { code: 'id-taken', details: { id: session.id } };
+    const rejection = result === 'taken' ? taken : this.localConflict(session);
+    if ((rejection || this.drainQueue) && result === 'claimed')
+      this.cluster?.release(session.id, session.token);
+    if (rejection) this.refuse(session, rejection);
+    else if (this.drainQueue) this.turnAway(session);
+    else {
+      this.admit(session);
+      for (const text of held) this.message(session, text);
+    }
   }
 
   /** One text frame from the client (already checked against maxPayloadBytes). */
   message(session: PeerSession<Socket>, text: string): void {
-    if (session.status !== 'open') return;
+    if (session.status !== 'open') {
+      if (session.status === 'claiming') this.claims?.hold(session, text);
+      return;
+    }
     const now = this.now();
     session.lastSeenAt = now;
     const verdict = takeToken(session, this.rate, now);
@@ -126,13 +182,15 @@ export class Signaling<Socket> {
       case 'HEARTBEAT':
         break;
       case 'SWARM-JOIN':
-        this.swarms.join(session, message.payload.swarm);
+        this.membership.join(session, message.payload.swarm);
         break;
       case 'SWARM-LEAVE':
-        this.swarms.leave(session, message.payload.swarm);
+        this.membership.leave(session, message.payload.swarm);
         break;
-      default:
-        this.relay(session, message.type, message.dst, text, now);
+      default: {
+        const { type, dst } = message;
+        this.delivery.relay({ src: session.id, dst, type, text: withSrc(text, session.id), queuedAt: now });
+      }
     }
   }
 
@@ -157,7 +215,10 @@ export class Signaling<Socket> {
     if (status === 'connecting') return;
     if (status === 'open') this.detach(session);
     this.sockets--;
-    if (this.sockets === 0) this.whenAllClosed?.();
+    if (this.sockets === 0) {
+      this.whenAllClosed?.();
+      this.allClosedPromise = null;
+    }
   }
 
   /** Every sweepIntervalMs: closes idle connections and tells senders of expired messages (EXPIRE). */
@@ -172,56 +233,66 @@ export class Signaling<Socket> {
         });
       }
     }
-    const told = new Set<string>();
-    for (const expired of this.queue.expire(now)) {
-      this.telemetry.dropped(expired.type, 'expired');
-      const pair = `${expired.src} ${expired.dst}`;
-      if (told.has(pair)) continue;
-      told.add(pair);
-      this.tellSender(expired.src, 'EXPIRE', expired.dst);
-    }
+    this.delivery.expire();
   }
 
   /** Ends every connection with 1001 "going away"; resolves once all sockets have closed. */
   shutdown(): Promise<void> {
-    for (const session of this.directory.peers()) {
-      this.end(session, CloseCode.goingAway, { code: 'going-away', details: {} });
+    const goingAway: ErrorReport = { code: 'going-away', details: {} };
+    for (const session of this.directory.peers()) this.end(session, CloseCode.goingAway, goingAway);
+    for (const session of this.claims?.sessions() ?? []) {
+      session.status = 'open';
+      this.end(session, CloseCode.goingAway, goingAway);
     }
-    this.queue.clear();
+    this.delivery.clear();
+    return this.allClosed();
+  }
+
+  /**
+   * Graceful drain: every peer gets RECONNECT with its own random delay within `spreadMs` (so the other
+   * processes are not stampeded) and is closed 1001 then by closeDrained(); new connections are turned away.
+   */
+  drain(spreadMs: number, random: () => number = Math.random): Promise<void> {
+    if (!this.drainQueue) {
+      const now = this.now();
+      this.drainQueue = new DrainSchedule(this.directory.peers(), now, spreadMs, random);
+      for (const [session, afterMs] of this.drainQueue.delays(now))
+        this.send(session, encodeReconnectMessage(afterMs));
+    }
+    return this.allClosed();
+  }
+
+  /** Closes the drained peers whose delay has passed; ms until the next one is due, or null when none is left. */
+  closeDrained(): number | null {
+    const now = this.now();
+    for (const session of this.drainQueue?.takeDue(now) ?? [])
+      this.end(session, CloseCode.goingAway, { code: 'going-away', details: {} });
+    return this.drainQueue?.nextIn(now) ?? null;
+  }
+
+  /** A connection opened while draining: told to RECONNECT (elsewhere) and closed. */
+  private turnAway(session: PeerSession<Socket>): void {
+    this.send(session, encodeReconnectMessage(Math.floor(Math.random() * this.config.drainSpreadMs)));
+    this.end(session, CloseCode.goingAway, { code: 'draining', details: {} });
+  }
+
+  private allClosed(): Promise<void> {
     if (this.sockets === 0) return Promise.resolve();
-    return new Promise((resolve) => {
+    this.allClosedPromise ??= new Promise((resolve) => {
       this.whenAllClosed = resolve;
     });
+    return this.allClosedPromise;
   }
 
-  private relay(from: PeerSession<Socket>, type: RelayType, dst: string, text: string, now: number): void {
-    const message: QueuedMessage = { src: from.id, dst, type, text: withSrc(text, from.id), queuedAt: now };
-    const target = this.directory.get(dst);
-    if (target) {
-      this.deliver(message, target);
-    } else if (type === 'LEAVE' || type === 'EXPIRE') {
-      // Like the reference server: only connection set-up waits for an absent peer.
-      this.telemetry.dropped(type, 'peer-absent');
-    } else if (this.queue.enqueue(message) !== 'queued') {
-      this.telemetry.dropped(type, 'queue-full');
-      this.send(from, encodeServerMessage({ type: 'EXPIRE', src: dst, dst: from.id }));
-    }
-  }
-
-  private deliver(message: QueuedMessage, target: PeerSession<Socket>): void {
-    if (this.send(target, message.text)) {
-      this.telemetry.relayed(message.type);
-      return;
-    }
-    this.telemetry.dropped(message.type, 'slow-reader');
-    // The target is gone or being dropped: tell the sender, as the reference server does, with LEAVE.
-    if (message.type !== 'LEAVE' && message.type !== 'EXPIRE')
-      this.tellSender(message.src, 'LEAVE', target.id);
-  }
-
-  private tellSender(sender: string, type: 'LEAVE' | 'EXPIRE', about: string): void {
-    const session = this.directory.get(sender);
-    if (session) this.send(session, encodeServerMessage({ type, src: about, dst: sender }));
+  /** Cluster mode: another process now holds `id` (claimed with `token`); ends the connection here, if any. */
+  evict(id: string, token: string): void {
+    const session = this.directory.get(id);
+    if (!session) return;
+    // The id lives on elsewhere: neither release it nor take it out of its swarms there.
+    this.directory.delete(id, session);
+    this.membership.leaveAll(session, false);
+    if (token === session.token) this.end(session, CloseCode.replaced, { code: 'replaced', details: {} });
+    else this.end(session, CloseCode.rejected, { code: 'id-taken', details: { id } });
   }
 
   /** Sends unless the socket is gone or its reader is too slow, in which case it is closed. */
@@ -277,7 +348,9 @@ export class Signaling<Socket> {
   }
 
   private detach(session: PeerSession<Socket>): void {
+    const registered = this.directory.get(session.id) === session;
     this.directory.delete(session.id, session);
-    this.swarms.leaveAll(session);
+    this.membership.leaveAll(session);
+    if (registered) this.cluster?.release(session.id, session.token);
   }
 }

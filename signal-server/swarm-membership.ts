@@ -1,10 +1,12 @@
 // The swarm rules on top of the registry: SWARM-JOIN answers SWARM-PEERS (bounded, ranked) and announces
 // the newcomer to a bounded number of members with SWARM-JOINED; leave on SWARM-LEAVE or on close.
+// In cluster mode the members come from Redis (all processes); the local registry keeps this process's own.
 import type { SignalServerConfig } from './config';
 import type { ErrorReport } from './errors';
 import type { PeerDirectory } from './peer-directory';
 import type { PeerSession } from './peer-session';
 import type { RankPeers } from './rank-peers';
+import type { ClusterPort } from './signaling-ports';
 import { encodeSwarmServerMessage } from './swarm-messages';
 import type { SwarmRegistry } from './swarms';
 
@@ -16,6 +18,11 @@ export interface SwarmMembershipDeps<Socket> {
   rank: RankPeers;
   send(session: PeerSession<Socket>, text: string): void;
   error(session: PeerSession<Socket>, report: ErrorReport): void;
+  /** Cluster mode: membership across processes, and a way to reach a member on another process. */
+  remote?: {
+    cluster: Pick<ClusterPort, 'joinSwarm' | 'leaveSwarm'>;
+    sendTo(id: string, text: string): void;
+  };
 }
 
 export class SwarmMembership<Socket> {
@@ -26,7 +33,7 @@ export class SwarmMembership<Socket> {
 
   /** Joining a swarm again is allowed: it answers a fresh SWARM-PEERS (a way to ask for more peers). */
   join(session: PeerSession<Socket>, swarm: string): void {
-    const { registry, directory, send } = this.deps;
+    const { registry, directory, send, remote } = this.deps;
     const joined = session.swarms ?? [];
     const isNew = !joined.includes(swarm);
     if (isNew) {
@@ -41,19 +48,47 @@ export class SwarmMembership<Socket> {
       session.swarms = joined;
       registry.join(swarm, session.id);
     }
+    if (remote) {
+      this.joinRemote(session, swarm, isNew, remote);
+      return;
+    }
     const limit = this.limits.swarmPeersLimit;
     const candidates = registry.sample(swarm, limit, session.id);
     const peers = this.deps.rank(candidates, { swarm, joiner: session.id }, limit);
     send(session, encodeSwarmServerMessage({ type: 'SWARM-PEERS', payload: { swarm, peers } }));
     if (!isNew) return;
-    const announcement = encodeSwarmServerMessage({
-      type: 'SWARM-JOINED',
-      payload: { swarm, peer: session.id },
-    });
+    const announcement = this.announcement(swarm, session.id);
     for (const member of registry.sample(swarm, this.limits.swarmAnnounceLimit, session.id)) {
       const target = directory.get(member);
       if (target) send(target, announcement);
     }
+  }
+
+  /** One Redis round trip: join, then a random sample of live members serves both the answer and the news. */
+  private joinRemote(
+    session: PeerSession<Socket>,
+    swarm: string,
+    isNew: boolean,
+    remote: NonNullable<SwarmMembershipDeps<Socket>['remote']>,
+  ): void {
+    const { swarmPeersLimit, swarmAnnounceLimit } = this.limits;
+    const count = swarmPeersLimit + swarmAnnounceLimit + 1;
+    void remote.cluster.joinSwarm(swarm, session.id, count).then((members) => {
+      if (session.status !== 'open') return;
+      // Redis down: this process's members are the ones reachable anyway.
+      const sample = members ?? this.deps.registry.sample(swarm, count, session.id);
+      const candidates = sample.filter((member) => member !== session.id);
+      const context = { swarm, joiner: session.id };
+      const peers = this.deps.rank(candidates.slice(0, swarmPeersLimit), context, swarmPeersLimit);
+      this.deps.send(session, encodeSwarmServerMessage({ type: 'SWARM-PEERS', payload: { swarm, peers } }));
+      if (!isNew) return;
+      const announcement = this.announcement(swarm, session.id);
+      for (const member of candidates.slice(-swarmAnnounceLimit)) remote.sendTo(member, announcement);
+    });
+  }
+
+  private announcement(swarm: string, peer: string): string {
+    return encodeSwarmServerMessage({ type: 'SWARM-JOINED', payload: { swarm, peer } });
   }
 
   /** Leaving a swarm one is not in is a no-op, not an error (a late SWARM-LEAVE after a close race). */
@@ -63,10 +98,18 @@ export class SwarmMembership<Socket> {
     session.swarms?.splice(index, 1);
     if (session.swarms?.length === 0) session.swarms = null;
     this.deps.registry.leave(swarm, session.id);
+    this.deps.remote?.cluster.leaveSwarm(swarm, session.id);
   }
 
-  leaveAll(session: PeerSession<Socket>): void {
-    for (const swarm of session.swarms ?? []) this.deps.registry.leave(swarm, session.id);
+  /**
+   * On close. `remote` false when another process took the id over: its memberships there are the new
+   * connection's, and the entries this process wrote expire on their own.
+   */
+  leaveAll(session: PeerSession<Socket>, remote = true): void {
+    for (const swarm of session.swarms ?? []) {
+      this.deps.registry.leave(swarm, session.id);
+      if (remote) this.deps.remote?.cluster.leaveSwarm(swarm, session.id);
+    }
     session.swarms = null;
   }
 }

@@ -9,6 +9,8 @@ export interface SwarmRegistry {
   sample(swarm: string, count: number, exclude: string): string[];
   readonly swarmCount: number;
   readonly memberCount: number;
+  /** Every swarm with its members (cluster mode refreshes them in Redis in one batch). */
+  entries(): IterableIterator<[swarm: string, members: readonly string[]]>;
 }
 
 /** Members in an array (random access for sampling) plus their positions (O(1) swap-remove). */
@@ -56,6 +58,10 @@ export class InMemorySwarmRegistry implements SwarmRegistry {
     entry.position.delete(peer);
     this.members--;
     if (entry.members.length === 0) this.swarms.delete(swarm);
+  }
+
+  *entries(): IterableIterator<[string, readonly string[]]> {
+    for (const [swarm, entry] of this.swarms) yield [swarm, entry.members];
   }
 
   sample(swarm: string, count: number, exclude: string): string[] {

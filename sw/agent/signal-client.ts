@@ -2,6 +2,7 @@
 // members, hands over incoming connections, and reconnects (re-joining every swarm) with backoff after a loss.
 
 import { type DataConnection, Peer, type PeerError, type PeerOptions } from 'peerjs';
+import { isReconnectMessage } from '../../signal-server/reconnect-message';
 import { isSwarmServerMessage, type SwarmClientMessage } from '../../signal-server/swarm-messages';
 import { PEER_WIRE_VERSION } from '../protocol/peer-wire';
 import { describeCause, PeerlaneError } from './errors';
@@ -54,6 +55,8 @@ export class SignalClient {
   private readonly unanswered = new Set<string>();
   private retryMs = RETRY_FIRST_MS;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set by RECONNECT (the server is draining): when to reconnect (Date.now() ms); the close that follows is planned. */
+  private reconnectAt: number | undefined;
 
   constructor(
     private readonly options: SignalOptions,
@@ -96,11 +99,19 @@ export class SignalClient {
     const wasOpen = this.status === 'open';
     this.status = 'waiting';
     this.unanswered.clear();
-    const delay = Math.round(this.retryMs * (0.8 + Math.random() * 0.4));
-    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
-    // A failed attempt was already reported (signal-unreachable); a lost connection is news.
-    if (wasOpen)
-      this.events.error(new PeerlaneError('signal-lost', { url: this.options.signal, retryMs: delay }));
+    const planned = this.reconnectAt;
+    this.reconnectAt = undefined;
+    let delay: number;
+    if (planned !== undefined) {
+      // The server drains and said when (its delays are spread): no backoff, nothing to report.
+      delay = Math.max(0, planned - Date.now());
+    } else {
+      delay = Math.round(this.retryMs * (0.8 + Math.random() * 0.4));
+      this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+      // A failed attempt was already reported (signal-unreachable); a lost connection is news.
+      if (wasOpen)
+        this.events.error(new PeerlaneError('signal-lost', { url: this.options.signal, retryMs: delay }));
+    }
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.status !== 'waiting') return;
@@ -152,6 +163,11 @@ export class SignalClient {
   }
 
   private onServerMessage(message: unknown): void {
+    if (isReconnectMessage(message)) {
+      // The server closes the socket after afterMs; 'disconnected' then reconnects at once (see retry()).
+      this.reconnectAt = Date.now() + message.payload.afterMs;
+      return;
+    }
     if (!isSwarmServerMessage(message)) return;
     const { swarm } = message.payload;
     if (!this.swarms.has(swarm)) return;

@@ -104,6 +104,18 @@ describe('SignalClient', () => {
     ]);
   });
 
+  it('tells when members of a swarm may still be announced', async () => {
+    client.join('s1');
+    expect(client.awaitingMembers('s1')).toBe(true); // still reaching the server
+    expect(client.awaitingMembers('other')).toBe(false);
+    latest().emit('open', 'me');
+    expect(client.awaitingMembers('s1')).toBe(true); // joined, no answer yet
+    latest().socket.emit('message', { type: 'SWARM-PEERS', payload: { swarm: 's1', peers: [] } });
+    expect(client.awaitingMembers('s1')).toBe(false);
+    latest().emit('disconnected', 'me');
+    expect(client.awaitingMembers('s1')).toBe(false); // nothing will come until reconnected
+  });
+
   it('stops for good when the server refuses the key', async () => {
     latest().emit('error', Object.assign(new Error('API KEY "site" is invalid'), { type: 'invalid-key' }));
     expect(codes()).toEqual(['signal-key-refused']);
