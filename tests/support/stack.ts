@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { OriginOptions } from '../../examples/origin/origin-config';
 import { type RunningOrigin, startOrigin } from '../../examples/origin/start-origin';
 import { type SignalProcess, startSignalProcess } from './signal-process';
 
@@ -21,17 +22,25 @@ export interface StackOptions {
    * change the worker script while pages run. Default false: dist/ itself.
    */
   privateDist?: boolean;
+  /** Origin settings (the live window, the constrained-CDN model); ports, signal and dist are the stack's. */
+  origin?: Omit<OriginOptions, 'port' | 'cdnPort' | 'signal' | 'distDir'>;
 }
 
-/** Query parameters of examples/hls.js/ (see its main.js). */
+/** An example page (examples/<page>/) and its query parameters (see examples/shared/page-settings.js). */
 export interface PageParams {
+  /** Folder of the example page. Default 'hls.js'. */
+  page?: string;
+  /** The page's `format` parameter: which packaging of the test stream it plays (see its main.js). */
+  format?: string;
   p2p?: boolean;
   /** Pin this rendition (0 = lowest) instead of ABR. */
   level?: number;
-  /** hls.js maxBufferLength, seconds. */
+  /** How far ahead the player buffers, seconds (hls.js maxBufferLength). */
   buffer?: number;
   /** Load the media from the cross-origin CDN. */
   cdn?: boolean;
+  /** Playlist to play instead of the VoD, e.g. '/media/live/master.m3u8'. */
+  src?: string;
 }
 
 /** One segment of the test stream as the origin serves it. */
@@ -47,7 +56,7 @@ export interface Stack {
   signal: SignalProcess;
   signalUrl: string;
   distDir: string;
-  /** The hls.js example page with these parameters, pointed at this stack's signal server. */
+  /** An example page (default the hls.js one) with these parameters, pointed at this stack's signal server. */
   pageUrl(params?: PageParams): string;
   /** The segments of one rendition (e.g. '360p') in playlist order, read from the generated files. */
   segments(rendition: string): MediaSegment[];
@@ -65,7 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const signalUrl = `ws://localhost:${signal.port}/`;
   let origin: RunningOrigin;
   try {
-    origin = await startOrigin({ port: 0, cdnPort: 0, signal: signalUrl, distDir });
+    origin = await startOrigin({ ...options.origin, port: 0, cdnPort: 0, signal: signalUrl, distDir });
   } catch (error) {
     await signal.stop();
     throw error;
@@ -83,8 +92,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (params.level !== undefined) query.set('level', String(params.level));
       if (params.buffer !== undefined) query.set('buffer', String(params.buffer));
       if (params.cdn) query.set('cdn', '');
+      if (params.src !== undefined) query.set('src', params.src);
+      if (params.format !== undefined) query.set('format', params.format);
       const search = query.size ? `?${query}` : '';
-      return `${origin.url}/hls.js/${search}`;
+      return `${origin.url}/${params.page ?? 'hls.js'}/${search}`;
     },
     segments: (rendition) => mediaSegments(mediaDir, rendition),
     async close() {

@@ -14,12 +14,28 @@ export interface ReceivedSegment {
   receivedAt: number;
 }
 
+/** A stall: from a `waiting` after playback started to the next `playing` (end null while it lasts). */
+export interface StallSpan {
+  start: number;
+  end: number | null;
+}
+
+/** The picture's height changed (a rendition switch shown on screen), at performance.now() `at`. */
+export interface HeightChange {
+  at: number;
+  height: number;
+}
+
 /** Recorded in the page from before its first script runs. */
 interface ProbeRecord {
   /** performance.now() of the first `playing` event, null before playback started. */
   firstPlayAt: number | null;
   /** `waiting` events after the first `playing`: the player ran out of data mid-playback (a stall). */
   stalls: number;
+  /** The stalls as time spans (the most recent MAX_RECORDED, a `waiting` during one does not open another). */
+  stallSpans: StallSpan[];
+  /** Video heights shown, from the first frame on (the most recent MAX_RECORDED). */
+  heights: HeightChange[];
   ended: boolean;
   mediaErrors: string[];
   /** `controllerchange` events: a new service worker took control of the page. */
@@ -30,12 +46,19 @@ interface ProbeRecord {
 }
 
 export interface Probe extends ProbeRecord {
+  /** performance.timeOrigin of the page: page times + this = Date.now() times. */
+  timeOrigin: number;
+  /** performance.now() when this probe was read. */
+  now: number;
   currentTime: number;
   duration: number;
   /** End of the buffered range that holds the playhead (0 when nothing is buffered there). */
   bufferedEnd: number;
   /** Peerlane.stats(); null when the page has no window.Peerlane (its script did not load). */
   stats: PeerlaneStats | null;
+  /** getVideoPlaybackQuality(): frames the element dropped (decoder or machine too slow) and all it showed. */
+  droppedFrames: number;
+  totalFrames: number;
 }
 
 export interface Viewer {
@@ -59,6 +82,10 @@ export interface ViewerOptions {
 }
 
 const MAX_LOG_LINES = 500;
+/** Stall spans and height changes kept per page. */
+const MAX_RECORDED = 1000;
+/** Player errors as the example pages log them (examples/<player>/main.js). */
+const PLAYER_ERROR = /^(hls\.js|dash\.js|shaka|video\.js|video) .*error/;
 const SEGMENT_URL = '\\.(ts|m4s|mp4|m4a|aac)(\\?|$)';
 
 /** Segment bytes the player got through Peerlane, all sources together (0 without Peerlane). */
@@ -78,15 +105,15 @@ export async function openViewer(browser: Browser, url: string, options: ViewerO
   page.on('console', (message) => {
     const line = `${options.name} console.${message.type()}: ${message.text()}`;
     record(line);
-    // examples/hls.js/main.js logs every hls.js error event, fatal or not.
-    if (message.text().startsWith('hls.js')) problems.push(line);
+    // The example pages log every player error event, fatal or not, as "<player> error…".
+    if (PLAYER_ERROR.test(message.text())) problems.push(line);
   });
   page.on('pageerror', (error) => {
     const line = `${options.name} page error: ${error instanceof Error ? error.message : String(error)}`;
     record(line);
     problems.push(line);
   });
-  await page.evaluateOnNewDocument(installProbe, SEGMENT_URL);
+  await page.evaluateOnNewDocument(installProbe, SEGMENT_URL, MAX_RECORDED);
   await options.setup?.(page);
   await page.goto(url);
 
@@ -108,10 +135,12 @@ export async function openViewer(browser: Browser, url: string, options: ViewerO
 }
 
 /** Runs in the page before any of its scripts (serialized by puppeteer: no closures). */
-function installProbe(segmentPattern: string): void {
+function installProbe(segmentPattern: string, maxRecorded: number): void {
   const record: ProbeRecord = {
     firstPlayAt: null,
     stalls: 0,
+    stallSpans: [],
+    heights: [],
     ended: false,
     mediaErrors: [],
     controllerChanges: 0,
@@ -120,17 +149,36 @@ function installProbe(segmentPattern: string): void {
   };
   (window as unknown as { __probe: ProbeRecord }).__probe = record;
   // Media events do not bubble, but a capturing listener on window sees them for every <video>.
+  const keep = <Item>(list: Item[], item: Item) => {
+    list.push(item);
+    if (list.length > maxRecorded) list.shift();
+  };
   addEventListener(
     'playing',
     () => {
       record.firstPlayAt ??= performance.now();
+      const open = record.stallSpans.at(-1);
+      if (open && open.end === null) open.end = performance.now();
     },
     true,
   );
   addEventListener(
     'waiting',
     () => {
-      if (record.firstPlayAt !== null) record.stalls++;
+      if (record.firstPlayAt === null) return;
+      record.stalls++;
+      if (record.stallSpans.at(-1)?.end !== null)
+        keep(record.stallSpans, { start: performance.now(), end: null });
+    },
+    true,
+  );
+  addEventListener(
+    'resize',
+    (event) => {
+      const target = event.target;
+      if (!(target instanceof HTMLVideoElement) || target.videoHeight === record.heights.at(-1)?.height)
+        return;
+      keep(record.heights, { at: performance.now(), height: target.videoHeight });
     },
     true,
   );
@@ -203,9 +251,16 @@ function readProbe(): Probe {
   } catch {
     // Not started (p2p=off, or start failed): no stats.
   }
+  const quality = video?.getVideoPlaybackQuality();
   return {
     ...record,
     segments: [...record.segments],
+    stallSpans: record.stallSpans.map((span) => ({ ...span })),
+    heights: [...record.heights],
+    timeOrigin: performance.timeOrigin,
+    now: performance.now(),
+    droppedFrames: quality?.droppedVideoFrames ?? 0,
+    totalFrames: quality?.totalVideoFrames ?? 0,
     currentTime: video?.currentTime ?? 0,
     duration: video?.duration ?? Number.NaN,
     bufferedEnd,
