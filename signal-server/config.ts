@@ -14,7 +14,46 @@ export const signalServerConfigSpec = {
   port: { default: 9000, help: 'TCP port; 0 picks a free port (printed as "listening on <port>")' },
   host: { default: '', help: "Interface to listen on; '' = all interfaces (IPv6 and IPv4)" },
   path: { default: '/', help: 'Mount path of the PeerJS routes (same as the client `path` option)' },
-  key: { default: 'peerjs', help: 'API key clients must present (the client `key` option)' },
+  key: {
+    default: 'peerjs',
+    help: 'API key clients must present (the client `key` option) when neither --keys nor --keys-file is set',
+  },
+  keys: {
+    default: '',
+    help: "Per-site keys, comma-separated: 'key' or 'key:secret' (a secret ≥ 32 chars makes that key require signed join tokens); '' = just --key",
+  },
+  keysFile: {
+    default: '',
+    help: 'File of per-site keys: one \'key\' or \'key secret\' per line (# comments), or JSON ["key", {"key":…,"secret":…}]; adds to --keys',
+  },
+  allowedOrigins: {
+    default: '',
+    help: "Browser origins allowed to connect, comma-separated: exact (https://a.com) or patterns (*.a.com, https://*.a.com); '' = any origin",
+  },
+  trustProxy: {
+    default: 0,
+    help: 'Reverse-proxy hops in front of the server whose X-Forwarded-For is trusted to name the client IP; 0 = use the socket address',
+  },
+  maxConnectionsPerIp: {
+    default: 0,
+    help: 'Open WebSockets per client IP beyond which new ones get ERROR too-many-connections; 0 = no limit',
+  },
+  maxMessagesPerSecondPerIp: {
+    default: 0,
+    help: 'Sustained messages per second from all connections of one IP together (bucket of 4x this); 0 = no limit',
+  },
+  minTokenLength: {
+    default: 8,
+    help: 'Shortest accepted connection token (binds an id; peerjs makes ~11 random base-36 chars)',
+  },
+  idReserveMs: {
+    default: 10_000,
+    help: "After a peer's connection closes, its id stays bound to its token this long (reconnect, not squatting); 0 = free at once. One process only",
+  },
+  swarmOnlySignaling: {
+    default: false,
+    help: 'Relay OFFER/ANSWER/CANDIDATE only between peers sharing a swarm or already in contact (off: plain PeerJS)',
+  },
   allowDiscovery: { default: false, help: 'Answer GET <path><key>/peers with every connected id' },
   allowFallback: { default: false, help: 'Start even when uWebSockets.js fell back to its slow `ws` shim' },
   maxConnections: {
@@ -32,9 +71,16 @@ export const signalServerConfigSpec = {
   messageBurst: { default: 200, help: 'Messages a connection may send at once before the rate applies' },
   maxSwarmsPerPeer: { default: 8, help: 'Swarms one connection may be in at the same time' },
   swarmPeersLimit: { default: 20, help: 'Most member ids sent in one SWARM-PEERS answer' },
-  swarmAnnounceLimit: { default: 10, help: 'Most members told of a newcomer with SWARM-JOINED' },
+  swarmAnnounceLimit: {
+    default: 10,
+    help: 'Most members told of a newcomer with SWARM-JOINED (the join costs the joiner as many messages)',
+  },
   maxQueuedPerPeer: { default: 64, help: 'Messages held for one absent peer (beyond: EXPIRE to the sender)' },
   maxQueuedTotal: { default: 20_000, help: 'Messages held for all absent peers together' },
+  maxQueuedBytes: {
+    default: 16 * 1024 * 1024,
+    help: 'Text held for all absent peers together (messages count by length); beyond: EXPIRE to the sender',
+  },
   expireTimeoutMs: {
     default: 5_000,
     help: 'How long a message waits for an absent peer before EXPIRE goes back to its sender',
@@ -88,8 +134,14 @@ export const defaultSignalServerConfig: Readonly<SignalServerConfig> = Object.fr
   Object.fromEntries(configFields.map((field) => [field, signalServerConfigSpec[field].default])),
 ) as Readonly<SignalServerConfig>;
 
-/** Fields that may be 0 (port 0 = any free port). Every other number must be a positive integer. */
-const zeroAllowed: ReadonlySet<ConfigField> = new Set(['port']);
+/** Fields that may be 0 (port 0 = any free port; 0 = off for the per-IP limits and trustProxy). Every other number must be a positive integer. */
+const zeroAllowed: ReadonlySet<ConfigField> = new Set([
+  'port',
+  'trustProxy',
+  'maxConnectionsPerIp',
+  'maxMessagesPerSecondPerIp',
+  'idReserveMs',
+]);
 
 /** Merges overrides over the defaults once, validates every field, and normalizes `path` to /…/. */
 export function resolveConfig(overrides: Partial<SignalServerConfig> = {}): SignalServerConfig {

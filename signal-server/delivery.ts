@@ -16,7 +16,10 @@ export interface DeliveryDeps<Socket> {
   cluster: ClusterPort | undefined;
 }
 
-type QueueLimits = Pick<SignalServerConfig, 'maxQueuedPerPeer' | 'maxQueuedTotal' | 'expireTimeoutMs'>;
+type QueueLimits = Pick<
+  SignalServerConfig,
+  'maxQueuedPerPeer' | 'maxQueuedTotal' | 'maxQueuedBytes' | 'expireTimeoutMs'
+>;
 
 export class Delivery<Socket> {
   private readonly queue: MessageQueue;
@@ -28,6 +31,7 @@ export class Delivery<Socket> {
     this.queue = new MessageQueue({
       maxPerPeer: limits.maxQueuedPerPeer,
       maxTotal: limits.maxQueuedTotal,
+      maxTotalChars: limits.maxQueuedBytes,
       timeoutMs: limits.expireTimeoutMs,
     });
   }

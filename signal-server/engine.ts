@@ -22,6 +22,8 @@ export interface EngineResponse {
   end(body?: string): EngineResponse;
   onAborted(handler: () => void): EngineResponse;
   cork(callback: () => void): EngineResponse;
+  /** The peer's IP address as text (IPv4, or IPv6 possibly IPv4-mapped). */
+  getRemoteAddressAsText(): ArrayBuffer;
   upgrade<UserData>(
     userData: UserData,
     key: string,

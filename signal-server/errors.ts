@@ -6,9 +6,13 @@ export interface ErrorDetails {
   'invalid-ws-parameters': { missing: string[] };
   'invalid-key': { key: string };
   'invalid-id': { id: string };
-  'invalid-token': { length: number };
+  'invalid-token': { length: number; min: number };
   'id-taken': { id: string };
+  'origin-not-allowed': { origin: string };
+  'invalid-join-token': { reason: string };
+  'join-token-expired': { exp: number };
   'server-full': { limit: number };
+  'too-many-connections': { limit: number };
   'malformed-json': { reason: string };
   'invalid-message': { reason: string };
   'unknown-type': { type: string };
@@ -19,7 +23,9 @@ export interface ErrorDetails {
   'payload-too-large': { size: number; limit: number };
   'binary-frame': Record<string, never>;
   'rate-limited': { perSecond: number; burst: number };
+  'ip-rate-limited': { perSecond: number; burst: number };
   flood: { perSecond: number; burst: number };
+  'not-in-swarm': { dst: string };
   'invalid-swarm': { reason: string };
   'too-many-swarms': { limit: number };
   'slow-reader': { bufferedBytes: number; limit: number };
@@ -47,9 +53,17 @@ export const errorMessages: { [Code in ErrorCode]: (details: ErrorDetails[Code])
     `Invalid key provided: '${key}' is not this server's key; check the key option of new Peer()`,
   'invalid-id': ({ id }) =>
     `Invalid id '${id.slice(0, 64)}': use 1-64 letters, digits, '-', '_' or ' ' (not at either end)`,
-  'invalid-token': ({ length }) =>
-    `Invalid token provided (${length} characters): use 1-64 printable characters`,
+  'invalid-token': ({ length, min }) =>
+    `Invalid token provided (${length} characters): use ${min}-64 random printable characters`,
   'id-taken': ({ id }) => `ID is taken: '${id}' is connected with another token`,
+  'origin-not-allowed': ({ origin }) =>
+    `Origin '${origin.slice(0, 100) || '(none)'}' may not use this signal server: add it to --allowed-origins`,
+  'invalid-join-token': ({ reason }) =>
+    `Invalid join token (${reason}): get a fresh token from the site's backend and pass it as the Peer \`token\` option`,
+  'join-token-expired': ({ exp }) =>
+    `Join token expired at ${new Date(exp * 1000).toISOString()}: get a fresh token from the site's backend`,
+  'too-many-connections': ({ limit }) =>
+    `Too many connections from your address (limit ${limit}); close some or retry later`,
   'server-full': ({ limit }) => `Server has reached its concurrent user limit (${limit}); retry later`,
   'malformed-json': ({ reason }) => `Message is not valid JSON: ${reason}`,
   'invalid-message': ({ reason }) => `Invalid message: ${reason}`,
@@ -62,6 +76,10 @@ export const errorMessages: { [Code in ErrorCode]: (details: ErrorDetails[Code])
   'binary-frame': () => 'Binary frames are not part of the protocol: send JSON text frames',
   'rate-limited': ({ perSecond, burst }) =>
     `Too many messages: limit is ${perSecond}/s (burst ${burst}); messages are dropped until the rate falls`,
+  'ip-rate-limited': ({ perSecond, burst }) =>
+    `Too many messages from your address: limit is ${perSecond}/s (burst ${burst}) for all its connections together`,
+  'not-in-swarm': ({ dst }) =>
+    `Cannot signal '${dst.slice(0, 64)}': it shares no swarm with you; send SWARM-JOIN for its swarm first`,
   flood: ({ perSecond, burst }) => `Message flood: kept sending far above ${perSecond}/s (burst ${burst})`,
   'invalid-swarm': ({ reason }) => `Invalid swarm: ${reason}`,
   'too-many-swarms': ({ limit }) => `A peer may be in at most ${limit} swarms: send SWARM-LEAVE first`,

@@ -195,6 +195,10 @@ class FallbackResponse implements EngineResponse {
     return this;
   }
 
+  getRemoteAddressAsText(): ArrayBuffer {
+    return addressText(this.res.socket?.remoteAddress);
+  }
+
   upgrade(): void {
     throw new Error('an HTTP response cannot be upgraded; register the path with ws()');
   }
@@ -238,9 +242,17 @@ class FallbackUpgrade implements EngineResponse {
     return this;
   }
 
+  getRemoteAddressAsText(): ArrayBuffer {
+    return addressText((this.socket as Duplex & { remoteAddress?: string }).remoteAddress);
+  }
+
   upgrade<UserData>(userData: UserData): void {
     this.accept(userData);
   }
+}
+
+function addressText(address: string | undefined): ArrayBuffer {
+  return toArrayBuffer(Buffer.from(address ?? ''));
 }
 
 function toArrayBuffer(buffer: Buffer): ArrayBuffer {

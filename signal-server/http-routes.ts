@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Registry } from 'prom-client';
 import { version } from '../package.json';
+import type { AdmissionPolicy } from './admission';
 import type { SignalServerConfig } from './config';
 import type { EngineKind } from './engine';
 import type { SignalStats } from './signaling-ports';
@@ -27,6 +28,8 @@ export interface HttpReply {
 export interface HttpRoutesContext {
   config: SignalServerConfig;
   engine: EngineKind;
+  /** Site keys and the origin allow-list, shared with the WebSocket handshake. */
+  admission: Pick<AdmissionPolicy, 'keys' | 'origins'>;
   status(): 'ok' | 'draining';
   stats(): SignalStats;
   isConnected(id: string): boolean;
@@ -45,6 +48,7 @@ export function statusLine(status: number): string {
 
 export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
   const { config, engine } = context;
+  const { keys, origins } = context.admission;
   const info = JSON.stringify({
     name: 'PeerJS Server',
     description: 'A server side element to broker connections between PeerJS clients.',
@@ -83,7 +87,7 @@ export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
       // Like the reference server, /id answers for any key: the WebSocket reports a wrong key clearly.
       if (action === 'id' && rest.length === 0) return text(200, newId());
       if (action === 'peers' && rest.length === 0) {
-        if (!config.allowDiscovery || key !== config.key) return text(401, 'Unauthorized');
+        if (!config.allowDiscovery || key === undefined || !keys.has(key)) return text(401, 'Unauthorized');
         return json(200, [...context.peerIds()]);
       }
     }
@@ -91,11 +95,11 @@ export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
   };
 
   return ({ method, url, origin, requestHeaders }) => {
-    const cors: Record<string, string> = {
-      // Reflects the caller, as the reference server's cors({ origin: true }); issue 7 narrows this to a list.
-      'Access-Control-Allow-Origin': origin || '*',
-      Vary: 'Origin',
-    };
+    // Reflects the caller, as the reference server's cors({ origin: true }), unless --allowed-origins
+    // leaves it out: then the browser keeps the answer from the page, as the WebSocket refuses it.
+    const cors: Record<string, string> = { Vary: 'Origin' };
+    if (!origins) cors['Access-Control-Allow-Origin'] = origin || '*';
+    else if (origin && origins(origin)) cors['Access-Control-Allow-Origin'] = origin;
     if (method === 'options') {
       return {
         status: 204,

@@ -14,6 +14,8 @@ export interface QueuedMessage {
 export interface MessageQueueLimits {
   maxPerPeer: number;
   maxTotal: number;
+  /** Text held in all, in UTF-16 code units (≈ bytes for the ASCII of SDP): 20,000 × 32 KiB would be 640 MiB. */
+  maxTotalChars: number;
   timeoutMs: number;
 }
 
@@ -23,6 +25,7 @@ export class MessageQueue {
   /** Per destination, oldest first. Emptied queues are deleted so absent peers cost nothing. */
   private readonly byDestination = new Map<string, QueuedMessage[]>();
   private total = 0;
+  private chars = 0;
 
   constructor(private readonly limits: MessageQueueLimits) {}
 
@@ -36,7 +39,8 @@ export class MessageQueue {
   }
 
   enqueue(message: QueuedMessage): EnqueueResult {
-    if (this.total >= this.limits.maxTotal) return 'total-full';
+    if (this.total >= this.limits.maxTotal || this.chars + message.text.length > this.limits.maxTotalChars)
+      return 'total-full';
     const queue = this.byDestination.get(message.dst);
     if (!queue) {
       this.byDestination.set(message.dst, [message]);
@@ -45,6 +49,7 @@ export class MessageQueue {
       queue.push(message);
     }
     this.total++;
+    this.chars += message.text.length;
     return 'queued';
   }
 
@@ -54,6 +59,7 @@ export class MessageQueue {
     if (!queue) return [];
     this.byDestination.delete(dst);
     this.total -= queue.length;
+    this.chars -= textLength(queue);
     return queue;
   }
 
@@ -78,11 +84,19 @@ export class MessageQueue {
       else this.byDestination.set(dst, kept);
     }
     this.total -= expired.length;
+    this.chars -= textLength(expired);
     return expired;
   }
 
   clear(): void {
     this.byDestination.clear();
     this.total = 0;
+    this.chars = 0;
   }
+}
+
+function textLength(messages: readonly QueuedMessage[]): number {
+  let length = 0;
+  for (const message of messages) length += message.text.length;
+  return length;
 }

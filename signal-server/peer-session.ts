@@ -19,6 +19,13 @@ export interface PeerSession<Socket> extends TokenBucket {
   lastSeenAt: number;
   /** Swarms joined; null (not []) while there are none, the common case. */
   swarms: string[] | null;
+  /** The client address the per-IP limits count against. */
+  ip: string;
+  /**
+   * swarmOnlySignaling: peers this one may keep signaling whatever their swarms now (a connection set up
+   * while they shared one: its ANSWER and CANDIDATEs must pass even if either left). Bounded; null when none.
+   */
+  contacts: string[] | null;
   /** Set when the socket opens; null again once closed, so a closed socket is never touched. */
   socket: Socket | null;
 }
@@ -27,6 +34,7 @@ export interface PeerSession<Socket> extends TokenBucket {
 export function createSession<Socket>(
   id: string,
   token: string,
+  ip: string,
   rejection: ErrorReport | null,
   bucket: TokenBucket,
   now: number,
@@ -40,6 +48,8 @@ export function createSession<Socket>(
     refilledAt: bucket.refilledAt,
     lastSeenAt: now,
     swarms: null,
+    ip,
+    contacts: null,
     socket: null,
   };
 }

@@ -27,15 +27,18 @@ export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; er
 /** The peerjs client's own id rule (util.validateId), plus a length bound. */
 const PEER_ID = /^[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*$/;
 export const MAX_PEER_ID_LENGTH = 64;
-/** peerjs tokens are Math.random().toString(36).slice(2); allow any short printable string. */
+/**
+ * peerjs tokens are Math.random().toString(36).slice(2) (~11 characters); signed join tokens are 57. The
+ * token binds an id (whoever knows it can take the id over), hence a minimum length (minTokenLength).
+ */
 const TOKEN = /^[\x20-\x7e]{1,64}$/;
 
 export function isValidPeerId(id: unknown): id is string {
   return typeof id === 'string' && id.length <= MAX_PEER_ID_LENGTH && PEER_ID.test(id);
 }
 
-export function isValidToken(token: string): boolean {
-  return TOKEN.test(token);
+export function isValidToken(token: string, minLength = 1): boolean {
+  return token.length >= minLength && TOKEN.test(token);
 }
 
 /** Validates one text frame from a client. Never throws; hostile input yields an error report. */

@@ -1,6 +1,8 @@
 // The transport: uWebSockets.js (or the fallback) moving bytes between sockets and the signaling rules,
 // plus cluster mode (Redis) when configured, and the graceful drain. Handlers stay short and synchronous;
 // a closed socket is never touched (signaling drops its reference).
+import { createAdmissionPolicy } from './admission';
+import { clientIp } from './client-ip';
 import { resolveConfig, type SignalServerConfig } from './config';
 import {
   type Engine,
@@ -71,6 +73,8 @@ export async function startSignalServer(
   const engine = options.engine ?? loadEngine();
   if (engine.kind === 'fallback' && !config.allowFallback) throw new SignalServerError('fallback-engine', {});
 
+  // Before Redis: a bad keys file or origin list stops the start with nothing to clean up.
+  const admission = createAdmissionPolicy(config);
   let status: 'ok' | 'draining' = 'ok';
   const stats = () => rules.stats();
   const metrics = createSignalMetrics(engine.kind, stats);
@@ -79,6 +83,7 @@ export async function startSignalServer(
     : null;
   const rules = new Signaling<Socket>(config, {
     transport,
+    admission,
     telemetry: metrics.telemetry,
     ...(cluster && { cluster: cluster.port }),
   });
@@ -87,6 +92,7 @@ export async function startSignalServer(
   const routes = createHttpRoutes({
     config,
     engine: engine.kind,
+    admission,
     status: () => status,
     stats,
     isConnected: (id) => directory.get(id) !== undefined,
@@ -115,6 +121,11 @@ export async function startSignalServer(
         token: req.getQuery('token') ?? '',
         version: req.getQuery('version') ?? '',
         origin: req.getHeader('origin'),
+        ip: clientIp(
+          decoder.decode(res.getRemoteAddressAsText()),
+          req.getHeader('x-forwarded-for'),
+          config.trustProxy,
+        ),
       });
       res.upgrade(
         session,

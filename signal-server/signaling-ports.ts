@@ -15,13 +15,15 @@ export interface Transport<Socket> {
   close(socket: Socket, code: CloseCode, reason: string): void;
 }
 
-/** claim-pending: more messages than CLAIM_HOLD_LIMIT arrived while the id was being claimed in Redis. */
+/** not-in-swarm: refused by swarmOnlySignaling. claim-pending: more messages than CLAIM_HOLD_LIMIT arrived while the id was being claimed in Redis. */
 export type DropReason =
   | 'peer-absent'
   | 'queue-full'
   | 'expired'
   | 'slow-reader'
   | 'rate-limited'
+  | 'ip-rate-limited'
+  | 'not-in-swarm'
   | 'claim-pending';
 
 /** What metrics observe. `rejected` counts every ERROR sent and every connection the server ends. */

@@ -2,19 +2,22 @@
 // with `src` set by the server, hold messages for absent peers, run swarms, enforce limits, sweep idlers, drain.
 // The transport (server.ts) feeds it text frames and events and lends it `send`/`close` (injected); in cluster
 // mode a ClusterPort reaches peers on other processes (its ClusterInbox is built on `delivery` and `evict`).
-import { admitHandshake, type Handshake } from './admission';
+import { type AdmissionPolicy, admitHandshake, createAdmissionPolicy, type Handshake } from './admission';
 import type { SignalServerConfig } from './config';
 import { Delivery } from './delivery';
 import { DrainSchedule } from './drain-schedule';
 import { CloseCode, type ErrorReport, reportMessage } from './errors';
 import { IdClaims } from './id-claims';
+import { IdReservations } from './id-reservations';
+import { IpLimits } from './ip-limits';
 import { InMemoryPeerDirectory, type PeerDirectory } from './peer-directory';
 import { createSession, type PeerSession } from './peer-session';
-import { encodeServerMessage, parseClientMessage, withSrc } from './peerjs-messages';
+import { encodeServerMessage, parseClientMessage, type RelayType, withSrc } from './peerjs-messages';
 import { type RankPeers, rankPeers } from './rank-peers';
 import { fullBucket, type RateLimit, takeToken } from './rate-limiter';
 import { encodeReconnectMessage } from './reconnect-message';
 import type { ClaimResult, ClusterPort, SignalStats, SignalTelemetry, Transport } from './signaling-ports';
+import { maySignal } from './swarm-contacts';
 import { SwarmMembership } from './swarm-membership';
 import { InMemorySwarmRegistry, type SwarmRegistry } from './swarms';
 
@@ -27,11 +30,15 @@ export interface SignalingDeps<Socket> {
   now?: () => number;
   /** Cluster mode (Redis); without it everything stays in this process. */
   cluster?: ClusterPort;
+  /** Keys, origins (built from config when absent; server.ts shares its one with the HTTP routes). */
+  admission?: AdmissionPolicy;
 }
 
 const OPEN = encodeServerMessage({ type: 'OPEN' });
 const ignore = () => {};
 const noTelemetry: SignalTelemetry = { relayed: ignore, dropped: ignore, rejected: ignore };
+/** The relays swarmOnlySignaling gates: connection set-up. LEAVE and EXPIRE only end what exists. */
+const SETUP_TYPES: ReadonlySet<RelayType> = new Set(['OFFER', 'ANSWER', 'CANDIDATE']);
 
 export class Signaling<Socket> {
   readonly directory: PeerDirectory<PeerSession<Socket>>;
@@ -45,6 +52,10 @@ export class Signaling<Socket> {
   private readonly rate: RateLimit;
   private readonly cluster: ClusterPort | undefined;
   private readonly claims: IdClaims<Socket> | undefined;
+  private readonly admission: AdmissionPolicy;
+  private readonly ipLimits: IpLimits;
+  /** Single process: in cluster mode the id is released in Redis at close instead. */
+  private readonly reserved: IdReservations;
   /** Set once draining: when each peer told to RECONNECT is closed. */
   private drainQueue: DrainSchedule<PeerSession<Socket>> | null = null;
   /** Open sockets, registered or not (a refused one counts until its close event). */
@@ -63,6 +74,9 @@ export class Signaling<Socket> {
     this.now = deps.now ?? Date.now;
     this.rate = { perSecond: config.maxMessagesPerSecond, burst: config.messageBurst };
     this.cluster = deps.cluster;
+    this.admission = deps.admission ?? createAdmissionPolicy(config);
+    this.ipLimits = new IpLimits(config);
+    this.reserved = new IdReservations(config, this.now);
     this.claims =
       deps.cluster &&
       new IdClaims(deps.cluster, this.telemetry, (session, result, held) =>
@@ -105,8 +119,10 @@ export class Signaling<Socket> {
   /** At the upgrade: the session the socket will carry, marked with a rejection if it must be refused. */
   handshake(handshake: Handshake): PeerSession<Socket> {
     const now = this.now();
-    const rejection = admitHandshake(handshake, this.config, this.sockets);
-    return createSession(handshake.id, handshake.token, rejection, fullBucket(this.rate, now), now);
+    const load = { openSockets: this.sockets, ipAllowed: this.ipLimits.mayConnect(handshake.ip) };
+    const rejection = admitHandshake(handshake, this.admission, load, now);
+    const { id, token, ip } = handshake;
+    return createSession(id, token, ip, rejection, fullBucket(this.rate, now), now);
   }
 
   /**
@@ -117,6 +133,7 @@ export class Signaling<Socket> {
     session.socket = socket;
     session.status = 'open';
     this.sockets++;
+    this.ipLimits.opened(session.ip, this.now());
     if (this.drainQueue) {
       this.turnAway(session);
       return;
@@ -128,8 +145,8 @@ export class Signaling<Socket> {
   }
 
   private localConflict(session: PeerSession<Socket>): ErrorReport | null {
-    const existing = this.directory.get(session.id);
-    return existing && existing.token !== session.token
+    const token = this.directory.get(session.id)?.token ?? this.reserved.tokenOf(session.id);
+    return token !== undefined && token !== session.token
       ? { code: 'id-taken', details: { id: session.id } }
       : null;
   }
@@ -138,7 +155,12 @@ export class Signaling<Socket> {
     const existing = this.directory.get(session.id);
     // Registered before the old one is ended, so ending it does not release the id (cluster mode).
     this.directory.set(session.id, session);
-    if (existing) this.end(existing, CloseCode.replaced, { code: 'replaced', details: {} });
+    this.reserved.release(session.id);
+    if (existing) {
+      // A reconnect keeps its contacts: candidates for a connection set up before it must still pass.
+      session.contacts = existing.contacts;
+      this.end(existing, CloseCode.replaced, { code: 'replaced', details: {} });
+    }
     this.send(session, OPEN);
     this.delivery.admitted(session);
   }
@@ -172,6 +194,14 @@ export class Signaling<Socket> {
         this.violation(session, CloseCode.policyViolation, { code: 'flood', details: this.rate });
       return;
     }
+    // The same flood spread over many sockets from one address: one bucket for all of them.
+    const ipVerdict = this.ipLimits.takeMessage(session.ip, now);
+    if (ipVerdict !== 'allowed') {
+      this.telemetry.dropped('any', 'ip-rate-limited');
+      const rate = this.ipLimits.messageRate;
+      if (ipVerdict === 'limited' && rate) this.error(session, { code: 'ip-rate-limited', details: rate });
+      return;
+    }
     const parsed = parseClientMessage(text);
     if (!parsed.ok) {
       this.error(session, parsed.error);
@@ -182,16 +212,35 @@ export class Signaling<Socket> {
       case 'HEARTBEAT':
         break;
       case 'SWARM-JOIN':
-        this.membership.join(session, message.payload.swarm);
+        this.join(session, message.payload.swarm);
         break;
       case 'SWARM-LEAVE':
         this.membership.leave(session, message.payload.swarm);
         break;
       default: {
         const { type, dst } = message;
+        if (
+          SETUP_TYPES.has(type) &&
+          this.config.swarmOnlySignaling &&
+          !maySignal(session, dst, this.directory.get(dst), this.cluster !== undefined)
+        ) {
+          this.telemetry.dropped(type, 'not-in-swarm');
+          this.error(session, { code: 'not-in-swarm', details: { dst } });
+          return;
+        }
         this.delivery.relay({ src: session.id, dst, type, text: withSrc(text, session.id), queuedAt: now });
       }
     }
+  }
+
+  /**
+   * A first join announces the newcomer to up to swarmAnnounceLimit members: it costs that many messages
+   * from the joiner's bucket, so what goes out never exceeds what the joiner may send (no amplification).
+   */
+  private join(session: PeerSession<Socket>, swarm: string): void {
+    const wasMember = session.swarms?.includes(swarm) ?? false;
+    this.membership.join(session, swarm);
+    if (!wasMember && session.swarms?.includes(swarm)) session.tokens -= this.config.swarmAnnounceLimit;
   }
 
   binaryFrame(session: PeerSession<Socket>): void {
@@ -215,6 +264,7 @@ export class Signaling<Socket> {
     if (status === 'connecting') return;
     if (status === 'open') this.detach(session);
     this.sockets--;
+    this.ipLimits.closed(session.ip);
     if (this.sockets === 0) {
       this.whenAllClosed?.();
       this.allClosedPromise = null;
@@ -234,6 +284,7 @@ export class Signaling<Socket> {
       }
     }
     this.delivery.expire();
+    this.reserved.prune();
   }
 
   /** Ends every connection with 1001 "going away"; resolves once all sockets have closed. */
@@ -334,7 +385,8 @@ export class Signaling<Socket> {
       report,
       code === 'id-taken' ? 'ID-TAKEN' : code === 'invalid-key' ? 'INVALID-KEY' : 'ERROR',
     );
-    this.end(session, code === 'server-full' ? CloseCode.tryAgainLater : CloseCode.rejected, report, false);
+    const busy = code === 'server-full' || code === 'too-many-connections';
+    this.end(session, busy ? CloseCode.tryAgainLater : CloseCode.rejected, report, false);
   }
 
   /** Server-initiated close: unregisters at once (the close event may come later), then ends the socket. */
@@ -351,6 +403,8 @@ export class Signaling<Socket> {
     const registered = this.directory.get(session.id) === session;
     this.directory.delete(session.id, session);
     this.membership.leaveAll(session);
-    if (registered) this.cluster?.release(session.id, session.token);
+    if (!registered) return;
+    if (this.cluster) this.cluster.release(session.id, session.token);
+    else this.reserved.reserve(session.id, session.token);
   }
 }

@@ -36,7 +36,14 @@ describe('drain, without sockets', () => {
       now: () => now,
     });
     const connect = (id: string) => {
-      const session = signaling.handshake({ key: 'peerjs', id, token: 't', version: '1.5.5', origin: '' });
+      const session = signaling.handshake({
+        key: 'peerjs',
+        id,
+        token: 'token-t1',
+        version: '1.5.5',
+        origin: '',
+        ip: '10.0.0.1',
+      });
       const socket: FakeSocket = { session, sent: [], closedWith: null };
       signaling.open(session, socket);
       return socket;
@@ -118,7 +125,7 @@ describe('drain on SIGTERM, as a process', () => {
     try {
       const ids = ['m1', 'm2', 'm3'];
       const moving = await Promise.all(
-        ids.map((id) => TestClient.open(leaving.port, id, { token: `t-${id}` })),
+        ids.map((id) => TestClient.open(leaving.port, id, { token: `token-of-${id}` })),
       );
       clients.push(...moving);
       for (const peer of moving) {
@@ -141,7 +148,9 @@ describe('drain on SIGTERM, as a process', () => {
           const closedAfter = Date.now() - started;
           expect(closed).toEqual({ code: 1001, reason: 'going-away' });
           expect(closedAfter).toBeGreaterThanOrEqual((reconnects[n]?.payload.afterMs ?? 0) - 50);
-          const client = await TestClient.open(staying.port, ids[n] as string, { token: `t-${ids[n]}` });
+          const client = await TestClient.open(staying.port, ids[n] as string, {
+            token: `token-of-${ids[n]}`,
+          });
           clients.push(client);
           client.send({ type: 'SWARM-JOIN', payload: { swarm: 'drain' } });
           return client;
@@ -153,7 +162,7 @@ describe('drain on SIGTERM, as a process', () => {
       const answers = await Promise.all(moved.map((client) => expectPastNews(client, 'SWARM-PEERS')));
       const largest = Math.max(...answers.map((answer) => answer.payload.peers.length));
       expect(largest).toBe(2);
-      expect(await redis.client.get('peerlane:{m1}:loc')).toMatch(/\tt-m1$/);
+      expect(await redis.client.get('peerlane:{m1}:loc')).toMatch(/\ttoken-of-m1$/);
     } finally {
       for (const client of clients) client.socket.terminate();
       await Promise.all([leaving.stop('SIGKILL'), staying.stop()]);

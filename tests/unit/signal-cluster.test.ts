@@ -84,18 +84,18 @@ describe('signal servers in cluster mode on one Redis', () => {
 
   it('refuses on B an id taken on A with another token, and lets the same token move from A to B', async () => {
     const [a, b] = cluster.servers();
-    const first = await open(a, 'carol', { token: 'one' });
-    const intruder = await connect(b, 'carol', { token: 'two' });
+    const first = await open(a, 'carol', { token: 'token-one' });
+    const intruder = await connect(b, 'carol', { token: 'token-two' });
     expect((await intruder.expect('ID-TAKEN')).payload.code).toBe('id-taken');
     expect(await intruder.closed).toEqual({ code: 4001, reason: 'id-taken' });
 
-    const moved = await open(b, 'carol', { token: 'one' });
+    const moved = await open(b, 'carol', { token: 'token-one' });
     expect(await first.closed).toEqual({ code: 4000, reason: 'replaced' });
     const dave = await open(a, 'dave');
     dave.send({ ...OFFER, dst: 'carol' });
     expect(await moved.expect('OFFER')).toMatchObject({ src: 'dave', dst: 'carol' });
     // The old socket on A leaving did not release the id B now holds.
-    expect(await cluster.redis().client.get('peerlane:{carol}:loc')).toMatch(/\tone$/);
+    expect(await cluster.redis().client.get('peerlane:{carol}:loc')).toMatch(/\ttoken-one$/);
   });
 
   it('holds messages for a peer that connects to the other process, and delivers them after its OPEN', async () => {
@@ -123,10 +123,10 @@ describe('signal servers in cluster mode on one Redis', () => {
 
   it('gives a peer that closes its socket up on every process: its id is free again at once', async () => {
     const [a, b] = cluster.servers();
-    const heidi = await open(a, 'heidi', { token: 'first' });
+    const heidi = await open(a, 'heidi', { token: 'token-first' });
     await heidi.close();
     await expect.poll(() => cluster.redis().client.exists('peerlane:{heidi}:loc')).toBe(0);
-    const again = await open(b, 'heidi', { token: 'second' });
+    const again = await open(b, 'heidi', { token: 'token-second' });
     expect(again.socket.readyState).toBe(again.socket.OPEN);
   });
 });

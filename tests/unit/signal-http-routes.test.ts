@@ -8,6 +8,7 @@ function routesWith(context: Partial<HttpRoutesContext>) {
   return createHttpRoutes({
     config: resolveConfig(),
     engine: 'native',
+    admission: { keys: new Map([['peerjs', null]]), origins: null },
     status: () => 'ok',
     stats: () => ({ connections: 3, peers: 2, swarms: 1, members: 2, queued: 0 }),
     isConnected: () => false,

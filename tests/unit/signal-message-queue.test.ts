@@ -7,7 +7,7 @@ describe('message queue', () => {
     ({ src, dst, type: 'OFFER', text: '{}', queuedAt }) as const;
 
   it('bounds per destination and in total, hands over in order, and expires by age', () => {
-    const queue = new MessageQueue({ maxPerPeer: 2, maxTotal: 3, timeoutMs: 100 });
+    const queue = new MessageQueue({ maxPerPeer: 2, maxTotal: 3, maxTotalChars: 1_000, timeoutMs: 100 });
     expect(queue.enqueue(message('a', 0))).toBe('queued');
     expect(queue.enqueue(message('a', 10, 'bob'))).toBe('queued');
     expect(queue.enqueue(message('a', 20))).toBe('peer-full');
@@ -22,7 +22,7 @@ describe('message queue', () => {
   });
 
   it('expires all messages of one sender to one destination together, when the oldest times out', () => {
-    const queue = new MessageQueue({ maxPerPeer: 10, maxTotal: 10, timeoutMs: 100 });
+    const queue = new MessageQueue({ maxPerPeer: 10, maxTotal: 10, maxTotalChars: 1_000, timeoutMs: 100 });
     queue.enqueue(message('ghost', 0, 'alice'));
     queue.enqueue(message('ghost', 50, 'bob'));
     queue.enqueue(message('ghost', 90, 'alice'));
@@ -31,5 +31,20 @@ describe('message queue', () => {
       ['alice', 90],
     ]);
     expect(queue.take('ghost').map((m) => m.src)).toEqual(['bob']);
+  });
+
+  it('bounds the text held in total, so large messages for absent ids cannot pile up memory', () => {
+    const queue = new MessageQueue({ maxPerPeer: 100, maxTotal: 100, maxTotalChars: 10_000, timeoutMs: 100 });
+    const big = (dst: string) =>
+      ({ src: 'mallory', dst, type: 'OFFER', text: 'x'.repeat(4_000), queuedAt: 0 }) as const;
+    expect([queue.enqueue(big('a')), queue.enqueue(big('b')), queue.enqueue(big('c'))]).toEqual([
+      'queued',
+      'queued',
+      'total-full',
+    ]);
+    queue.take('a');
+    expect(queue.enqueue(big('c'))).toBe('queued');
+    queue.expire(1_000);
+    expect([queue.enqueue(big('d')), queue.enqueue(big('e'))]).toEqual(['queued', 'queued']);
   });
 });

@@ -64,8 +64,8 @@ describe.each(engines)('PeerJS protocol on %s', (_name, engine) => {
 
   it('answers ID-TAKEN to the same id with another token and keeps the first connection', async () => {
     await start();
-    const first = await open('carol', { token: 'one' });
-    const intruder = await connect('carol', { token: 'two' });
+    const first = await open('carol', { token: 'token-one' });
+    const intruder = await connect('carol', { token: 'token-two' });
     const taken = await intruder.expect('ID-TAKEN');
     expect(taken.payload).toMatchObject({ code: 'id-taken', msg: expect.stringContaining('ID is taken') });
     expect(await intruder.closed).toEqual({ code: 4001, reason: 'id-taken' });
@@ -76,8 +76,8 @@ describe.each(engines)('PeerJS protocol on %s', (_name, engine) => {
 
   it('lets the same id and token reconnect: the new socket replaces the old one', async () => {
     await start();
-    const old = await open('erin', { token: 'same' });
-    const fresh = await open('erin', { token: 'same' });
+    const old = await open('erin', { token: 'token-same' });
+    const fresh = await open('erin', { token: 'token-same' });
     expect(await old.closed).toEqual({ code: 4000, reason: 'replaced' });
     const frank = await open('frank');
     frank.send({ ...OFFER, dst: 'erin' });

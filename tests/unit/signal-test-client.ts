@@ -80,6 +80,8 @@ export interface ConnectOptions {
   path?: string;
   /** Extra query string, raw. */
   query?: string;
+  /** Upgrade request headers (Origin, X-Forwarded-For): a browser sends Origin, ws sends none by default. */
+  headers?: Record<string, string>;
 }
 
 export class TestClient {
@@ -88,8 +90,8 @@ export class TestClient {
   readonly closed: Promise<Closed>;
   readonly socket: WebSocket;
 
-  private constructor(url: string) {
-    this.socket = new WebSocket(url);
+  private constructor(url: string, headers: Record<string, string> = {}) {
+    this.socket = new WebSocket(url, { headers });
     this.socket.on('message', (data: Buffer) => {
       const message = JSON.parse(data.toString()) as ServerMessage;
       const waiter = this.waiter;
@@ -105,9 +107,10 @@ export class TestClient {
 
   /** Opens the WebSocket; the server's first message (OPEN or a refusal) is left in the queue. */
   static async connect(port: number, id: string, options: ConnectOptions = {}): Promise<TestClient> {
-    const { key = 'peerjs', token = `token-${id}`, path = '/', query } = options;
-    const params = query ?? `key=${key}&id=${encodeURIComponent(id)}&token=${token}&version=1.5.5`;
-    const client = new TestClient(`ws://127.0.0.1:${port}${path}peerjs?${params}`);
+    const { key = 'peerjs', token = `token-of-${id}`, path = '/', query, headers } = options;
+    const params =
+      query ?? `key=${key}&id=${encodeURIComponent(id)}&token=${encodeURIComponent(token)}&version=1.5.5`;
+    const client = new TestClient(`ws://127.0.0.1:${port}${path}peerjs?${params}`, headers);
     await new Promise<void>((resolve, reject) => {
       client.socket.once('open', () => resolve());
       client.socket.once('error', reject);
