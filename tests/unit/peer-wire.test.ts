@@ -12,6 +12,7 @@ import {
   type PeerFrame,
 } from '../../sw/protocol/peer-wire';
 import { sha256Hex } from '../../sw/protocol/sha256-hex';
+import { seededRandom } from '../support/seeded-random';
 
 const SHA = 'ab'.repeat(32);
 
@@ -23,18 +24,6 @@ function decodeOk(buffer: ArrayBuffer): PeerFrame {
   const result = decodeFrame(buffer);
   if (!result.ok) throw new Error(`decode failed: ${result.error} ${result.detail}`);
   return result.frame;
-}
-
-/** A deterministic PRNG so a failing fuzz case can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const validFrames: ArrayBuffer[] = [
@@ -160,7 +149,7 @@ describe('peer wire codec', () => {
   });
 
   it('survives 20,000 random and mutated frames without throwing', () => {
-    const next = random(0x5eed);
+    const next = seededRandom(0x5eed);
     let accepted = 0;
     for (let round = 0; round < 20_000; round++) {
       let bytes: Uint8Array;

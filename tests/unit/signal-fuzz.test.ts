@@ -6,6 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { SignalServer } from '../../signal-server/server';
+import { seededRandom } from '../support/seeded-random';
 import { fallbackEngine, startTestServer, TestClient } from './signal-test-client';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_7);
@@ -13,18 +14,6 @@ const FUZZERS = 8;
 const FRAMES_PER_FUZZER = 2_500;
 const BATCH = 50;
 const SWARM = 'live/720p';
-
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** `invalidText`: bytes sent as a text frame, not valid UTF-8 (the engine must close, not throw). */
 type Frame = { text: string } | { binary: Buffer } | { invalidText: Buffer };
@@ -236,7 +225,7 @@ describe.each([
       const counts = { sent: 0, reconnects: 0 };
       let finished = false;
       const storm = Promise.all(
-        Array.from({ length: FUZZERS }, (_, n) => fuzz(server.port, n, prng(SEED + n + 1), counts)),
+        Array.from({ length: FUZZERS }, (_, n) => fuzz(server.port, n, seededRandom(SEED + n + 1), counts)),
       ).finally(() => {
         finished = true;
       });
