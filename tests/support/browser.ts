@@ -34,7 +34,11 @@ export function findChromium(): string {
 }
 
 export async function launchChromium(): Promise<Browser> {
-  const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+  const browser = await puppeteer.launch({
+    executablePath: findChromium(),
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
   // Puppeteer stops reading Chromium's stderr after start-up, and Chromium logs each EAGAIN of a WebRTC UDP
   // send there (~50 KB per 4 MiB moved): once the pipe fills, the renderer's WebRTC thread blocks in write(2)
   // and transfers freeze. Keep it drained.
