@@ -1,30 +1,26 @@
 // The site's player code with Peerlane in front of it: start Peerlane, then create hls.js exactly as before.
-// Optional query parameters point the page elsewhere (the demo and the browser tests use them):
-//   signal=<ws url>    signal server (default: /config.json of the local origin)
-//   src=<url>          playlist to play (default: the test stream's master playlist)
-//   cdn                load the media from the cross-origin "CDN" of the local origin
-//   p2p=off            plain hls.js without Peerlane, to compare
-//   level=<n>          pin rendition n (0 = lowest) instead of adaptive bitrate
-//   buffer=<seconds>   hls.js maxBufferLength (default 30)
+// Query parameters: those of ../shared/page-settings.js, and format=ts|fmp4|byterange for the test stream's
+// MPEG-TS segments (default), fMP4 segments, or one fMP4 file per rendition addressed by EXT-X-BYTERANGE.
+import { loadSettings } from '../shared/page-settings.js';
 import { showStats } from '../shared/stats-panel.js';
 
+const STREAMS = {
+  ts: 'hls/master.m3u8',
+  fmp4: 'hls-fmp4/master.m3u8',
+  byterange: 'hls-byterange/master.m3u8',
+};
 const video = document.querySelector('#video');
-const settings = await loadSettings(new URLSearchParams(location.search));
+const settings = await loadSettings(STREAMS);
 const panel = showStats(video, { peerlane: settings.p2p });
 
 // 1. Peerlane first. Once start() resolves, the service worker controls this page (first visit included),
-//    so every playlist and segment the player fetches goes through it.
+//    so every playlist and segment the player fetches goes through it. A production site also passes its
+//    STUN/TURN servers; the local demo runs on loopback.
 if (settings.p2p) {
-  try {
-    // A production site also passes its STUN/TURN servers; the local demo runs on loopback.
-    await Peerlane.start({ signal: settings.signal, sw: '/peerlane-sw.js', iceServers: [] });
-    panel.status('Peerlane on: segments come from peers when they can');
-  } catch (error) {
-    // Peerlane failing never stops the video: the player then loads everything from the CDN.
-    panel.status(`Peerlane off (${error.message}): playing from the CDN only`);
-  }
-} else {
-  panel.status('Peerlane off (p2p=off): playing from the CDN only');
+  await Peerlane.start({ signal: settings.signal, sw: '/peerlane-sw.js', iceServers: [] }).then(
+    panel.started,
+    panel.failed,
+  );
 }
 
 // 2. The player, unchanged.
@@ -44,19 +40,3 @@ hls.on(Hls.Events.ERROR, (_event, data) => {
 hls.loadSource(settings.src);
 hls.attachMedia(video);
 window.hls = hls; // handy in the devtools console
-
-async function loadSettings(params) {
-  // The local origin says where its signal server and media are; any other host simply has no /config.json.
-  const config = await fetch('/config.json')
-    .then((response) => (response.ok ? response.json() : {}))
-    .catch(() => ({}));
-  const mediaBase = params.has('cdn') && config.cdnMedia ? config.cdnMedia : (config.media ?? '/media/');
-  const number = (name) => (params.has(name) ? Number(params.get(name)) : null);
-  return {
-    p2p: params.get('p2p') !== 'off',
-    signal: params.get('signal') ?? config.signal ?? `ws://${location.hostname}:9000/`,
-    src: params.get('src') ?? new URL('hls/master.m3u8', new URL(mediaBase, location.href)).href,
-    level: number('level'),
-    buffer: number('buffer'),
-  };
-}

@@ -32,7 +32,8 @@ const RENDITIONS = [
 /**
  * Packaged outputs, each one ffmpeg remux (`-c copy`) of all rendition encodes into out/<dir>/.
  * `args(inputs)` receives one encode path per rendition (same order) and returns the output arguments;
- * `entry` is the file players open. Adding a format (fMP4 HLS, DASH, progressive MP4) is one row here.
+ * `inputArgs(index)` (optional) adds input options before rendition `index`'s `-i`;
+ * `entry` is the file players open. Adding a format is one row here.
  */
 const OUTPUTS = [
   {
@@ -42,13 +43,97 @@ const OUTPUTS = [
     args: (dir) => [
       ...mapAll(),
       ...['-c', 'copy', '-bsf:v', 'h264_mp4toannexb'], // Annex B extradata lets ffmpeg write CODECS="…".
-      ...['-f', 'hls', '-hls_time', String(SOURCE.segmentSec), '-hls_playlist_type', 'vod'],
-      ...['-hls_segment_type', 'mpegts', '-hls_segment_filename', join(dir, '%v', 'seg-%03d.ts')],
-      ...['-master_pl_name', 'master.m3u8', '-var_stream_map', variantMap()],
-      join(dir, '%v', 'index.m3u8'),
+      ...hlsArgs(dir, [
+        '-hls_segment_type',
+        'mpegts',
+        '-hls_segment_filename',
+        join(dir, '%v', 'seg-%03d.ts'),
+      ]),
+    ],
+  },
+  {
+    name: 'HLS VoD, fMP4 segments (EXT-X-MAP init sections)',
+    dir: 'hls-fmp4',
+    entry: 'master.m3u8',
+    args: (dir) => [
+      ...mapAll(),
+      ...['-c', 'copy'],
+      ...hlsArgs(dir, [
+        ...['-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4'],
+        ...['-hls_segment_filename', join(dir, '%v', 'seg-%03d.m4s')],
+      ]),
+    ],
+  },
+  {
+    name: 'HLS VoD, fMP4 single file per rendition (EXT-X-BYTERANGE)',
+    dir: 'hls-byterange',
+    entry: 'master.m3u8',
+    args: (dir) => [
+      ...mapAll(),
+      ...['-c', 'copy'],
+      ...hlsArgs(dir, [
+        ...['-hls_segment_type', 'fmp4', '-hls_flags', 'single_file'],
+        ...['-hls_segment_filename', join(dir, '%v', 'media.mp4')],
+      ]),
+    ],
+  },
+  {
+    name: 'DASH VoD, SegmentTemplate $Number$',
+    dir: 'dash',
+    entry: 'manifest.mpd',
+    args: (dir) => [
+      ...dashArgs(),
+      ...['-use_template', '1', '-use_timeline', '0'],
+      join(dir, 'manifest.mpd'),
+    ],
+  },
+  {
+    name: 'DASH VoD, one file per representation, SegmentList with media byte ranges (sidx)',
+    dir: 'dash-list',
+    entry: 'manifest.mpd',
+    args: (dir) => [
+      ...dashArgs(),
+      ...['-single_file', '1', '-global_sidx', '1', '-use_template', '0', '-use_timeline', '0'],
+      join(dir, 'manifest.mpd'),
+    ],
+  },
+  {
+    // ≥ 10 MB so the worker splits it into many 1 MiB pieces: the 480p encode played twice over (60 s).
+    name: 'Progressive MP4 (plain <video src>, Range requests)',
+    dir: 'progressive',
+    entry: 'movie.mp4',
+    inputArgs: (index) => (index === RENDITIONS.length - 1 ? ['-stream_loop', '1'] : []),
+    args: (dir) => [
+      ...['-map', `${RENDITIONS.length - 1}:v`, '-map', `${RENDITIONS.length - 1}:a`],
+      ...['-c', 'copy', '-movflags', '+faststart'],
+      join(dir, 'movie.mp4'),
     ],
   },
 ];
+
+/**
+ * ffmpeg's dash muxer over every rendition's video and one audio track (360p's): dash.js and Shaka pick audio
+ * on their own, and a single audio representation keeps all viewers in one audio swarm.
+ */
+function dashArgs() {
+  const audio = RENDITIONS.findIndex((r) => r.name === '360p');
+  return [
+    ...RENDITIONS.flatMap((_, i) => ['-map', `${i}:v`]),
+    ...['-map', `${audio}:a`, '-c', 'copy', '-f', 'dash', '-seg_duration', String(SOURCE.segmentSec)],
+    // 426×240 and 854×480 are not exactly 16:9; the dash muxer wants one aspect ratio per adaptation set.
+    ...['-aspect:v', '16:9', '-adaptation_sets', 'id=0,streams=v id=1,streams=a'],
+  ];
+}
+
+/** ffmpeg's hls muxer writing a VoD master playlist and one media playlist per rendition into `dir`. */
+function hlsArgs(dir, segmentArgs) {
+  return [
+    ...['-f', 'hls', '-hls_time', String(SOURCE.segmentSec), '-hls_playlist_type', 'vod'],
+    ...segmentArgs,
+    ...['-master_pl_name', 'master.m3u8', '-var_stream_map', variantMap()],
+    join(dir, '%v', 'index.m3u8'),
+  ];
+}
 
 /** `-map` for video and audio of every rendition input, in RENDITIONS order. */
 function mapAll() {
@@ -180,7 +265,8 @@ function main() {
     for (const output of OUTPUTS) {
       const dir = join(work, output.dir);
       mkdirSync(dir, { recursive: true });
-      run([...inputs.flatMap((path) => ['-i', path]), ...output.args(dir)]);
+      const inputArgs = output.inputArgs ?? (() => []);
+      run([...inputs.flatMap((path, i) => [...inputArgs(i), '-i', path]), ...output.args(dir)]);
     }
     const manifest = {
       stamp,

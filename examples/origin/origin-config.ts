@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OriginError } from './origin-error';
 
 export interface CacheControlConfig {
   /** Playlists and manifests (.m3u8, .mpd). Default 'no-cache' (revalidate: a live window moves). */
@@ -11,6 +12,26 @@ export interface CacheControlConfig {
   segment: string;
   /** Pages, scripts, config. Default 'no-cache' (a dev server: edits show on reload). */
   page: string;
+}
+
+export interface LiveConfig {
+  /** Segments each live media playlist lists (the sliding window). Default 6. */
+  windowSegments: number;
+  /** Write EXT-X-PROGRAM-DATE-TIME (wall-clock time of the first segment and of each loop). Default true. */
+  programDateTime: boolean;
+}
+
+/**
+ * A constrained CDN, applied to every media response (segments and playlists, live and VoD, on the site and
+ * on the CDN port): token buckets shape the body as it is written, so the caps hold for bytes on the wire.
+ */
+export interface CdnConfig {
+  /** Cap on the media bytes sent to all viewers together, Mbit/s. Default null (none). */
+  totalMbps: number | null;
+  /** Cap on the media bytes sent to one viewer (see viewer-id.ts), Mbit/s. Default null (none). */
+  viewerMbps: number | null;
+  /** Added before the first byte of every media response (time to first byte), ms. Default 0. */
+  latencyMs: number;
 }
 
 export interface OriginConfig {
@@ -29,6 +50,13 @@ export interface OriginConfig {
   log: boolean;
   /** Cache-Control per kind of response. */
   cacheControl: CacheControlConfig;
+  /**
+   * The live stream at `/media/live/master.m3u8`: the VoD renditions looped endlessly on the wall clock since
+   * the origin started (the VoD stays at `/media/hls/master.m3u8`).
+   */
+  live: LiveConfig;
+  /** Bandwidth caps and latency of media responses. Default: none (loopback speed). */
+  cdn: CdnConfig;
   /** Repository root; the directories below default to folders in it. Default: found from this file. */
   rootDir: string;
   /** Served at `/`: the example pages. Default '<root>/examples'. */
@@ -40,16 +68,17 @@ export interface OriginConfig {
   /** Where `/vendor/<package>/` looks up player libraries. Default '<root>/node_modules'. */
   nodeModulesDir: string;
 }
-// Later modes extend this object rather than the servers: a live window over the VoD segments (`live`),
-// a constrained CDN (`cdn: { perViewerKbps, totalKbps, latencyMs }`) applied where media bytes are written.
 
-export type OriginOptions = Partial<Omit<OriginConfig, 'cacheControl'>> & {
+export type OriginOptions = Partial<Omit<OriginConfig, 'cacheControl' | 'live' | 'cdn'>> & {
   cacheControl?: Partial<CacheControlConfig>;
+  live?: Partial<LiveConfig>;
+  cdn?: Partial<CdnConfig>;
 };
 
+/** Merges `options` over the defaults; throws OriginError('bad-option') naming the field and its flag. */
 export function resolveOriginConfig(options: OriginOptions = {}): OriginConfig {
   const rootDir = options.rootDir ?? findRepoRoot();
-  return {
+  const config: OriginConfig = {
     port: options.port ?? 8080,
     cdnPort: options.cdnPort ?? null,
     host: options.host ?? 'localhost',
@@ -59,14 +88,39 @@ export function resolveOriginConfig(options: OriginOptions = {}): OriginConfig {
       playlist: 'no-cache',
       segment: 'public, max-age=3600',
       page: 'no-cache',
-      ...options.cacheControl,
+      ...defined(options.cacheControl),
     },
+    live: { windowSegments: 6, programDateTime: true, ...defined(options.live) },
+    cdn: { totalMbps: null, viewerMbps: null, latencyMs: 0, ...defined(options.cdn) },
     rootDir,
     examplesDir: options.examplesDir ?? join(rootDir, 'examples'),
     mediaDir: options.mediaDir ?? join(rootDir, 'examples', 'media', 'out'),
     distDir: options.distDir ?? join(rootDir, 'dist'),
     nodeModulesDir: options.nodeModulesDir ?? join(rootDir, 'node_modules'),
   };
+  const { live, cdn } = config;
+  check(
+    Number.isInteger(live.windowSegments) && live.windowSegments >= 1,
+    'live.windowSegments',
+    '--live-window',
+    'an integer ≥ 1',
+  );
+  check(cdn.totalMbps === null || cdn.totalMbps > 0, 'cdn.totalMbps', '--cdn-total-mbps', 'a number > 0');
+  check(cdn.viewerMbps === null || cdn.viewerMbps > 0, 'cdn.viewerMbps', '--cdn-viewer-mbps', 'a number > 0');
+  check(cdn.latencyMs >= 0, 'cdn.latencyMs', '--cdn-latency-ms', 'a number ≥ 0');
+  return config;
+}
+
+/** The fields that are set: an unset flag arrives as undefined and must not hide the default. */
+function defined<Fields extends object>(fields: Fields | undefined): Partial<Fields> {
+  return Object.fromEntries(
+    Object.entries(fields ?? {}).filter(([, value]) => value !== undefined),
+  ) as Partial<Fields>;
+}
+
+/** NaN fails every comparison above, so a flag that is not a number is caught here too. */
+function check(ok: boolean, field: string, flag: string, expected: string): void {
+  if (!ok) throw new OriginError('bad-option', `${field} (${flag}) must be ${expected}`);
 }
 
 /** The nearest folder above this module holding Peerlane's package.json: works from the sources and from dist/. */

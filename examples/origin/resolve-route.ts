@@ -2,10 +2,15 @@
 // pure, no file system access, so the routing rules read in one place.
 import { extname, join, normalize, sep } from 'node:path';
 import type { OriginConfig } from './origin-config';
+import type { MediaKind } from './traffic-meter';
 
 export type Route =
-  | { kind: 'file'; file: string; cacheControl: string; cors: boolean }
+  /** `media`: what the CDN model shapes and counts it as; null for pages. */
+  | { kind: 'file'; file: string; cacheControl: string; cors: boolean; media: MediaKind | null }
+  /** `/media/live/…`: the live stream's master playlist, a rendition's media playlist, or one of its segments. */
+  | { kind: 'live'; rendition: string | null; name: string }
   | { kind: 'config' }
+  | { kind: 'traffic' }
   | { kind: 'redirect'; location: string }
   | { kind: 'not-found'; hint: string };
 
@@ -15,17 +20,30 @@ export type Surface = 'site' | 'cdn';
 /** `/vendor/<name>/…` → a player library's browser build in node_modules. One row per player. */
 const VENDOR: Record<string, string> = {
   'hls.js': 'hls.js/dist',
+  dashjs: 'dashjs/dist/modern/umd',
+  'shaka-player': 'shaka-player/dist',
+  'video.js': 'video.js/dist',
 };
 
 /** Built Peerlane scripts, served at the site root so the worker's default scope is the whole site. */
 const DIST_FILES = new Set(['peerlane.js', 'peerlane.mjs', 'peerlane-sw.js'].flatMap((f) => [f, `${f}.map`]));
 
 const PLAYLIST_EXTENSIONS = new Set(['.m3u8', '.mpd']);
+/** The live stream's URL space (served from the VoD files by live-stream.ts, not from a folder). */
+const LIVE_PREFIX = '/media/live/';
 
 export function resolveRoute(pathname: string, config: OriginConfig, surface: Surface): Route {
   const path = safeDecode(pathname);
   if (path === null) return { kind: 'not-found', hint: 'malformed path' };
 
+  if (path.startsWith(LIVE_PREFIX)) {
+    const parts = path.slice(LIVE_PREFIX.length).split('/');
+    if (parts.length === 1 && parts[0] === 'master.m3u8')
+      return { kind: 'live', rendition: null, name: 'master.m3u8' };
+    const [rendition = '', name = ''] = parts;
+    if (parts.length === 2 && rendition && name) return { kind: 'live', rendition, name };
+    return { kind: 'not-found', hint: 'the live stream is /media/live/master.m3u8 and its renditions' };
+  }
   if (path.startsWith('/media/')) {
     const file = within(config.mediaDir, path.slice('/media/'.length));
     if (!file) return { kind: 'not-found', hint: 'outside the media folder' };
@@ -35,16 +53,20 @@ export function resolveRoute(pathname: string, config: OriginConfig, surface: Su
       file,
       cors: true,
       cacheControl: config.cacheControl[isPlaylist ? 'playlist' : 'segment'],
+      media: isPlaylist ? 'playlist' : 'segment',
     };
   }
   if (surface === 'cdn') return { kind: 'not-found', hint: 'this CDN serves /media/ only' };
 
   const page = (file: string | null): Route =>
-    file ? { kind: 'file', file, cors: false, cacheControl: config.cacheControl.page } : notFound;
+    file
+      ? { kind: 'file', file, cors: false, cacheControl: config.cacheControl.page, media: null }
+      : notFound;
   const notFound: Route = { kind: 'not-found', hint: 'no such page' };
 
   if (path === '/') return { kind: 'redirect', location: '/hls.js/' };
   if (path === '/config.json') return { kind: 'config' };
+  if (path === '/traffic.json') return { kind: 'traffic' };
   if (DIST_FILES.has(path.slice(1))) return page(join(config.distDir, path.slice(1)));
   if (path.startsWith('/vendor/')) {
     const [name = '', ...rest] = path.slice('/vendor/'.length).split('/');

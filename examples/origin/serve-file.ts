@@ -1,8 +1,9 @@
 // Answers a GET/HEAD with a file: content type, validators (ETag, 304), byte ranges (206, 416) and CORS.
+// The body goes out through a Delivery: straight for pages, shaped by the CDN model for media.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { type Delivery, directDelivery } from './cdn-shaper';
 import { contentTypeOf } from './content-type';
 import { parseRange } from './parse-range';
 
@@ -21,8 +22,14 @@ export const CORS_HEADERS: OutgoingHttpHeaders = {
   'timing-allow-origin': '*',
 };
 
-export async function serveFile(request: IncomingMessage, response: ServerResponse, target: FileResponse) {
-  const stats = await stat(target.file).catch(() => null);
+export async function serveFile(
+  request: IncomingMessage,
+  response: ServerResponse,
+  target: FileResponse,
+  delivery: Delivery = directDelivery(response),
+) {
+  const [stats, open] = await Promise.all([stat(target.file).catch(() => null), delivery.firstByte()]);
+  if (!open) return;
   const type = contentTypeOf(target.file);
   if (stats?.isDirectory()) {
     const url = new URL(request.url ?? '/', 'http://origin');
@@ -65,6 +72,5 @@ export async function serveFile(request: IncomingMessage, response: ServerRespon
     response.end();
     return;
   }
-  // A client that goes away mid-body rejects the pipeline; nothing is left to answer.
-  await pipeline(createReadStream(target.file, { start, end }), response).catch(() => undefined);
+  await delivery.send(createReadStream(target.file, { start, end }));
 }

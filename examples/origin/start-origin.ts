@@ -1,13 +1,18 @@
-// The local test origin: a site (example pages, Peerlane scripts, player libraries, media) and optionally a
-// cross-origin "CDN" serving the same media, both plain Node HTTP servers. Used by the demo, tests and benches.
+// The local test origin: a site (example pages, Peerlane scripts, player libraries, media: VoD and a looped
+// live stream) and optionally a cross-origin "CDN" serving the same media, both plain Node HTTP servers, with
+// media shaped by the constrained-CDN model when it is configured. Used by the demo, tests and benches.
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { CdnShaper, directDelivery } from './cdn-shaper';
+import { type LiveStream, openLiveStream } from './live-stream';
 import { type OriginConfig, type OriginOptions, resolveOriginConfig } from './origin-config';
 import { OriginError } from './origin-error';
 import { resolveRoute, type Surface } from './resolve-route';
 import { CORS_HEADERS, serveFile } from './serve-file';
+import { serveLive } from './serve-live';
+import type { TrafficSnapshot } from './traffic-meter';
 
 export interface RunningOrigin {
   config: OriginConfig;
@@ -17,7 +22,19 @@ export interface RunningOrigin {
   /** The CDN's port and `http://localhost:<port>`, or null when it is not running. */
   cdnPort: number | null;
   cdnUrl: string | null;
+  /** Date.now() when the live clock started (sequence numbers count from `live.windowSegments` before it). */
+  startedAt: number;
+  /** Media bytes written so far, per viewer and in total (both servers). Also at `GET /traffic.json`. */
+  traffic(): TrafficSnapshot;
   close(): Promise<void>;
+}
+
+/** What every request handler shares. */
+interface OriginContext {
+  config: OriginConfig;
+  live: LiveStream;
+  shaper: CdnShaper;
+  pageConfig: () => PageConfig | null;
 }
 
 /** What pages read from `/config.json`: where the signal server and the media are. */
@@ -33,9 +50,14 @@ export async function startOrigin(options: OriginOptions = {}): Promise<RunningO
   if (!existsSync(join(config.mediaDir, 'media.json')))
     throw new OriginError('media-missing', config.mediaDir);
 
+  const startedAt = Date.now();
+  const live = openLiveStream(join(config.mediaDir, 'hls'), config.live, startedAt);
+  const shaper = new CdnShaper(config.cdn);
   let pageConfig: PageConfig | null = null;
-  const site = createServer(handler(config, 'site', () => pageConfig));
-  const cdn = config.cdnPort === null ? null : createServer(handler(config, 'cdn', () => null));
+  const context = { config, live, shaper };
+  const site = createServer(handler({ ...context, pageConfig: () => pageConfig }, 'site'));
+  const cdn =
+    config.cdnPort === null ? null : createServer(handler({ ...context, pageConfig: () => null }, 'cdn'));
   const servers = [site, ...(cdn ? [cdn] : [])];
   const close = () => Promise.all(servers.map(closeServer)).then(() => undefined);
   try {
@@ -44,14 +66,16 @@ export async function startOrigin(options: OriginOptions = {}): Promise<RunningO
     const url = `http://localhost:${port}`;
     const cdnUrl = cdnPort === null ? null : `http://localhost:${cdnPort}`;
     pageConfig = { signal: config.signal, media: '/media/', cdnMedia: cdnUrl && `${cdnUrl}/media/` };
-    return { config, port, url, cdnPort, cdnUrl, close };
+    const traffic = () => shaper.meter.snapshot();
+    return { config, port, url, cdnPort, cdnUrl, startedAt, traffic, close };
   } catch (error) {
     await close();
     throw error;
   }
 }
 
-function handler(config: OriginConfig, surface: Surface, pageConfig: () => PageConfig | null) {
+function handler(context: OriginContext, surface: Surface) {
+  const { config, shaper } = context;
   return (request: IncomingMessage, response: ServerResponse) => {
     if (config.log) {
       response.once('finish', () =>
@@ -75,17 +99,20 @@ function handler(config: OriginConfig, surface: Surface, pageConfig: () => PageC
     }
     const route = resolveRoute(new URL(request.url ?? '/', 'http://origin').pathname, config, surface);
     switch (route.kind) {
-      case 'file':
-        void serveFile(request, response, route);
+      case 'file': {
+        const delivery = route.media
+          ? shaper.delivery(request, response, route.media)
+          : directDelivery(response);
+        void serveFile(request, response, route, delivery);
+        return;
+      }
+      case 'live':
+        void serveLive(request, response, route, context);
         return;
       case 'config':
-        response.writeHead(200, {
-          'content-type': 'application/json',
-          'cache-control': 'no-store',
-          ...CORS_HEADERS,
-        });
-        response.end(JSON.stringify(pageConfig()));
-        return;
+        return sendJson(response, context.pageConfig());
+      case 'traffic':
+        return sendJson(response, shaper.meter.snapshot());
       case 'redirect':
         response.writeHead(302, { location: route.location }).end();
         return;
@@ -96,6 +123,15 @@ function handler(config: OriginConfig, surface: Surface, pageConfig: () => PageC
         return;
     }
   };
+}
+
+function sendJson(response: ServerResponse, value: unknown): void {
+  response.writeHead(200, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    ...CORS_HEADERS,
+  });
+  response.end(JSON.stringify(value));
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -3,10 +3,39 @@
 
 const MAX_EVENTS = 8;
 
-/** Fills the panel's elements (ids stat-*, bar-*, events, status) once a second; returns status/event writers. */
+const PANEL_HTML = `
+  <div class="bar" aria-hidden="true">
+    <span class="http" id="bar-http"></span><span class="p2p" id="bar-p2p"></span
+    ><span class="cache" id="bar-cache"></span>
+  </div>
+  <dl>
+    <div><dt class="http">From the CDN</dt><dd id="stat-http">–</dd></div>
+    <div><dt class="p2p">From peers</dt><dd id="stat-p2p">–</dd></div>
+    <div><dt class="cache">From local cache</dt><dd id="stat-cache">–</dd></div>
+    <div><dt>P2P share</dt><dd id="stat-offload">–</dd></div>
+    <div><dt>Uploaded to peers</dt><dd id="stat-uploaded">–</dd></div>
+    <div><dt>Peers</dt><dd id="stat-peers">–</dd></div>
+    <div><dt>Rendition</dt><dd id="stat-level">–</dd></div>
+    <div><dt>Buffered ahead</dt><dd id="stat-buffer">–</dd></div>
+  </dl>
+  <ol id="events" class="events" aria-label="Recent events"></ol>
+  <footer>
+    Open this page in a second browser profile (or a private window) to watch segments flow between viewers:
+    windows of one profile share the service worker and its cache, so they would not need peers.
+  </footer>`;
+
+/**
+ * Draws the panel into `<section class="stats" id="stats">` and fills it once a second; returns writers for the
+ * status line (`<p id="status">`) and the event list, and `started`/`failed` for the outcome of Peerlane.start().
+ */
 export function showStats(video, { peerlane }) {
   const byId = (id) => document.getElementById(id);
+  byId('stats').innerHTML = PANEL_HTML;
   const events = byId('events');
+  const status = (text) => {
+    byId('status').textContent = text;
+  };
+  if (!peerlane) status('Peerlane off (p2p=off): playing from the CDN only');
 
   const event = (text) => {
     const item = document.createElement('li');
@@ -48,7 +77,13 @@ export function showStats(video, { peerlane }) {
   update();
   setInterval(update, 1000);
 
-  return { status: (text) => (byId('status').textContent = text), event };
+  return {
+    status,
+    event,
+    started: () => status('Peerlane on: segments come from peers when they can'),
+    // Peerlane failing never stops the video: the player then loads everything from the CDN.
+    failed: (error) => status(`Peerlane off (${error.message}): playing from the CDN only`),
+  };
 }
 
 /** Peerlane.stats(), or null while Peerlane is not loaded or not started. */

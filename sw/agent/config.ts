@@ -23,6 +23,11 @@ export interface PeerlaneOptions {
   maxPeers: number;
   /** Most bytes per second uploaded to all peers together. Default Infinity (no cap); 0 never uploads. */
   uploadCap: number;
+  /**
+   * Segments uploaded at once to all peers together (a peer whose player waits may take one more); further
+   * requests are answered busy and go to other holders, so no viewer becomes the whole swarm's server. Default 3.
+   */
+  maxUploads: number;
   // The next four are the worker's settings (sw/worker/config.ts has their defaults): sent in `hello` when set.
   /** Largest size of the shared IndexedDB segment cache, bytes (LRU eviction beyond). Default: the worker's (256 MiB). */
   cacheMaxBytes: number | undefined;
@@ -61,6 +66,7 @@ export const PEERLANE_DEFAULTS: Omit<PeerlaneConfig, 'signal'> = {
   iceServers: [{ urls: 'stun:stun.l.google.com:19302' }],
   maxPeers: 10,
   uploadCap: Number.POSITIVE_INFINITY,
+  maxUploads: 3,
   cacheMaxBytes: undefined,
   volatileParams: undefined,
   peerMaxWaitMs: undefined,
@@ -87,6 +93,7 @@ const OPTION_KINDS: Record<keyof PeerlaneOptions, OptionKind> = {
   iceServers: 'ice',
   maxPeers: 'count',
   uploadCap: 'amount',
+  maxUploads: 'count',
   cacheMaxBytes: 'count',
   volatileParams: 'list',
   peerMaxWaitMs: 'amount',

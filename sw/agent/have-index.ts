@@ -38,6 +38,18 @@ export class HaveIndex {
     for (const entries of this.swarms.values()) entries.delete(segmentId);
   }
 
+  /** The entry added last in `swarm` (the newest segment, in a live swarm). */
+  latest(swarm: string): HaveEntry | undefined {
+    let last: HaveEntry | undefined;
+    for (const entry of this.swarms.get(swarm)?.values() ?? []) last = entry;
+    return last;
+  }
+
+  /** Anything is held in `swarm` (an empty full HAVE list holds nothing). */
+  hasSwarm(swarm: string): boolean {
+    return (this.swarms.get(swarm)?.size ?? 0) > 0;
+  }
+
   entries(swarm: string): HaveEntry[] {
     return [...(this.swarms.get(swarm)?.values() ?? [])];
   }

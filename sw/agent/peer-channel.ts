@@ -10,11 +10,13 @@ import {
   type PeerFrame,
   type RequestPriority,
 } from '../protocol/peer-wire';
+import { BoundedMap } from './bounded-map';
 import { type Download, DownloadTable } from './download-table';
 import { HaveIndex } from './have-index';
 import type { Holder } from './scheduler';
 import type { TokenBucket } from './token-bucket';
 import { UploadQueue } from './upload-queue';
+import type { UploadSlots } from './upload-slots';
 
 /** What the channel needs of a PeerJS DataConnection ('raw' serialization): satisfied by the real one. */
 export interface PeerLink {
@@ -30,7 +32,8 @@ export interface PeerLink {
 
 export interface ChannelEvents {
   opened(channel: PeerChannel): void;
-  announced(channel: PeerChannel, swarm: string, segments: HaveEntry[]): void;
+  /** `full`: its whole list (on connecting, or after clearing); else segments it just got. */
+  announced(channel: PeerChannel, swarm: string, segments: HaveEntry[], full: boolean): void;
   uploaded(channel: PeerChannel, segmentId: string, bytes: number): void;
   /** The peer broke the protocol or sent bad bytes: it should be dropped and not trusted again. */
   misbehaved(channel: PeerChannel, reason: string): void;
@@ -39,8 +42,9 @@ export interface ChannelEvents {
 
 export interface ChannelDeps {
   now: () => number;
-  /** Shared by all channels: the upload cap. */
+  /** Shared by all channels: the upload cap, and the uploads at once. */
   uploadBucket: TokenBucket;
+  uploadSlots: UploadSlots;
   uploadEnabled: boolean;
   /** Per peer: requests it may make of us. */
   requestLimiter: TokenBucket;
@@ -56,6 +60,8 @@ export type ChannelStatus = 'connecting' | 'open' | 'closed';
 const MAX_FAULTS = 5;
 /** After a peer answers busy or rate-limited, leave it alone this long. */
 const BUSY_BACKOFF_MS = 1000;
+/** When the newest announcements arrived, for choosing among equally fast holders (see pickHolder). */
+const ANNOUNCE_TIMES_KEPT = 256;
 /** Data channel send buffer: stop above HIGH, resume at 'bufferedamountlow' (LOW). */
 const SEND_HIGH_WATER = 1024 * 1024;
 const SEND_LOW_WATER = 256 * 1024;
@@ -66,6 +72,7 @@ export class PeerChannel {
   wasOpen = false;
   readonly peerId: string;
   private readonly announced = new HaveIndex();
+  private readonly announcedAt = new BoundedMap<string, number>(ANNOUNCE_TIMES_KEPT);
   private readonly downloads: DownloadTable;
   private readonly uploads: UploadQueue;
   private faults = 0;
@@ -92,6 +99,7 @@ export class PeerChannel {
     this.uploads = new UploadQueue({
       read: deps.readSegment,
       bucket: deps.uploadBucket,
+      slots: deps.uploadSlots,
       writable: () => this.writable(),
       send: (frame) => this.send(frame),
       uploaded: (segmentId, bytes) => deps.events.uploaded(this, segmentId, bytes),
@@ -129,7 +137,13 @@ export class PeerChannel {
       sha256: entry.sha256,
       inFlight: this.downloads.size,
       bytesPerMs: this.downloads.bytesPerMs,
+      announcedAt: this.announcedAt.get(segmentId),
     };
+  }
+
+  /** The peer announced segments in `swarm` (it watches that rendition). */
+  announcedIn(swarm: string): boolean {
+    return this.status === 'open' && this.announced.hasSwarm(swarm);
   }
 
   announce(swarm: string, segments: readonly HaveEntry[], full: boolean): void {
@@ -183,14 +197,20 @@ export class PeerChannel {
 
   private onHave(frame: Extract<PeerFrame, { type: 'have' }>): void {
     if (frame.full) this.announced.dropSwarm(frame.swarm);
-    for (const entry of frame.segments) this.announced.add(frame.swarm, entry);
-    this.deps.events.announced(this, frame.swarm, frame.segments);
+    const now = this.deps.now();
+    for (const entry of frame.segments) {
+      this.announced.add(frame.swarm, entry);
+      this.announcedAt.set(entry.segmentId, now);
+    }
+    this.deps.events.announced(this, frame.swarm, frame.segments, frame.full);
   }
 
   private onMiss(requestId: number, reason: MissReason): void {
     const segmentId = this.downloads.onMiss(requestId, reason);
     if (segmentId === undefined) return;
-    if (reason === 'not-found') this.announced.remove(segmentId);
+    // It will not send this segment: not a holder of it any more (a retry would only ask again).
+    if (reason === 'not-found' || reason === 'too-large' || reason === 'upload-disabled')
+      this.announced.remove(segmentId);
     if (reason === 'busy' || reason === 'rate-limited') this.busyUntil = this.deps.now() + BUSY_BACKOFF_MS;
   }
 

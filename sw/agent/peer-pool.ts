@@ -8,11 +8,12 @@ import { type ChannelEvents, PeerChannel } from './peer-channel';
 import type { Holder } from './scheduler';
 import { CONNECTION_LABEL, CONNECTION_METADATA } from './signal-client';
 import { TokenBucket } from './token-bucket';
+import { UploadSlots } from './upload-slots';
 
 export interface PoolEvents {
   opened(channel: PeerChannel): void;
   closed(peerId: string, reason: string, wasOpen: boolean): void;
-  announced(channel: PeerChannel, swarm: string, segments: HaveEntry[]): void;
+  announced(channel: PeerChannel, swarm: string, segments: HaveEntry[], full: boolean): void;
   uploaded(peerId: string, segmentId: string, bytes: number): void;
   misbehaved(peerId: string, reason: string): void;
 }
@@ -20,6 +21,7 @@ export interface PoolEvents {
 export interface PoolOptions {
   maxPeers: number;
   uploadCap: number;
+  maxUploads: number;
   peerRequestsPerSec: number;
   connectTimeoutMs: number;
 }
@@ -54,6 +56,7 @@ export class PeerPool {
   private readonly candidates = new BoundedMap<string, { dialAfter: number }>(MAX_CANDIDATES);
   private readonly banned = new BoundedMap<string, string>(MAX_BANNED);
   private readonly uploadBucket: TokenBucket;
+  private readonly uploadSlots: UploadSlots;
   private dialTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -65,6 +68,7 @@ export class PeerPool {
       options.uploadCap,
       Number.isFinite(burst) ? burst : MIN_UPLOAD_BURST_BYTES,
     );
+    this.uploadSlots = new UploadSlots(options.maxUploads);
   }
 
   /** Members the signal server told us about: dial now if we joined after them, a little later if they are new. */
@@ -129,7 +133,8 @@ export class PeerPool {
   private adopt(connection: DataConnection, outgoing: boolean): void {
     const channelEvents: ChannelEvents = {
       opened: (channel) => this.deps.events.opened(channel),
-      announced: (channel, swarm, segments) => this.deps.events.announced(channel, swarm, segments),
+      announced: (channel, swarm, segments, full) =>
+        this.deps.events.announced(channel, swarm, segments, full),
       uploaded: (channel, segmentId, bytes) => this.deps.events.uploaded(channel.peerId, segmentId, bytes),
       misbehaved: (channel, reason) => this.ban(channel.peerId, reason),
       closed: (channel, reason) => this.onClosed(channel, reason),
@@ -137,6 +142,7 @@ export class PeerPool {
     const channel = new PeerChannel(connection, {
       now: this.deps.now,
       uploadBucket: this.uploadBucket,
+      uploadSlots: this.uploadSlots,
       uploadEnabled: this.options.uploadCap > 0,
       requestLimiter: new TokenBucket(
         this.options.peerRequestsPerSec,
@@ -181,6 +187,13 @@ export class PeerPool {
       if (holder) holders.push(holder);
     }
     return holders;
+  }
+
+  /** Open peers that announced segments of `swarm`: who else watches that rendition. */
+  swarmPeers(swarm: string): string[] {
+    return this.openChannels()
+      .filter((channel) => channel.announcedIn(swarm))
+      .map((channel) => channel.peerId);
   }
 
   channel(peerId: string): PeerChannel | undefined {

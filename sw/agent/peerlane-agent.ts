@@ -11,6 +11,7 @@ import { describeCause, PeerlaneError, reportError } from './errors';
 import { HaveIndex } from './have-index';
 import { MediaObserver } from './media-observer';
 import { PeerPool } from './peer-pool';
+import { edgeRank } from './peer-wait';
 import { RenditionTracker } from './rendition-tracker';
 import { planPrefetch } from './scheduler';
 import { SegmentFetcher } from './segment-fetcher';
@@ -71,6 +72,8 @@ export class PeerlaneAgent {
   private store: SegmentStore | undefined;
   private storeOpening = false;
   private planQueued = false;
+  /** Size of the last segment handed to the player: what a segment probably weighs before its swarm's are known. */
+  private lastSegmentBytes = 0;
 
   constructor(
     private readonly config: PeerlaneConfig,
@@ -110,7 +113,15 @@ export class PeerlaneAgent {
           if (wasOpen) this.events.emit('peer-disconnected', { peerId, reason });
           this.schedulePlan();
         },
-        announced: () => this.schedulePlan(),
+        announced: (_channel, swarm, segments, full) => {
+          // Announced on arrival: at a live edge, fetched from that peer at once (see planPrefetch).
+          if (!full)
+            this.renditions.announced(
+              swarm,
+              segments.map((entry) => entry.segmentId),
+            );
+          this.schedulePlan();
+        },
         uploaded: (peerId, segmentId, bytes) => {
           this.counters.uploaded += bytes;
           this.events.emit('segment-uploaded', { segmentId, peerId, bytes });
@@ -125,6 +136,8 @@ export class PeerlaneAgent {
       channel: (peerId) => this.pool.channel(peerId),
       playback: () => this.media.state(),
       peersPending: (swarm) => this.signal.awaitingMembers(swarm) || this.pool.connectingCount > 0,
+      edgeRank: (segment) => this.edgeRank(segment),
+      typicalBytes: (swarm) => this.index.latest(swarm)?.size ?? this.lastSegmentBytes,
       networkMs: (bytes) => this.network.msFor(bytes, NETWORK_FALLBACK_MS),
       respond: (message, transfer) => this.bridge.post(message, transfer),
       prefetched: (segment, data, sha256) => this.keepPrefetched(segment, data, sha256),
@@ -185,6 +198,7 @@ export class PeerlaneAgent {
             ? 'p2p'
             : message.source;
         this.counters[source] += message.bytes;
+        this.lastSegmentBytes = message.bytes;
         if (message.source === 'http') this.network.add(message.bytes, message.ms);
         this.events.emit('segment-loaded', {
           segment: message.segment,
@@ -295,6 +309,7 @@ export class PeerlaneAgent {
         holdersOf: (segmentId) => this.pool.holdersOf(segmentId),
         active: this.fetcher.activePrefetches,
         playback: this.media.state(),
+        live: this.renditions.live,
       },
       this.config,
     );
@@ -302,6 +317,14 @@ export class PeerlaneAgent {
       const segment = ahead.find((candidate) => candidate.id === segmentId);
       if (segment) this.fetcher.prefetch(segment, holder);
     }
+  }
+
+  /** Our turn among the swarm's peers to fetch a live segment from the network; null: not live, or alone. */
+  private edgeRank(segment: SegmentRef): number | null {
+    const selfId = this.signal.peerId;
+    if (!selfId || !this.renditions.isLive(segment)) return null;
+    const peers = this.pool.swarmPeers(segment.swarm);
+    return peers.length === 0 ? null : edgeRank(segment.id, selfId, peers);
   }
 
   async clear(): Promise<void> {

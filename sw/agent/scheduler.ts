@@ -1,5 +1,6 @@
 // Pure scheduling rules (no PeerJS, no worker): which peer serves a segment, by when it must be done so the
-// network would still be in time, what to prefetch, and when a transfer in progress is hopeless.
+// network would still be in time, what to prefetch, and when a transfer in progress is hopeless. Waiting for a
+// segment nobody holds yet is peer-wait.ts.
 
 import type { PlaybackState } from './media-observer';
 
@@ -23,6 +24,8 @@ export interface Holder {
   inFlight: number;
   /** Smoothed speed of past downloads from this peer, bytes/ms; undefined before the first. */
   bytesPerMs: number | undefined;
+  /** When its announcement of this segment reached us (ms, the agent's clock); undefined when unknown. */
+  announcedAt?: number;
 }
 
 export type PlanMissReason = 'no-peer' | 'buffer-low' | 'peers-busy' | 'too-slow';
@@ -34,8 +37,6 @@ export type RequestPlan =
 export const MAX_DOWNLOADS_PER_PEER = 2;
 /** Below this much time, a peer transfer is not worth starting: a data channel round trip alone can take it. */
 export const MIN_PEER_WINDOW_MS = 250;
-/** Longest wait for peers that are still arriving (a connection opens in well under a second on most networks). */
-const PEER_ARRIVAL_WAIT_MS = 1000;
 /** Speed assumed for a peer we never downloaded from (1 MB/s): optimistic, so new peers get tried. */
 const UNTRIED_PEER_BYTES_PER_MS = 1000;
 /** A transfer is watched this long before its speed is trusted for an early abandon. */
@@ -48,17 +49,51 @@ const PREFETCH_MAX_DEADLINE_MS = 30_000;
 const PREFETCH_MAX_EXPECTED_MS = 10_000;
 /** Abandon when the projected finish needs this many times the time left (projections are noisy). */
 const HOPELESS_FACTOR = 1.5;
+/** Holders expected to finish within this factor of the fastest count as equally fast (speeds are noisy). */
+const EQUIVALENT_SPEED_FACTOR = 1.5;
+/**
+ * When the network cannot avoid a stall, a peer may take this share of the network's expected time: it shortens
+ * the stall when it wins, and lengthens it by at most that much when it fails (on a fast network, nothing).
+ */
+const RACE_SHARE = 0.5;
 
 /**
  * How long peers may take for a segment the player is waiting for, ms, from now:
  * - playing: until the buffer runs dry, minus the margin, minus what the network would then need;
- * - stalled: nothing (the player is starving: the network is the dependable path);
+ * - playing when the network cannot keep that margin (a slow or congested CDN), or stalled: a race — a share of
+ *   the network's expected time, and never more than the network could still spare before the buffer runs dry.
+ *   The stall (or the lost margin) is the network's; a faster peer avoids or shortens it;
  * - startup: a short bound (the viewer is watching a spinner), and the playing bound once something is buffered;
  * - idle or paused: the worker's bound alone (no buffer drains).
  * `waitedMs`: time the request already spent waiting for peers, taken from the fixed budgets (the buffer-based
  * one needs no correction: the buffer drained meanwhile).
  */
 export function requestDeadlineMs(
+  maxWaitMs: number,
+  playback: PlaybackState,
+  networkMs: number,
+  config: SchedulerConfig,
+  waitedMs = 0,
+): number {
+  const safeMs = safeDeadlineMs(maxWaitMs, playback, networkMs, config, waitedMs);
+  const raceMs = raceWindowMs(playback, networkMs);
+  return safeMs >= MIN_PEER_WINDOW_MS || raceMs === null ? safeMs : Math.min(maxWaitMs - waitedMs, raceMs);
+}
+
+/**
+ * When the network cannot keep the safety margin (or the player already stalls): what a peer may take racing it,
+ * ms; null in the other phases.
+ */
+export function raceWindowMs(playback: PlaybackState, networkMs: number): number | null {
+  if (playback.phase === 'stalled') return networkMs * RACE_SHARE;
+  if (playback.phase !== 'playing') return null;
+  // Time the network can still spare before the buffer runs dry: none when it cannot make it at all.
+  const spareMs = playback.bufferAheadSec * 1000 - networkMs;
+  return Math.min(networkMs * RACE_SHARE, spareMs > 0 ? spareMs : Number.POSITIVE_INFINITY);
+}
+
+/** requestDeadlineMs without the race: what a wait for peers that may not even have the segment may take. */
+export function safeDeadlineMs(
   maxWaitMs: number,
   playback: PlaybackState,
   networkMs: number,
@@ -84,19 +119,6 @@ export function requestDeadlineMs(
   }
 }
 
-/**
- * Nobody announced the segment yet, but peers may be about to (connections opening, the signal server's member
- * list not in): how long the request may wait for them — short, since the viewer may be watching a spinner.
- */
-export function arrivalWaitMs(
-  maxWaitMs: number,
-  playback: PlaybackState,
-  networkMs: number,
-  config: SchedulerConfig,
-): number {
-  return Math.min(PEER_ARRIVAL_WAIT_MS, requestDeadlineMs(maxWaitMs, playback, networkMs, config));
-}
-
 function expectedMs(holder: Holder): number {
   return (holder.size / (holder.bytesPerMs ?? UNTRIED_PEER_BYTES_PER_MS)) * (holder.inFlight + 1);
 }
@@ -116,12 +138,20 @@ export function agreeingHolders(holders: readonly Holder[]): Holder[] {
   return best;
 }
 
-/** The agreeing holder expected to finish first, among those not already at MAX_DOWNLOADS_PER_PEER. */
+/**
+ * The agreeing holder to download from, among those not already at MAX_DOWNLOADS_PER_PEER: of the ones expected to
+ * finish about as soon as the fastest, the one that announced the segment last. Everyone asking the same fastest
+ * peer would make it the swarm's server; the newest holder has not started serving this segment to anyone yet.
+ */
 export function pickHolder(holders: readonly Holder[]): Holder | undefined {
+  const candidates = agreeingHolders(holders).filter((holder) => holder.inFlight < MAX_DOWNLOADS_PER_PEER);
+  if (candidates.length === 0) return undefined;
+  const fastestMs = Math.min(...candidates.map(expectedMs));
   let best: Holder | undefined;
-  for (const holder of agreeingHolders(holders)) {
-    if (holder.inFlight >= MAX_DOWNLOADS_PER_PEER) continue;
-    if (!best || expectedMs(holder) < expectedMs(best)) best = holder;
+  for (const holder of candidates) {
+    if (expectedMs(holder) > fastestMs * EQUIVALENT_SPEED_FACTOR) continue;
+    const fresher = (holder.announcedAt ?? 0) - (best?.announcedAt ?? 0);
+    if (!best || fresher > 0 || (fresher === 0 && expectedMs(holder) < expectedMs(best))) best = holder;
   }
   return best;
 }
@@ -160,21 +190,25 @@ export interface PrefetchInput {
   /** Prefetch downloads running now. */
   active: number;
   playback: PlaybackState;
+  /** The rendition playing is live: `upcoming` are the segments at its edge, the very next ones the player needs. */
+  live: boolean;
 }
 
 /**
- * Segments to download into the cache now, each with its peer. Only while the buffer is comfortable (the player's
- * own urgent requests come first), at most `prefetchConcurrency` at once, nearest to the playhead first.
- * Live (issue 4): a segment enters `upcoming` as soon as the playlist lists it and is fetched the moment a peer
- * announces it, since every HAVE re-runs this plan.
+ * Segments to download into the cache now, each with its peer, at most `prefetchConcurrency` at once, nearest to the
+ * playhead first. VoD: only while the buffer is comfortable (the player's own urgent requests come first). Live: at
+ * once, whatever the buffer, stalled too — the live edge is exactly what the player asks for next, and a segment
+ * enters `upcoming` as soon as the playlist lists it or a peer announces it, so every HAVE re-runs this plan.
  */
 export function planPrefetch(
   input: PrefetchInput,
   config: SchedulerConfig,
 ): { segmentId: string; holder: Holder }[] {
   const { phase, bufferAheadSec } = input.playback;
-  if (!config.prefetch || phase === 'stalled') return [];
-  if (phase === 'playing' && bufferAheadSec < config.prefetchMinBufferSec) return [];
+  if (!config.prefetch) return [];
+  const starving =
+    phase === 'stalled' || (phase === 'playing' && bufferAheadSec < config.prefetchMinBufferSec);
+  if (!input.live && starving) return [];
   let slots = config.prefetchConcurrency - input.active;
   const picked: { segmentId: string; holder: Holder }[] = [];
   const addedLoad = new Map<string, number>();

@@ -6,8 +6,8 @@ import { BoundedMap } from './bounded-map';
 import type { Download, DownloadResult } from './download-table';
 import type { PlaybackState } from './media-observer';
 import type { PeerChannel } from './peer-channel';
+import { type PeerWait, peerWait } from './peer-wait';
 import {
-  arrivalWaitMs,
   type Holder,
   isHopeless,
   MIN_PEER_WINDOW_MS,
@@ -25,8 +25,12 @@ export interface FetcherDeps {
   playback: () => PlaybackState;
   /** Peers of `swarm` may be about to announce segments (connecting, or the member list not in yet). */
   peersPending: (swarm: string) => boolean;
+  /** For a live segment, in a swarm with other peers: our turn to fetch it from the network (edgeRank); else null. */
+  edgeRank: (segment: SegmentRef) => number | null;
   /** Expected network time for a segment of `bytes`, ms. */
   networkMs: (bytes: number) => number;
+  /** Size of a recent segment of `swarm` (0 when none is known): what one not announced yet probably weighs. */
+  typicalBytes: (swarm: string) => number;
   respond: (message: PageToWorkerMessage, transfer?: Transferable[]) => void;
   /** A prefetch completed (verified) and no request waits for it: keep it (resolves once stored or given up). */
   prefetched: (segment: SegmentRef, data: ArrayBuffer, sha256: string) => Promise<void>;
@@ -34,7 +38,19 @@ export interface FetcherDeps {
   settled: () => void;
 }
 
+/** One segment-request of the worker, as it goes from plan to plan. */
+interface Ask {
+  requestId: number;
+  segment: SegmentRef;
+  maxWaitMs: number;
+  /** When the worker's request arrived (its budgets count from there). */
+  receivedAt: number;
+  /** Peer downloads tried for it so far (a failed one is replaced while time allows, up to MAX_ATTEMPTS). */
+  attempt: number;
+}
+
 interface Waiter {
+  ask: Ask;
   deadlineAt: number;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -53,16 +69,17 @@ interface Transfer {
   completed?: { data: ArrayBuffer; sha256: string };
 }
 
-/** A request waiting for peers that are still arriving. */
+/** A request waiting for an announcement (see peerWait), sent to the network when its timer fires. */
 interface Parked {
-  segment: SegmentRef;
-  maxWaitMs: number;
-  parkedAt: number;
+  ask: Ask;
+  until: PeerWait['until'];
   timer: ReturnType<typeof setTimeout>;
 }
 
 /** Answered requests remembered, to blame the sender if the worker later rejects the bytes. */
 const ANSWERS_REMEMBERED = 128;
+/** Peer downloads tried per request: a busy or vanished holder is replaced by another, twice at most. */
+const MAX_ATTEMPTS = 3;
 
 export class SegmentFetcher {
   private readonly transfers = new Map<string, Transfer>();
@@ -88,55 +105,69 @@ export class SegmentFetcher {
   }
 
   /**
-   * The worker's segment-request: a peer download within the deadline, or a miss right now — or, when peers are
-   * still arriving, a short wait for their announcements (once: `waitedMs` is set when it comes back from it).
+   * The worker's segment-request: a peer download within the deadline, a miss right now (the network takes over),
+   * or a wait for an announcement — of peers still arriving, or at the live edge our turn (see edgeWaitMs).
    */
-  request(requestId: number, segment: SegmentRef, maxWaitMs: number, waitedMs?: number): void {
+  request(requestId: number, segment: SegmentRef, maxWaitMs: number): void {
     if (this.waiting.has(requestId) || this.parked.has(requestId)) return;
+    this.plan({ requestId, segment, maxWaitMs, receivedAt: this.deps.now(), attempt: 0 });
+  }
+
+  /** `mayPark`: false for a request back from its wait (it goes on with the time left, or to the network). */
+  private plan(ask: Ask, mayPark = true): void {
+    const reason = this.tryPeers(ask, mayPark);
+    if (reason !== null) this.miss(ask.requestId, reason);
+  }
+
+  /** Attaches `ask` to a download (running or new) or parks it; else the reason to go to the network. */
+  private tryPeers(ask: Ask, mayPark: boolean): string | null {
+    const { segment, maxWaitMs } = ask;
+    const waitedMs = this.deps.now() - ask.receivedAt;
     const playback = this.deps.playback();
     const running = this.transfers.get(segment.id);
     if (running?.completed) {
-      this.answer(requestId, running.peerId, running.completed.data.slice(0), running.completed.sha256);
-      return;
+      this.answer(ask.requestId, running.peerId, running.completed.data.slice(0), running.completed.sha256);
+      return null;
     }
     if (running) {
       const networkMs = this.deps.networkMs(running.size);
       const deadlineMs = requestDeadlineMs(maxWaitMs, playback, networkMs, this.deps.config, waitedMs);
-      if (deadlineMs < MIN_PEER_WINDOW_MS) {
-        this.miss(requestId, 'buffer-low');
-        return;
-      }
-      if (isHopeless(this.progressOf(running, deadlineMs))) {
-        this.miss(requestId, 'too-slow');
-        return;
-      }
-      this.attach(running, requestId, deadlineMs);
-      return;
+      if (deadlineMs < MIN_PEER_WINDOW_MS) return 'buffer-low';
+      if (isHopeless(this.progressOf(running, deadlineMs))) return 'too-slow';
+      this.attach(running, ask, deadlineMs);
+      return null;
     }
     const holders = this.deps.holdersOf(segment.id);
-    if (holders.length === 0 && waitedMs === undefined && this.deps.peersPending(segment.swarm)) {
-      const waitMs = arrivalWaitMs(maxWaitMs, playback, this.deps.networkMs(0), this.deps.config);
-      if (waitMs >= MIN_PEER_WINDOW_MS) {
-        const timer = setTimeout(() => this.unpark(requestId, 'no-peer'), waitMs);
-        this.parked.set(requestId, { segment, maxWaitMs, parkedAt: this.deps.now(), timer });
-        return;
-      }
-    }
+    if (holders.length === 0 && mayPark && this.park(ask, playback)) return null;
     const size = Math.max(0, ...holders.map((holder) => holder.size));
     const plan = planPlayerRequest(
       { maxWaitMs, holders, playback, networkMs: this.deps.networkMs(size), waitedMs },
       this.deps.config,
     );
-    if (plan.action === 'miss') {
-      this.miss(requestId, plan.reason);
-      return;
-    }
+    if (plan.action === 'miss') return plan.reason;
     const transfer = this.begin(segment, plan.holder, false);
-    if (!transfer) {
-      this.miss(requestId, 'peer-gone');
-      return;
-    }
-    this.attach(transfer, requestId, plan.deadlineMs);
+    if (!transfer) return 'peer-gone';
+    this.attach(transfer, ask, plan.deadlineMs);
+    return null;
+  }
+
+  /** Parks `ask` (nobody holds its segment) when an announcement is worth waiting for; false: no wait. */
+  private park(ask: Ask, playback: PlaybackState): boolean {
+    const wait = peerWait(
+      {
+        attempt: ask.attempt,
+        rank: ask.attempt === 0 ? this.deps.edgeRank(ask.segment) : null,
+        peersPending: this.deps.peersPending(ask.segment.swarm),
+        leftMs: ask.maxWaitMs - (this.deps.now() - ask.receivedAt),
+        playback,
+        networkMs: this.deps.networkMs(this.deps.typicalBytes(ask.segment.swarm)),
+      },
+      this.deps.config,
+    );
+    if (!wait) return false;
+    const timer = setTimeout(() => this.unpark(ask.requestId, 'no-peer'), wait.waitMs);
+    this.parked.set(ask.requestId, { ask, until: wait.until, timer });
+    return true;
   }
 
   /** Downloads `segment` into the cache from `holder` (the scheduler chose both). */
@@ -147,13 +178,15 @@ export class SegmentFetcher {
       transfer.timer = setTimeout(() => transfer.download.cancel(true), prefetchDeadlineMs(holder));
   }
 
-  /** Peers announced, connected, left, or the member list came in: waiting requests try again (once). */
+  /** Peers announced, connected, left, or the member list came in: waiting requests with a holder now go on. */
   retryParked(): void {
     for (const [requestId, parked] of [...this.parked]) {
-      const { segment } = parked;
-      if (this.deps.holdersOf(segment.id).length === 0 && this.deps.peersPending(segment.swarm)) continue;
+      const { segment } = parked.ask;
+      if (this.deps.holdersOf(segment.id).length === 0) {
+        if (parked.until === 'holders' || this.deps.peersPending(segment.swarm)) continue;
+      }
       this.unpark(requestId, undefined);
-      this.request(requestId, segment, parked.maxWaitMs, this.deps.now() - parked.parkedAt);
+      this.plan(parked.ask, false);
     }
   }
 
@@ -192,10 +225,10 @@ export class SegmentFetcher {
     return transfer;
   }
 
-  private attach(transfer: Transfer, requestId: number, deadlineMs: number): void {
-    const timer = setTimeout(() => this.release(requestId, 'deadline'), deadlineMs);
-    transfer.waiters.set(requestId, { deadlineAt: this.deps.now() + deadlineMs, timer });
-    this.waiting.set(requestId, transfer);
+  private attach(transfer: Transfer, ask: Ask, deadlineMs: number): void {
+    const timer = setTimeout(() => this.release(ask.requestId, 'deadline'), deadlineMs);
+    transfer.waiters.set(ask.requestId, { ask, deadlineAt: this.deps.now() + deadlineMs, timer });
+    this.waiting.set(ask.requestId, transfer);
   }
 
   private progressOf(transfer: Transfer, remainingMs: number) {
@@ -232,12 +265,18 @@ export class SegmentFetcher {
 
   private async finish(transfer: Transfer, result: DownloadResult): Promise<void> {
     clearTimeout(transfer.timer);
+    const waiters = [...transfer.waiters.values()];
     const requestIds = [...transfer.waiters.keys()];
-    for (const waiter of transfer.waiters.values()) clearTimeout(waiter.timer);
+    for (const waiter of waiters) clearTimeout(waiter.timer);
     for (const requestId of requestIds) this.waiting.delete(requestId);
     transfer.waiters.clear();
     if (!result.ok) {
-      for (const requestId of requestIds) this.miss(requestId, `peer-${result.reason}: ${result.detail}`);
+      if (this.transfers.get(transfer.segment.id) === transfer) this.transfers.delete(transfer.segment.id);
+      // Busy, gone, or bad bytes: another holder (or a short wait for one) while time allows, else the network.
+      for (const { ask } of waiters) {
+        if (ask.attempt + 1 < MAX_ATTEMPTS) this.plan({ ...ask, attempt: ask.attempt + 1 });
+        else this.miss(ask.requestId, `peer-${result.reason}: ${result.detail}`);
+      }
     } else if (requestIds.length > 0) {
       requestIds.forEach((requestId, index) => {
         // Copies for all but the last waiter: a transferred buffer is gone from this side.

@@ -3,6 +3,7 @@
 
 import { encodeFrame, MAX_CHUNK_BYTES, MAX_SEGMENT_BYTES, type RequestPriority } from '../protocol/peer-wire';
 import type { TokenBucket } from './token-bucket';
+import type { UploadSlots } from './upload-slots';
 
 /** Requests one peer may have with us at once (one sending, the rest waiting); more are answered busy. */
 export const MAX_UPLOADS_PER_PEER = 4;
@@ -17,6 +18,8 @@ interface UploadJob {
 export interface UploadDeps {
   read: (segmentId: string) => Promise<ArrayBuffer | undefined>;
   bucket: TokenBucket;
+  /** Shared by all peers: uploads at once (a request beyond them is answered busy). */
+  slots: UploadSlots;
   /** True (or a promise of it) once the channel can take more; false when it closed. */
   writable: () => Promise<boolean> | boolean;
   send: (frame: ArrayBuffer) => boolean;
@@ -36,7 +39,8 @@ export class UploadQueue {
     if (
       this.closed ||
       jobs.length >= MAX_UPLOADS_PER_PEER ||
-      jobs.some((job) => job.requestId === request.requestId)
+      jobs.some((job) => job.requestId === request.requestId) ||
+      !this.deps.slots.tryAcquire(request.priority === 'urgent')
     ) {
       return false;
     }
@@ -53,13 +57,16 @@ export class UploadQueue {
   cancel(requestId: number): void {
     if (this.active?.requestId === requestId) this.active.cancelled = true;
     const index = this.waiting.findIndex((job) => job.requestId === requestId);
-    if (index !== -1) this.waiting.splice(index, 1);
+    if (index !== -1) {
+      this.waiting.splice(index, 1);
+      this.deps.slots.release();
+    }
   }
 
   clear(): void {
     this.closed = true;
     if (this.active) this.active.cancelled = true;
-    this.waiting.length = 0;
+    this.deps.slots.release(this.waiting.splice(0).length);
   }
 
   private async pump(): Promise<void> {
@@ -73,6 +80,7 @@ export class UploadQueue {
           this.deps.send(encodeFrame({ type: 'miss', requestId: job.requestId, reason: 'not-found' }));
       }
       this.active = undefined;
+      this.deps.slots.release();
     }
   }
 

@@ -1,23 +1,28 @@
 // The two-viewer swarm scenario every player test runs: viewer 1 plays a stream to the end, then viewer 2 (its
-// own browser context) plays it too, seeks once and reaches the end; returns what both saw for the test to judge.
+// own browser context) plays it too, seeks once and reaches the end; and the checks every such run must pass.
 import type { Browser, Page } from 'puppeteer';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { PeerlaneStats } from '../../sw/agent/index';
-import { readSegmentLoads, recordSegmentLoads, type SegmentLoad } from './segment-loads';
-import { openViewer, type Probe, segmentBytes, type Viewer } from './viewer';
+import { launchChromium } from './browser';
+import { recordSegmentLoads } from './segment-loads';
+import { type PageParams, type Stack, startStack } from './stack';
+import { openViewer, type Probe, segmentBytes, type Viewer, type ViewerOptions } from './viewer';
 
-export interface SwarmOptions {
-  /** Viewer 1's playbackRate once playing: it only has to hold the stream for viewer 2. Default 4. */
-  rate1?: number;
-  /**
-   * Viewer 2's playbackRate after its seek: real playback, fewer seconds of test. Default 2: the agent judges
-   * urgency by seconds buffered, which drain `rate` times faster than it assumes.
-   */
-  rate2?: number;
-  /** Viewer 2 seeks here, as a fraction of the duration, once it has played a little. Default 0.5. */
-  seekTo?: number;
-  /** Per viewer, for play-to-the-end waits. Default 90 s. */
-  timeoutMs?: number;
-}
+/** Viewer 1's playbackRate once playing: it only has to hold the stream for viewer 2. */
+const SEEDER_RATE = 4;
+/**
+ * Viewer 2's playbackRate after its seek: real playback, fewer seconds of test. Only 2: the agent judges urgency
+ * by seconds buffered, which drain `rate` times faster than it assumes.
+ */
+export const VIEWER_RATE = 2;
+/**
+ * Viewer 2 seeks forward to this fraction of the duration once playing, by default. The first segments after a
+ * seek past the buffer come from the network by design: the viewer waits, and on loopback the network beats any
+ * peer (see sw/agent/scheduler.ts), so a later seek lowers the share.
+ */
+const SEEK_TO = 0.4;
+/** Per viewer, for play-to-the-end waits. */
+export const PLAY_TIMEOUT_MS = 90_000;
 
 export interface SwarmResult {
   first: Viewer;
@@ -25,64 +30,119 @@ export interface SwarmResult {
   /** Viewer 1 once viewer 2 has ended. */
   end1: Probe;
   end2: Probe;
-  /** Viewer 2's segment-loaded events. */
-  loads2: SegmentLoad[];
   /** Viewer 2's media bytes from peers / all its media bytes through Peerlane. */
   share: number;
-  /** Both viewers' logs, for assertion messages. */
-  diagnostics(): string;
 }
 
-/** Viewers are added to `opened` as soon as they exist, so the caller closes them even when a wait fails. */
-export async function runSwarm(
-  browser: Browser,
-  url: string,
-  opened: Set<Viewer>,
-  { rate1 = 4, rate2 = 2, seekTo = 0.4, timeoutMs = 90_000 }: SwarmOptions = {},
-): Promise<SwarmResult> {
-  const setup = (page: Page) => recordSegmentLoads(page).then(() => {});
-  const first = await openViewer(browser, url, { name: 'viewer 1', setup });
-  opened.add(first);
-  await first.waitFor('playing', (probe) => probe.currentTime > 0.5);
-  await setRate(first.page, rate1);
-  const end1 = await first.waitFor('played to the end', (probe) => probe.ended, timeoutMs);
+/** One browser and one stack per test file; the viewers of each test are closed after it. */
+export interface SwarmSuite {
+  readonly stack: Stack;
+  readonly browser: Browser;
+  /** Runs the two-viewer scenario on an example page; viewer 2 seeks to `seekTo` × the duration. */
+  run(params: PageParams, seekTo?: number): Promise<SwarmResult>;
+  /** Opens one more viewer, closed after the test. */
+  open(url: string, options: ViewerOptions): Promise<Viewer>;
+}
 
-  const second = await openViewer(browser, url, { name: 'viewer 2', setup });
-  opened.add(second);
+export function useSwarmSuite(): SwarmSuite {
+  let stack: Stack | undefined;
+  let browser: Browser | undefined;
+  const viewers = new Set<Viewer>();
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startStack(), launchChromium()]);
+  });
+  afterEach(async () => {
+    await Promise.all([...viewers].map((viewer) => viewer.close()));
+    viewers.clear();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+  const suite: SwarmSuite = {
+    get stack() {
+      if (!stack) throw new Error('the swarm suite has not started');
+      return stack;
+    },
+    get browser() {
+      if (!browser) throw new Error('the swarm suite has not started');
+      return browser;
+    },
+    run: (params, seekTo = SEEK_TO) => runSwarm(suite, suite.stack.pageUrl(params), seekTo),
+    async open(url, options) {
+      const viewer = await openViewer(suite.browser, url, {
+        ...options,
+        setup: async (page) => {
+          await recordSegmentLoads(page);
+          await options.setup?.(page);
+        },
+      });
+      viewers.add(viewer);
+      return viewer;
+    },
+  };
+  return suite;
+}
+
+async function runSwarm(suite: SwarmSuite, url: string, seekTo: number): Promise<SwarmResult> {
+  const first = await suite.open(url, { name: 'viewer 1' });
+  await seed(first);
+
+  const second = await suite.open(url, { name: 'viewer 2' });
   const playing = await second.waitFor('playing', (probe) => probe.currentTime > 0.5);
   const target = playing.duration * seekTo;
   await second.page.evaluate((time) => {
     (document.querySelector('video') as HTMLVideoElement).currentTime = time;
   }, target);
   await second.waitFor(`past the seek to ${target.toFixed(1)} s`, (probe) => probe.currentTime > target);
-  await setRate(second.page, rate2);
-  const end2 = await second.waitFor('played to the end', (probe) => probe.ended, timeoutMs);
-  // Viewer 1 again: what it uploaded to viewer 2.
-  const after1 = await first.probe();
+  await setRate(second.page, VIEWER_RATE);
+  const end2 = await second.waitFor('played to the end', (probe) => probe.ended, PLAY_TIMEOUT_MS);
 
   const stats = end2.stats as PeerlaneStats;
   return {
     first,
     second,
-    end1: after1,
+    end1: await first.probe(),
     end2,
-    loads2: await readSegmentLoads(second.page),
     share: stats.p2pBytes / Math.max(1, segmentBytes(stats)),
-    diagnostics: () => [...first.log(), ...second.log()].join('\n'),
   };
 }
 
-/** One line for the test output: viewer 2's share and where its bytes came from. */
-export function describeSwarm(label: string, { share, end1, end2 }: SwarmResult): string {
+/**
+ * Logs viewer 2's share, then checks: at least `minShare` of its media bytes came from peers (all uploaded by
+ * viewer 1), and both viewers reached the end without a player or media error.
+ */
+export function expectHealthySwarm(label: string, result: SwarmResult, minShare: number): void {
+  const { first, second, end1, end2, share } = result;
   const stats = end2.stats as PeerlaneStats;
-  return (
+  console.log(
     `${label}: viewer 2 got ${(100 * share).toFixed(1)} % of ${segmentBytes(stats)} media bytes from peers ` +
-    `(http ${stats.httpBytes}, p2p ${stats.p2pBytes}, cache ${stats.cacheBytes}); ` +
-    `viewer 1 uploaded ${end1.stats?.uploadedBytes ?? 0}`
+      `(http ${stats.httpBytes}, p2p ${stats.p2pBytes}, cache ${stats.cacheBytes}); ` +
+      `viewer 1 uploaded ${end1.stats?.uploadedBytes ?? 0}`,
   );
+  const diagnostics = [...first.log(), ...second.log()].join('\n');
+  expect(share, `viewer 2's share of bytes from peers\n${diagnostics}`).toBeGreaterThanOrEqual(minShare);
+  expect(end1.stats?.uploadedBytes, 'viewer 1 uploaded what viewer 2 got from peers').toBeGreaterThanOrEqual(
+    stats.p2pBytes,
+  );
+  for (const [viewer, end] of [
+    [first, end1],
+    [second, end2],
+  ] as const) {
+    expect(viewer.problems(), `${viewer.name}: errors\n${diagnostics}`).toEqual([]);
+    expect(end.mediaErrors, `${viewer.name}: media errors`).toEqual([]);
+    expect(end.ended, `${viewer.name}: reached the end`).toBe(true);
+  }
 }
 
-function setRate(page: Page, rate: number): Promise<void> {
+/** A seeder plays its stream to the end, fast: then it holds everything its player loaded. */
+export async function seed(seeder: Viewer): Promise<Probe> {
+  await seeder.waitFor('playing', (probe) => probe.currentTime > 0.5);
+  await setRate(seeder.page, SEEDER_RATE);
+  return seeder.waitFor('played to the end', (probe) => probe.ended, PLAY_TIMEOUT_MS);
+}
+
+export function setRate(page: Page, rate: number): Promise<void> {
   return page.evaluate((value) => {
     (document.querySelector('video') as HTMLVideoElement).playbackRate = value;
   }, rate);

@@ -8,13 +8,6 @@ export type SegmentLoad = Pick<PeerlaneEvents['segment-loaded'], 'source' | 'byt
   url: string;
 };
 
-/** Bytes by source for one swarm. */
-export interface SwarmBytes {
-  http: number;
-  p2p: number;
-  cache: number;
-}
-
 /** Call before the page loads: subscribes as soon as /peerlane.js defines window.Peerlane. */
 export function recordSegmentLoads(page: Page): Promise<unknown> {
   return page.evaluateOnNewDocument(() => {
@@ -26,7 +19,9 @@ export function recordSegmentLoads(page: Page): Promise<unknown> {
     Object.defineProperty(window, 'Peerlane', {
       configurable: true,
       get: () => peerlane,
-      set(api: { on(name: 'segment-loaded', listener: (event: PeerlaneEvents['segment-loaded']) => void): void }) {
+      set(api: {
+        on(name: 'segment-loaded', listener: (event: PeerlaneEvents['segment-loaded']) => void): void;
+      }) {
         peerlane = api;
         api.on('segment-loaded', ({ segment, source, bytes }) => {
           loads.push({ swarm: segment.swarm, url: segment.url, source, bytes });
@@ -38,15 +33,4 @@ export function recordSegmentLoads(page: Page): Promise<unknown> {
 
 export function readSegmentLoads(page: Page): Promise<SegmentLoad[]> {
   return page.evaluate(() => (window as unknown as { __segmentLoads?: SegmentLoad[] }).__segmentLoads ?? []);
-}
-
-/** Bytes per swarm and source. */
-export function bytesBySwarm(loads: SegmentLoad[]): Map<string, SwarmBytes> {
-  const bySwarm = new Map<string, SwarmBytes>();
-  for (const load of loads) {
-    const bytes = bySwarm.get(load.swarm) ?? { http: 0, p2p: 0, cache: 0 };
-    bytes[load.source] += load.bytes;
-    bySwarm.set(load.swarm, bytes);
-  }
-  return bySwarm;
 }

@@ -1,6 +1,7 @@
 // One peer connection end to end over an in-memory data channel: verified downloads, hostile senders,
 // backpressure, cancel, rate limits, upload slots and the upload cap.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PEERLANE_DEFAULTS } from '../../sw/agent/config';
 import {
   type ChannelDeps,
   type ChannelEvents,
@@ -9,6 +10,7 @@ import {
 } from '../../sw/agent/peer-channel';
 import { TokenBucket } from '../../sw/agent/token-bucket';
 import { MAX_UPLOADS_PER_PEER } from '../../sw/agent/upload-queue';
+import { UploadSlots } from '../../sw/agent/upload-slots';
 import {
   decodeFrame,
   encodeFrame,
@@ -43,6 +45,7 @@ function channelOn(
   const channel = new PeerChannel(link as unknown as PeerLink, {
     now: () => performance.now(),
     uploadBucket: new TokenBucket(Number.POSITIVE_INFINITY, 1),
+    uploadSlots: new UploadSlots(PEERLANE_DEFAULTS.maxUploads),
     uploadEnabled: true,
     requestLimiter: new TokenBucket(100, 200),
     connectTimeoutMs: 10_000,

@@ -11,7 +11,13 @@ let pool: PeerPool;
 
 function makePool(maxPeers: number): PeerPool {
   return new PeerPool(
-    { maxPeers, uploadCap: Number.POSITIVE_INFINITY, peerRequestsPerSec: 20, connectTimeoutMs: 10_000 },
+    {
+      maxPeers,
+      uploadCap: Number.POSITIVE_INFINITY,
+      maxUploads: 3,
+      peerRequestsPerSec: 20,
+      connectTimeoutMs: 10_000,
+    },
     {
       selfId: () => selfId,
       dial: (peerId) => {

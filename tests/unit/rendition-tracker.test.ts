@@ -46,4 +46,28 @@ describe('RenditionTracker', () => {
     tracker.requested(segments('high', 6, 6)[0] as SegmentRef);
     expect(ids(tracker.ahead(2))).toEqual(['high/7', 'high/8']);
   });
+
+  it('adds segments peers announced ahead of a live playlist, until the playlist lists them', () => {
+    const tracker = new RenditionTracker();
+    tracker.update('live', true, segments('live', 100, 105));
+    tracker.requested(segments('live', 104, 104)[0] as SegmentRef);
+    tracker.announced('live', ['live/104', 'live/106']);
+    expect(ids(tracker.ahead(4))).toEqual(['live/105', 'live/106']);
+    expect(tracker.isLive(segments('live', 106, 106)[0] as SegmentRef)).toBe(true);
+    tracker.update('live', true, segments('live', 101, 107));
+    expect(ids(tracker.ahead(4))).toEqual(['live/105', 'live/106', 'live/107']);
+  });
+
+  it('ignores announcements of a VoD (peers are anywhere in it) and byte ranges', () => {
+    const tracker = new RenditionTracker();
+    tracker.update('vod', false, segments('vod', 0, 9));
+    tracker.announced('vod', ['vod/20']);
+    tracker.requested(segments('vod', 8, 8)[0] as SegmentRef);
+    expect(ids(tracker.ahead(4))).toEqual(['vod/9']);
+    expect(tracker.isLive(segments('vod', 9, 9)[0] as SegmentRef)).toBe(false);
+    tracker.update('live', true, segments('live', 0, 5));
+    tracker.requested(segments('live', 5, 5)[0] as SegmentRef);
+    tracker.announced('live', ['https://cdn/live/6.ts#bytes=0-99']);
+    expect(tracker.ahead(4)).toEqual([]);
+  });
 });

@@ -2,12 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { PEERLANE_DEFAULTS } from '../../sw/agent/config';
 import type { PlaybackState } from '../../sw/agent/media-observer';
+import { arrivalWaitMs, edgeRank, edgeWaitMs } from '../../sw/agent/peer-wait';
 import {
   agreeingHolders,
-  arrivalWaitMs,
   type Holder,
   isHopeless,
   MAX_DOWNLOADS_PER_PEER,
+  MIN_PEER_WINDOW_MS,
+  pickHolder,
   planPlayerRequest,
   planPrefetch,
   prefetchDeadlineMs,
@@ -32,11 +34,33 @@ describe('requestDeadlineMs', () => {
     // 10 s buffered − 1.5 s margin − 3 s network = 5.5 s, capped by the worker's 4 s.
     expect(requestDeadlineMs(4000, playing(10), 3000, config)).toBe(4000);
     expect(requestDeadlineMs(9000, playing(10), 3000, config)).toBe(5500);
-    expect(requestDeadlineMs(9000, playing(3), 2000, config)).toBeLessThan(0);
+    // 1.6 s − 1.5 s − 0.3 s: no margin left; a fast network wins any race (half of 0.3 s): no peer.
+    expect(requestDeadlineMs(9000, playing(1.6), 300, config)).toBeLessThan(MIN_PEER_WINDOW_MS);
   });
 
-  it('gives peers nothing while stalled, a short bound at startup, the worker bound when nothing drains', () => {
-    expect(requestDeadlineMs(2000, { phase: 'stalled', bufferAheadSec: 0, stalls: 1 }, 500, config)).toBe(0);
+  it('lets a peer race a network that cannot keep the margin, never past what the network could spare', () => {
+    // 3 s buffered, the network needs 1.5 s: no margin; a peer may take half of 1.5 s and the network still makes it.
+    expect(requestDeadlineMs(9000, playing(3), 1500, config)).toBe(750);
+    // 2.2 s buffered, the network needs 2 s: only 0.2 s to spare.
+    expect(requestDeadlineMs(9000, playing(2.2), 2000, config)).toBeCloseTo(200);
+  });
+
+  it('lets a peer race a congested network that cannot avoid the stall, for a share of its time', () => {
+    // 2 s buffered, the network needs 5 s: it stalls anyway; a peer may take half of those 5 s.
+    expect(requestDeadlineMs(9000, playing(2), 5000, config)).toBe(2500);
+    const stalled: PlaybackState = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
+    expect(requestDeadlineMs(9000, stalled, 5000, config)).toBe(2500);
+    expect(requestDeadlineMs(1000, stalled, 5000, config)).toBe(1000);
+    // A fast network wins that race outright: no peer.
+    expect(requestDeadlineMs(9000, stalled, 400, config)).toBeLessThan(MIN_PEER_WINDOW_MS);
+    // Waiting for peers that may not have it is no race: none while starving.
+    expect(arrivalWaitMs(9000, stalled, 5000, config)).toBe(0);
+  });
+
+  it('gives peers little while stalled, a short bound at startup, the worker bound when nothing drains', () => {
+    expect(requestDeadlineMs(2000, { phase: 'stalled', bufferAheadSec: 0, stalls: 1 }, 400, config)).toBe(
+      200,
+    );
     expect(requestDeadlineMs(5000, { phase: 'startup', bufferAheadSec: 0, stalls: 0 }, 500, config)).toBe(
       1500,
     );
@@ -75,7 +99,8 @@ describe('planPlayerRequest', () => {
       action: 'miss',
       reason: 'no-peer',
     });
-    expect(planPlayerRequest({ ...base, holders: [holder('a')], playback: playing(2.5) }, config)).toEqual({
+    const fastNetwork = { ...base, networkMs: 300, holders: [holder('a')] };
+    expect(planPlayerRequest({ ...fastNetwork, playback: playing(1.6) }, config)).toEqual({
       action: 'miss',
       reason: 'buffer-low',
     });
@@ -113,6 +138,61 @@ describe('planPlayerRequest', () => {
   });
 });
 
+describe('pickHolder', () => {
+  it('spreads requests: among peers about as fast, the one that announced last (not serving it yet)', () => {
+    const first = holder('first', { bytesPerMs: 5000, announcedAt: 1000 });
+    const fresh = holder('fresh', { bytesPerMs: 4000, announcedAt: 1300 });
+    expect(pickHolder([first, fresh])?.peerId).toBe('fresh');
+    // Far slower is not "about as fast": speed wins.
+    const crawling = holder('crawling', { bytesPerMs: 500, announcedAt: 2000 });
+    expect(pickHolder([first, crawling])?.peerId).toBe('first');
+  });
+});
+
+describe('the live edge', () => {
+  const peers = ['p1', 'p2', 'p3', 'p4', 'p5'];
+
+  it('orders the swarm the same way on every peer, a different first for every segment', () => {
+    const ranks = peers.map((self) => edgeRank('seg-1', self, peers));
+    expect([...ranks].sort()).toEqual([0, 1, 2, 3, 4]);
+    // Each peer computes its rank from its own view; the views agree.
+    expect(edgeRank('seg-1', 'p3', ['p1', 'p2', 'p4', 'p5'])).toBe(ranks[2]);
+    const firsts = new Map<string, number>();
+    for (let sequence = 0; sequence < 200; sequence++) {
+      const first = peers.find((self) => edgeRank(`seg-${sequence}`, self, peers) === 0) as string;
+      firsts.set(first, (firsts.get(first) ?? 0) + 1);
+    }
+    // Every peer fetches its share from the network (≈ 40 of 200 each).
+    for (const peer of peers) expect(firsts.get(peer) ?? 0).toBeGreaterThan(20);
+  });
+
+  it('lets the first fetch at once and the others wait their turn, within their own buffer', () => {
+    const request = { maxWaitMs: 2000, playback: playing(8), networkMs: 200 };
+    expect(edgeWaitMs({ ...request, rank: 0 }, config)).toBe(0);
+    // A turn is one network fetch plus its announcement: 200 + 300 ms.
+    expect(edgeWaitMs({ ...request, rank: 1 }, config)).toBe(500);
+    expect(edgeWaitMs({ ...request, rank: 3 }, config)).toBe(1500);
+    // Never past the worker's bound less a peer transfer's time…
+    expect(edgeWaitMs({ ...request, rank: 9 }, config)).toBe(1500);
+    // …nor into what the buffer needs: 3.5 s − 1.5 s margin − 0.2 s network − 0.5 s transfer = 1.3 s.
+    expect(edgeWaitMs({ ...request, rank: 9, playback: playing(3.5) }, config)).toBeCloseTo(1300);
+    // A starving viewer does not wait at all.
+    expect(edgeWaitMs({ ...request, rank: 1, playback: playing(2) }, config)).toBe(0);
+    const stalled: PlaybackState = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
+    expect(edgeWaitMs({ ...request, rank: 1, playback: stalled }, config)).toBe(0);
+  });
+
+  it('at a congested CDN, waits within the race window for the one fetch rather than join the crowd', () => {
+    const stalled: PlaybackState = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
+    // The network needs 3 s and cannot prevent the stall: wait up to half of that for the first fetcher's HAVE.
+    expect(edgeWaitMs({ rank: 2, maxWaitMs: 2000, playback: stalled, networkMs: 3000 }, config)).toBe(1500);
+    expect(edgeWaitMs({ rank: 2, maxWaitMs: 2000, playback: playing(1), networkMs: 3000 }, config)).toBe(
+      1500,
+    );
+    expect(edgeWaitMs({ rank: 0, maxWaitMs: 2000, playback: stalled, networkMs: 3000 }, config)).toBe(0);
+  });
+});
+
 describe('planPrefetch', () => {
   const everyoneHas = () => [holder('a'), holder('b')];
   const input = {
@@ -122,6 +202,7 @@ describe('planPrefetch', () => {
     holdersOf: everyoneHas,
     active: 0,
     playback: playing(20),
+    live: false,
   };
 
   it('fills the free slots nearest the playhead first, spread over peers', () => {
@@ -151,6 +232,10 @@ describe('planPrefetch', () => {
       planPrefetch({ ...input, playback: { phase: 'stalled', bufferAheadSec: 0, stalls: 1 } }, config),
     ).toEqual([]);
     expect(planPrefetch(input, { ...config, prefetch: false })).toEqual([]);
+    // Live: the edge is what the player asks for next, whatever the buffer, stalled or not.
+    expect(planPrefetch({ ...input, live: true, playback: playing(3) }, config)).toHaveLength(2);
+    const stalled: PlaybackState = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
+    expect(planPrefetch({ ...input, live: true, playback: stalled }, config)).toHaveLength(2);
     // Before playback starts the buffer is empty by definition: prefetch is what fills it.
     expect(
       planPrefetch({ ...input, playback: { phase: 'startup', bufferAheadSec: 0, stalls: 0 } }, config),

@@ -93,6 +93,8 @@ beforeEach(() => {
     channel: (peerId) => (peerId === 'p1' ? (peer as unknown as PeerChannel) : undefined),
     playback: () => playback,
     peersPending: () => false,
+    edgeRank: () => null,
+    typicalBytes: () => SIZE,
     networkMs: () => 1000,
     respond: (message, transfer) => responses.push({ message, transfer }),
     prefetched: vi.fn(),
@@ -187,11 +189,23 @@ describe('SegmentFetcher', () => {
     expect(responses[1]?.message).toMatchObject({ requestId: 2, status: 'miss', reason: 'no-peer' });
   });
 
-  it('misses at once while the player is stalled (the network is the dependable path)', () => {
+  it('misses at once while the player is stalled on a network fast enough to end it', () => {
     playback = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
+    deps.networkMs = () => 300;
     fetcher.request(1, segment('s1'), 2000);
     expect(responses[0]?.message).toMatchObject({ status: 'miss', reason: 'buffer-low' });
     expect(peer.downloads).toHaveLength(0);
+  });
+
+  it('races a peer against a congested network while stalled, and gives it up in time', () => {
+    playback = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
+    deps.networkMs = () => 4000;
+    fetcher.request(1, segment('s1'), 2000);
+    expect(peer.downloads).toHaveLength(1);
+    vi.advanceTimersByTime(1999);
+    expect(responses).toEqual([]);
+    vi.advanceTimersByTime(1); // half the network's 4 s, within the worker's 2 s
+    expect(responses[0]?.message).toMatchObject({ status: 'miss', reason: 'deadline' });
   });
 
   it('joins a prefetch already under way instead of downloading twice, and hands it to the worker', async () => {
@@ -248,16 +262,88 @@ describe('SegmentFetcher', () => {
     expect(buffers.map((buffer) => buffer?.byteLength)).toEqual([SIZE, SIZE]);
   });
 
-  it('passes a peer failure on as a miss', async () => {
-    fetcher.request(1, segment('s1'), 2000);
-    peer.downloads[0]?.finish({ ok: false, reason: 'bad-data', detail: 'wrong hash' });
-    await vi.advanceTimersByTimeAsync(0);
-    expect(responses[0]?.message).toEqual({
-      type: 'segment-response',
-      requestId: 1,
-      status: 'miss',
-      reason: 'peer-bad-data: wrong hash',
+  describe('at the live edge', () => {
+    beforeEach(() => {
+      deps.holdersOf = () => [];
+      deps.networkMs = () => 200;
+      playback = { phase: 'playing', bufferAheadSec: 6, stalls: 0 };
     });
+
+    it('fetches from the network at once when it is its turn', () => {
+      deps.edgeRank = () => 0;
+      fetcher.request(1, segment('s1'), 2000);
+      expect(responses.map((r) => r.message)).toMatchObject([{ requestId: 1, status: 'miss' }]);
+    });
+
+    it('waits its turn and downloads from the peer that announces it first', () => {
+      deps.edgeRank = () => 2;
+      fetcher.request(1, segment('s1'), 2000);
+      vi.advanceTimersByTime(600);
+      expect(responses).toEqual([]);
+      deps.holdersOf = () => [holder()];
+      fetcher.retryParked();
+      expect(peer.downloads.map((download) => download.segmentId)).toEqual(['s1']);
+    });
+
+    it('goes to the network when its turn comes and nobody announced it', () => {
+      deps.edgeRank = () => 2;
+      fetcher.request(1, segment('s1'), 2000);
+      fetcher.retryParked(); // other events meanwhile: still nobody holds it
+      vi.advanceTimersByTime(999);
+      expect(responses).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(responses.map((r) => r.message)).toMatchObject([
+        { requestId: 1, status: 'miss', reason: 'no-peer' },
+      ]);
+    });
+
+    it('does not wait when its buffer cannot afford it', () => {
+      deps.edgeRank = () => 2;
+      playback = { phase: 'playing', bufferAheadSec: 2, stalls: 0 };
+      fetcher.request(1, segment('s1'), 2000);
+      expect(responses.map((r) => r.message)).toMatchObject([{ requestId: 1, status: 'miss' }]);
+    });
+  });
+
+  it('tries the peer again after a failure, and passes the third failure on as a miss', async () => {
+    fetcher.request(1, segment('s1'), 2000);
+    for (const attempt of [0, 1, 2]) {
+      expect(responses).toEqual([]);
+      peer.downloads[attempt]?.finish({ ok: false, reason: 'bad-data', detail: 'wrong hash' });
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    expect(peer.downloads).toHaveLength(3);
+    expect(responses.map((r) => r.message)).toEqual([
+      { type: 'segment-response', requestId: 1, status: 'miss', reason: 'peer-bad-data: wrong hash' },
+    ]);
+  });
+
+  it('turns to another holder when the first answers busy', async () => {
+    const other = fakeChannel('p2');
+    const channels: Record<string, unknown> = { p1: peer, p2: other };
+    deps.channel = (peerId) => channels[peerId] as PeerChannel | undefined;
+    let busy = false;
+    // The busy peer backs off (it is no holder for a while), as PeerChannel.holderOf does.
+    deps.holdersOf = () => [...(busy ? [] : [holder()]), { ...holder(), peerId: 'p2' }];
+    fetcher.request(1, segment('s1'), 2000);
+    busy = true;
+    peer.downloads[0]?.finish({ ok: false, reason: 'peer-miss', detail: 'busy' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(other.downloads).toHaveLength(1);
+    other.downloads[0]?.finish(okResult());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(responses.map((r) => r.message)).toMatchObject([{ requestId: 1, status: 'ok' }]);
+  });
+
+  it('after a failed holder, waits for the next announcement rather than going to the network at once', async () => {
+    fetcher.request(1, segment('s1'), 2000);
+    deps.holdersOf = () => [];
+    peer.downloads[0]?.finish({ ok: false, reason: 'closed', detail: 'peer left' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(responses).toEqual([]);
+    deps.holdersOf = () => [holder()];
+    fetcher.retryParked();
+    expect(peer.downloads).toHaveLength(2);
   });
 
   it('cancels a player download the worker no longer wants, but lets a prefetch finish', () => {

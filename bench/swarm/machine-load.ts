@@ -1,0 +1,99 @@
+// How busy the machine's CPUs are, and how much of that the harness's own processes (the viewers' Chromium, the
+// origin, the signal server) account for: sampled with every timeline point, so a report shows when the machine,
+// not the swarm, was the limit — and when something else on the machine was taking it.
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+interface CpuTimes {
+  busy: number;
+  total: number;
+}
+
+function cpuTimes(): CpuTimes {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const all = times.user + times.nice + times.sys + times.idle + times.irq;
+    total += all;
+    busy += all - times.idle;
+  }
+  return { busy, total };
+}
+
+/** Each call returns the share of CPU time (0..1, all cores) spent busy since the previous call. */
+export function cpuBusySampler(): () => number {
+  let last = cpuTimes();
+  return () => {
+    const now = cpuTimes();
+    const total = now.total - last.total;
+    const share = total > 0 ? (now.busy - last.busy) / total : 0;
+    last = now;
+    return share;
+  };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times: 100 on every common Linux. */
+const TICKS_PER_SEC = 100;
+
+/**
+ * Each call returns the share of all CPUs (0..1) that the processes under `roots()` (and their descendants: every
+ * Chromium renderer, the signal server) used since the previous call — what the harness itself costs, so the rest of
+ * `cpuBusy` is load from elsewhere. Linux /proc only; null elsewhere.
+ */
+export function processTreeSampler(roots: () => number[]): () => number | null {
+  let last = new Map<number, number>();
+  let lastAt = performance.now();
+  const sample = () => {
+    const table = readProcTable();
+    if (!table) return null;
+    const tree = new Set(roots());
+    // Parents come before children often but not always: repeat until nothing joins.
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [pid, { ppid }] of table) {
+        if (!tree.has(pid) && tree.has(ppid)) {
+          tree.add(pid);
+          grew = true;
+        }
+      }
+    }
+    let ticks = 0;
+    const now = new Map<number, number>();
+    for (const pid of tree) {
+      const entry = table.get(pid);
+      if (!entry) continue;
+      now.set(pid, entry.ticks);
+      ticks += entry.ticks - (last.get(pid) ?? 0);
+    }
+    const at = performance.now();
+    const share = ticks / TICKS_PER_SEC / (((at - lastAt) / 1000) * cpus().length);
+    last = now;
+    lastAt = at;
+    return Math.max(0, share);
+  };
+  // The first reading sets the baseline: a process's time before this run is not this run's.
+  sample();
+  return sample;
+}
+
+function readProcTable(): Map<number, { ppid: number; ticks: number }> | null {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  const table = new Map<number, { ppid: number; ticks: number }>();
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the ")" that closes the command name: state ppid … utime(12) stime(13).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return table;
+}

@@ -1,0 +1,63 @@
+// `npm run swarm`: the same viewers twice on the same origin settings — CDN only, then with Peerlane — and
+// the side-by-side report (report.json, report.html, report.png) with a table on stdout.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { snapshotMedia } from './media-snapshot';
+import { renderReport, type SwarmReport } from './report-html';
+import { printSummary, screenshotReport } from './report-output';
+import { runSwarm } from './run-swarm';
+import { type RunFigures, summarizeRun } from './summarize-run';
+import { parseSwarmFlags, SettingsError, USAGE } from './swarm-settings';
+
+let parsed: ReturnType<typeof parseSwarmFlags>;
+try {
+  parsed = parseSwarmFlags(process.argv.slice(2));
+} catch (error) {
+  if (
+    !(error instanceof SettingsError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
+  )
+    throw error;
+  console.error(`swarm: ${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (parsed === 'help') {
+  console.log(USAGE);
+  process.exit(0);
+}
+const settings = parsed;
+const out = resolve(settings.out);
+mkdirSync(out, { recursive: true });
+
+const log = (line: string) => console.log(`  ${line}`);
+const snapshot = await snapshotMedia();
+const media = JSON.parse(readFileSync(join(snapshot.dir, 'media.json'), 'utf8')) as {
+  renditions: Array<{ name: string; videoKbps: number; audioKbps: number }>;
+};
+let cdnOnly: RunFigures;
+let peerlane: RunFigures;
+try {
+  console.log(`swarm: ${settings.viewers} viewers, ${settings.mode}, ${settings.duration} s; CDN only first`);
+  cdnOnly = summarizeRun(await runSwarm(settings, false, { mediaDir: snapshot.dir, log }));
+  console.log('swarm: with Peerlane');
+  peerlane = summarizeRun(await runSwarm(settings, true, { mediaDir: snapshot.dir, log }));
+} finally {
+  snapshot.remove();
+}
+
+const report: SwarmReport = {
+  cdnOnly,
+  peerlane,
+  settings: {
+    ...settings,
+    out,
+    renditions: media.renditions.map((r) => ({ name: r.name, kbps: r.videoKbps + r.audioKbps })),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem() },
+    finishedAt: new Date().toISOString(),
+  },
+};
+writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(join(out, 'report.html'), renderReport(report));
+await screenshotReport(join(out, 'report.html'), join(out, 'report.png'));
+printSummary(report);
+console.log(`\nreport: ${join(out, 'report.html')} (report.json, report.png beside it)`);

@@ -1,0 +1,196 @@
+// Turns one run's samples into the figures report.json carries: offload, stalls, startup, switches per viewer
+// and for the run, plus the timelines the charts draw.
+import type { RunRecord, ViewerRecord } from './run-swarm';
+
+export interface ViewerFigures {
+  name: string;
+  joinedAtSec: number;
+  leftAtSec: number | null;
+  /** P2P bytes / all segment bytes the player got (Peerlane.stats(); 0 without Peerlane). */
+  offload: number;
+  /** Stalls: `waiting` after the first frame until `playing` again, counted once per episode. */
+  stalls: number;
+  stallSeconds: number;
+  /** Navigation start to the first `playing`; null when it never played. */
+  startupMs: number | null;
+  /** Navigation start to the player having its first segment (the delivery part of the startup). */
+  firstSegmentMs: number | null;
+  /** Changes of the picture's height after the first frame (rendition switches on screen). */
+  bitrateSwitches: number;
+  /** Heights shown, in order of first appearance. */
+  renditions: number[];
+  httpBytes: number;
+  p2pBytes: number;
+  cacheBytes: number;
+  uploadedBytes: number;
+  /** What the origin itself sent this viewer: segments and playlists, aborted responses included. */
+  cdnSegmentBytes: number;
+  cdnPlaylistBytes: number;
+  /** Frames the element dropped / frames it showed (the decoder, i.e. the machine, falling behind). */
+  droppedFrameShare: number;
+  /** hls.js and page errors, and segments whose bytes differ from the origin's (both must be 0). */
+  errors: number;
+  wrongSegments: number;
+  /** The first few of those, to read. */
+  errorSamples: string[];
+}
+
+export interface RunTimelines {
+  /** Sample times, seconds since the run started. */
+  t: number[];
+  /** Mbit/s over the RATE_WINDOW_SEC ending at each t, all viewers together: segment bytes by source, CDN egress. */
+  mbps: { http: number[]; p2p: number[]; cache: number[]; cdnEgress: number[] };
+  /** Seconds buffered ahead of the playhead, per viewer, at each of its own samples. */
+  buffer: Record<string, Array<[number, number]>>;
+  stalls: Array<{ viewer: string; start: number; end: number }>;
+  cpuBusy: number[];
+  ownCpu: Array<number | null>;
+}
+
+export interface RunFigures {
+  offload: number;
+  stalls: number;
+  stallSeconds: number;
+  /** Median over viewers that played. */
+  startupMs: number | null;
+  bitrateSwitches: number;
+  neverStarted: number;
+  /** All segment bytes the origin sent (what the CDN carried) and its playlist bytes. */
+  cdnSegmentBytes: number;
+  cdnPlaylistBytes: number;
+  /** Mean busy share of all CPUs over the run (above ~0.9 the machine, not the software, sets the limits). */
+  cpuBusyMean: number;
+  /** The part of it this run's own processes used; the rest was other load on the machine (null: unknown). */
+  ownCpuMean: number | null;
+  errors: number;
+  wrongSegments: number;
+  viewers: ViewerFigures[];
+  timelines: RunTimelines;
+}
+
+const ERROR_SAMPLES = 5;
+/** Throughput is averaged over this window: 1 s samples of 2 s segments would only show the segments' rhythm. */
+export const RATE_WINDOW_SEC = 4;
+
+export function summarizeRun(run: RunRecord): RunFigures {
+  const viewers = run.viewers.map((viewer) => viewerFigures(viewer, run));
+  const sum = (pick: (viewer: ViewerFigures) => number) => viewers.reduce((total, v) => total + pick(v), 0);
+  const segmentBytes = sum((v) => v.httpBytes + v.p2pBytes + v.cacheBytes);
+  const startups = viewers.flatMap((v) => (v.startupMs === null ? [] : [v.startupMs]));
+  return {
+    offload: segmentBytes > 0 ? sum((v) => v.p2pBytes) / segmentBytes : 0,
+    stalls: sum((v) => v.stalls),
+    stallSeconds: sum((v) => v.stallSeconds),
+    startupMs: median(startups),
+    bitrateSwitches: sum((v) => v.bitrateSwitches),
+    neverStarted: viewers.length - startups.length,
+    cdnSegmentBytes: run.traffic.total.segmentBytes,
+    cdnPlaylistBytes: run.traffic.total.playlistBytes,
+    cpuBusyMean: mean(run.machine.map((m) => m.cpuBusy)),
+    ownCpuMean: run.machine.some((m) => m.ownCpu === null)
+      ? null
+      : mean(run.machine.map((m) => m.ownCpu ?? 0)),
+    errors: sum((v) => v.errors),
+    wrongSegments: sum((v) => v.wrongSegments),
+    viewers,
+    timelines: timelines(run),
+  };
+}
+
+function viewerFigures(viewer: ViewerRecord, run: RunRecord): ViewerFigures {
+  const { final } = viewer;
+  const stalls = stallsOf(viewer, run);
+  const stats = final.stats;
+  // Without Peerlane the player's segment bytes are what the origin sent it (see README: origin counters).
+  const httpBytes = run.p2p ? (stats?.httpBytes ?? 0) : viewer.cdn.segmentBytes;
+  const p2pBytes = stats?.p2pBytes ?? 0;
+  const cacheBytes = stats?.cacheBytes ?? 0;
+  const all = httpBytes + p2pBytes + cacheBytes;
+  return {
+    name: viewer.name,
+    joinedAtSec: viewer.joinedAtSec,
+    leftAtSec: viewer.leftAtSec,
+    offload: all > 0 ? p2pBytes / all : 0,
+    stalls: stalls.length,
+    stallSeconds: stalls.reduce((total, span) => total + span.end - span.start, 0),
+    startupMs: final.firstPlayAt,
+    firstSegmentMs: final.segments.length > 0 ? Math.min(...final.segments.map((s) => s.receivedAt)) : null,
+    bitrateSwitches: Math.max(0, final.heights.length - 1),
+    renditions: [...new Set(final.heights.map((change) => change.height))],
+    httpBytes,
+    p2pBytes,
+    cacheBytes,
+    uploadedBytes: stats?.uploadedBytes ?? 0,
+    cdnSegmentBytes: viewer.cdn.segmentBytes,
+    cdnPlaylistBytes: viewer.cdn.playlistBytes,
+    droppedFrameShare: final.totalFrames > 0 ? final.droppedFrames / final.totalFrames : 0,
+    errors: viewer.problems.length,
+    wrongSegments: viewer.wrongSegments.length,
+    errorSamples: [...viewer.problems, ...viewer.wrongSegments].slice(0, ERROR_SAMPLES),
+  };
+}
+
+function timelines(run: RunRecord): RunTimelines {
+  const t = run.machine.map((m) => m.t);
+  /** Cumulative counter of every viewer at each t (0 before its first sample, its last value after it left). */
+  const total = (pick: (sample: ViewerRecord['samples'][number]) => number) =>
+    t.map((time) =>
+      run.viewers.reduce((sum, viewer) => {
+        let value = 0;
+        for (const sample of viewer.samples) if (sample.t <= time + 1e-6) value = pick(sample);
+        return sum + value;
+      }, 0),
+    );
+  /** Mbit/s over the RATE_WINDOW_SEC ending at each t (shorter at the start). */
+  const rate = (cumulative: number[]) =>
+    cumulative.map((bytes, i) => {
+      const now = t[i] ?? 0;
+      let from = Math.max(0, i - 1);
+      while (from > 0 && now - (t[from - 1] ?? 0) <= RATE_WINDOW_SEC + 1e-6) from--;
+      // The first sample measures from the run's start, with nothing before it.
+      const before = i === 0 ? 0 : (cumulative[from] ?? 0);
+      const dt = now - (i === 0 ? 0 : (t[from] ?? 0));
+      return dt > 0 ? ((bytes - before) * 8) / dt / 1e6 : 0;
+    });
+  const cdnEgress = rate(total((s) => s.cdnSegmentBytes));
+  return {
+    t,
+    mbps: {
+      http: run.p2p ? rate(total((s) => s.httpBytes)) : cdnEgress,
+      p2p: rate(total((s) => s.p2pBytes)),
+      cache: rate(total((s) => s.cacheBytes)),
+      cdnEgress,
+    },
+    buffer: Object.fromEntries(
+      run.viewers.map((viewer) => [viewer.name, viewer.samples.map((s) => [s.t, s.bufferAheadSec])]),
+    ),
+    stalls: run.viewers.flatMap((viewer) =>
+      stallsOf(viewer, run).map((span) => ({ viewer: viewer.name, ...span })),
+    ),
+    cpuBusy: run.machine.map((m) => m.cpuBusy),
+    ownCpu: run.machine.map((m) => m.ownCpu),
+  };
+}
+
+/** A viewer's stalls in run seconds; one still going ends when the viewer left or the run ended. */
+function stallsOf(viewer: ViewerRecord, run: RunRecord): Array<{ start: number; end: number }> {
+  const { final } = viewer;
+  const toRunSec = (pageMs: number) => (final.timeOrigin + pageMs - run.startedAt) / 1000;
+  return final.stallSpans.map((span) => ({
+    start: toRunSec(span.start),
+    end: span.end === null ? (viewer.leftAtSec ?? run.endedAtSec) : toRunSec(span.end),
+  }));
+}
+
+function mean(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0) / Math.max(1, values.length);
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}

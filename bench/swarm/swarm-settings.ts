@@ -1,0 +1,127 @@
+// The swarm harness's settings: every knob with its default in one place, and the flags that map onto it.
+import { parseArgs } from 'node:util';
+
+export type StreamMode = 'live' | 'vod';
+
+/**
+ * One viewer leaving mid-stream, `atSec` into the run: viewer `viewer` (1-based, in join order), or the one
+ * that uploaded most so far ('top-uploader': the swarm's main source leaves; without uploads, the first joined).
+ */
+export interface Departure {
+  viewer: number | 'top-uploader';
+  atSec: number;
+}
+
+export interface SwarmSettings {
+  /** Headless viewers, each its own browser context. Default 10. */
+  viewers: number;
+  /** The origin's looped live stream or its 30 s VoD. Default 'live'. */
+  mode: StreamMode;
+  /** How long every viewer has been watching when the run ends: it ends this long after the last join, s. Default 60. */
+  duration: number;
+  /** Viewers join evenly spread over this many seconds (0: one after the other, at once). Default 10. */
+  joinSpread: number;
+  /** The CDN model's cap on all media bytes, Mbit/s (null: none). Default null. */
+  cdnMbps: number | null;
+  /** The CDN model's cap per viewer, Mbit/s (null: none). Default null. */
+  cdnViewerMbps: number | null;
+  /** The CDN model's added time to first byte, ms. Default 50 (a nearby CDN edge). */
+  cdnLatencyMs: number;
+  /** Pin rendition n (0 = lowest) instead of ABR. Default null (ABR, so switches can happen). */
+  level: number | null;
+  /** Viewers that leave mid-stream (in both runs). Default none. */
+  departures: Departure[];
+  /** How often every viewer's state is sampled for the timelines, ms. Default 1000. */
+  sampleMs: number;
+  /** Where report.json, report.html and report.png go. Default 'bench/results/swarm'. */
+  out: string;
+}
+
+export const swarmDefaults: SwarmSettings = {
+  viewers: 10,
+  mode: 'live',
+  duration: 60,
+  joinSpread: 10,
+  cdnMbps: null,
+  cdnViewerMbps: null,
+  cdnLatencyMs: 50,
+  level: null,
+  departures: [],
+  sampleMs: 1000,
+  out: 'bench/results/swarm',
+};
+
+export const USAGE = `usage: npm run swarm -- [--viewers N] [--mode live|vod] [--duration S] [--join-spread S]
+       [--cdn-mbps X] [--cdn-viewer-mbps X] [--cdn-latency-ms N] [--level N] [--leave VIEWER@S]... [--out DIR]
+
+Runs N headless viewers twice on the same origin settings — CDN only (p2p=off), then with Peerlane — and
+writes DIR/report.json, DIR/report.html and DIR/report.png.
+  --viewers N          viewers, each its own browser context                       (default 10)
+  --mode live|vod      the looped live stream or the 30 s VoD                        (default live)
+  --duration S         seconds each run lasts after the last viewer joined           (default 60)
+  --join-spread S      viewers join evenly over S seconds                             (default 10)
+  --cdn-mbps X         total CDN cap, Mbit/s: below N × bitrate means congestion      (default none)
+  --cdn-viewer-mbps X  per-viewer CDN cap, Mbit/s                                     (default none)
+  --cdn-latency-ms N   added CDN time to first byte, ms                               (default 50)
+  --level N            pin rendition N (0 = 240p) instead of ABR                      (default ABR)
+  --leave V@S          viewer V (1-based, or top-uploader) leaves S seconds into the run; repeatable
+  --out DIR            report folder                                                  (default bench/results/swarm)`;
+
+export class SettingsError extends Error {}
+
+/** Flags are the settings in kebab-case (`--cdn-mbps` is `cdnMbps`); anything else is an error with the usage. */
+export function parseSwarmFlags(argv: string[]): SwarmSettings | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      viewers: { type: 'string' },
+      mode: { type: 'string' },
+      duration: { type: 'string' },
+      'join-spread': { type: 'string' },
+      'cdn-mbps': { type: 'string' },
+      'cdn-viewer-mbps': { type: 'string' },
+      'cdn-latency-ms': { type: 'string' },
+      level: { type: 'string' },
+      leave: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return 'help';
+  const number = (flag: string, value: string | undefined, min: number, integer = false) => {
+    if (value === undefined) return undefined;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || (integer && !Number.isInteger(parsed)))
+      throw new SettingsError(
+        `--${flag} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${value}'`,
+      );
+    return parsed;
+  };
+  const mode = values.mode ?? swarmDefaults.mode;
+  if (mode !== 'live' && mode !== 'vod') throw new SettingsError(`--mode must be live or vod, got '${mode}'`);
+  const settings: SwarmSettings = {
+    ...swarmDefaults,
+    viewers: number('viewers', values.viewers, 1, true) ?? swarmDefaults.viewers,
+    mode,
+    duration: number('duration', values.duration, 5) ?? swarmDefaults.duration,
+    joinSpread: number('join-spread', values['join-spread'], 0) ?? swarmDefaults.joinSpread,
+    cdnMbps: number('cdn-mbps', values['cdn-mbps'], 0.1) ?? swarmDefaults.cdnMbps,
+    cdnViewerMbps: number('cdn-viewer-mbps', values['cdn-viewer-mbps'], 0.1) ?? swarmDefaults.cdnViewerMbps,
+    cdnLatencyMs: number('cdn-latency-ms', values['cdn-latency-ms'], 0) ?? swarmDefaults.cdnLatencyMs,
+    level: number('level', values.level, 0, true) ?? swarmDefaults.level,
+    out: values.out ?? swarmDefaults.out,
+  };
+  settings.departures = (values.leave ?? []).map((spec) => {
+    const [viewer = '', at] = spec.split('@');
+    const atSec = number('leave', at, 0);
+    const index = viewer === 'top-uploader' ? viewer : Number(viewer);
+    const known =
+      index === 'top-uploader' || (Number.isInteger(index) && index >= 1 && index <= settings.viewers);
+    if (atSec === undefined || !known)
+      throw new SettingsError(
+        `--leave takes VIEWER@SECONDS, VIEWER top-uploader or 1..${settings.viewers}, got '${spec}'`,
+      );
+    return { viewer: index, atSec };
+  });
+  return settings;
+}

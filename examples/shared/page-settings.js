@@ -1,0 +1,28 @@
+// Query parameters every example page understands, so the demo and the browser tests can point any page elsewhere:
+//   signal=<ws url>    signal server (default: /config.json of the local origin)
+//   format=<name>      which of the page's test streams to play (default: its first)
+//   src=<url>          what to play instead (default: the chosen test stream under the media folder)
+//   cdn                load the media from the cross-origin "CDN" of the local origin
+//   p2p=off            the plain player without Peerlane, to compare
+//   level=<n>          pin rendition n (0 = lowest) instead of adaptive bitrate
+//   buffer=<seconds>   how far ahead the player buffers (its own default otherwise)
+
+/** `streams`: the page's test streams by format name, paths under the media folder; the first is the default. */
+export async function loadSettings(streams, params = new URLSearchParams(location.search)) {
+  const formats = Object.keys(streams);
+  const format = formats.includes(params.get('format')) ? params.get('format') : formats[0];
+  // The local origin says where its signal server and media are; any other host simply has no /config.json.
+  const config = await fetch('/config.json')
+    .then((response) => (response.ok ? response.json() : {}))
+    .catch(() => ({}));
+  const mediaBase = params.has('cdn') && config.cdnMedia ? config.cdnMedia : (config.media ?? '/media/');
+  const number = (name) => (params.has(name) ? Number(params.get(name)) : null);
+  return {
+    p2p: params.get('p2p') !== 'off',
+    signal: params.get('signal') ?? config.signal ?? `ws://${location.hostname}:9000/`,
+    format,
+    src: params.get('src') ?? new URL(streams[format], new URL(mediaBase, location.href)).href,
+    level: number('level'),
+    buffer: number('buffer'),
+  };
+}
