@@ -3,8 +3,8 @@
 
 import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
 import type { DeliverySource, SegmentRef, WorkerToPageMessage } from '../protocol/bridge-messages';
+import { mediaTypeFor } from '../protocol/media-type';
 import type { HaveEntry } from '../protocol/peer-wire';
-import { mediaTypeFor } from '../worker/media-type';
 import { BoundedMap } from './bounded-map';
 import { type PeerlaneConfig, workerSettings } from './config';
 import { describeCause, PeerlaneError, reportError } from './errors';

@@ -24,8 +24,6 @@ export interface SegmentStore {
     sha256: string;
     contentType: string;
   }): Promise<boolean>;
-  /** Ids held for a swarm (to announce on join). */
-  list(swarm: string): Promise<string[]>;
   /** What a HAVE announcement needs about each segment held for a swarm, without reading any bytes or touching LRU. */
   entries(swarm: string): Promise<SegmentEntry[]>;
   clear(): Promise<void>;
@@ -44,10 +42,7 @@ export interface SegmentStoreOptions {
   /** Default 'peerlane-segments'. */
   dbName?: string;
   /** Told about every storage failure the API turns into a miss or `false` (default: console.warn). */
-  onError?: (
-    operation: 'get' | 'has' | 'put' | 'list' | 'entries' | 'clear' | 'touch',
-    error: unknown,
-  ) => void;
+  onError?: (operation: 'get' | 'has' | 'put' | 'entries' | 'clear' | 'touch', error: unknown) => void;
 }
 
 /** Metadata only: LRU touches rewrite this small record, never the segment bytes (kept in `blobs`). */
@@ -234,8 +229,6 @@ export async function openSegmentStore(options: SegmentStoreOptions): Promise<Se
         }
         return true;
       }),
-
-    list: (swarm) => guarded('list', [], () => db.getAllKeysFromIndex('segments', 'swarm', swarm)),
 
     entries: (swarm) =>
       guarded('entries', [], async () =>

@@ -2,9 +2,9 @@
 // one source — cache, a peer, or the network, where adjacent missing parts share one Range request — and is
 // complete and checked before anyone gets it or keeps it.
 import type { DeliverySource } from '../protocol/bridge-messages';
+import { mediaTypeFor } from '../protocol/media-type';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
-import { mediaTypeFor } from './media-type';
 import { isShareable, readableRequest, readContentRange } from './network-request';
 import type { RangedRef } from './segment-index';
 import type { PeerBytes, SegmentSources } from './segment-sources';

@@ -1,9 +1,9 @@
 // Decides, synchronously, what the worker does with a request: a manifest (HLS or DASH), a known segment, a range
 // assembled from whole segments or progressive pieces, or hands off. One decision path for every format.
 import type { WorkerSettings } from '../protocol/bridge-messages';
+import { extensionOf } from '../protocol/media-type';
 import { parseRangeHeader } from './byte-range';
 import type { WorkerLimits } from './config';
-import { extensionOf } from './media-type';
 import { progressivePlan } from './piece-plan';
 import type { AssemblyPlan } from './range-assembler';
 import { canonicalUrl, playlistUrl } from './segment-id';

@@ -1,9 +1,9 @@
 // Serves a request for one recognised segment: local cache → peers (through a page agent, within a deadline,
 // verified) → network. Whatever fails on the way, the player gets a real network response. No FetchEvent in here.
 import type { SegmentRef } from '../protocol/bridge-messages';
+import { mediaTypeFor } from '../protocol/media-type';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
-import { mediaTypeFor } from './media-type';
 import { isShareable, readableRequest } from './network-request';
 import { createRangeResponse } from './range-response';
 import { readBodyCapped } from './read-body';

@@ -19,6 +19,11 @@ async function open(maxBytes: number, dbName = `segments-test-${++dbCounter}`): 
   return store;
 }
 
+/** Ids held for a swarm, from the metadata the agent announces. */
+async function idsOf(store: SegmentStore, swarm: string): Promise<string[]> {
+  return (await store.entries(swarm)).map((entry) => entry.id);
+}
+
 function bytes(size: number, fill = 7): ArrayBuffer {
   return new Uint8Array(size).fill(fill).buffer;
 }
@@ -88,8 +93,8 @@ describe('segment store', () => {
     await store.put(segment('a1', 10, 'swarm-a'));
     await store.put(segment('b1', 10, 'swarm-b'));
     await store.put(segment('a2', 10, 'swarm-a'));
-    expect((await store.list('swarm-a')).sort()).toEqual(['a1', 'a2']);
-    expect(await store.list('swarm-c')).toEqual([]);
+    expect((await idsOf(store, 'swarm-a')).sort()).toEqual(['a1', 'a2']);
+    expect(await idsOf(store, 'swarm-c')).toEqual([]);
     const entries = await store.entries('swarm-a');
     expect(entries.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
       { id: 'a1', size: 10, sha256: 'ab'.repeat(32) },
@@ -112,7 +117,7 @@ describe('segment store', () => {
     await store.put(segment('e', 2500));
     expect(await store.has('e')).toBe(true);
     expect(await usage(dbName)).toBeLessThanOrEqual(3000);
-    expect((await store.list('swarm-a')).sort()).toEqual(['e']);
+    expect((await idsOf(store, 'swarm-a')).sort()).toEqual(['e']);
   });
 
   it('replacing a segment counts its size once', async () => {
@@ -158,7 +163,7 @@ describe('segment store', () => {
     expect(failures).toContain('put');
     expect(await store.has('broken')).toBe(false);
     expect(await store.get('broken')).toBeUndefined();
-    expect(await store.list('swarm-a')).toEqual(['old']);
+    expect(await idsOf(store, 'swarm-a')).toEqual(['old']);
     expect(await usage(dbName)).toBe(100);
   });
 
@@ -191,7 +196,7 @@ describe('segment store', () => {
     expect(await store.has('new')).toBe(false);
     expect(failures).toEqual(['put']);
     const total = await usage(dbName);
-    const held = (await store.list('swarm-a')).length * 1000;
+    const held = (await idsOf(store, 'swarm-a')).length * 1000;
     expect(total).toBe(held);
   });
 
@@ -221,6 +226,6 @@ describe('segment store', () => {
     expect(await store.get('a')).toBeUndefined();
     expect(await store.has('a')).toBe(false);
     expect(await store.put(segment('b', 100))).toBe(false);
-    expect(await store.list('swarm-a')).toEqual([]);
+    expect(await idsOf(store, 'swarm-a')).toEqual([]);
   });
 });

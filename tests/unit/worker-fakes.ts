@@ -18,7 +18,6 @@ export function memoryStore(): SegmentStore & { items: Map<string, StoredSegment
       items.set(segment.id, { ...segment, size: segment.data.byteLength, storedAt: 1 });
       return true;
     },
-    list: async (swarm) => [...items.values()].filter((item) => item.swarm === swarm).map((item) => item.id),
     entries: async () => [],
     clear: async () => items.clear(),
     close: () => undefined,
