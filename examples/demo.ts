@@ -76,6 +76,11 @@ Windows of one profile share the service worker and its cache, so the second wou
 rather than from the first viewer. Start the second once the first plays: its "From peers" figure grows
 while "From the CDN" stays small. Add ?p2p=off to the URL to compare without Peerlane.
 
+The same with other players and streams:
+    ${origin.url}/hls.js/?src=/media/live/master.m3u8   live HLS
+    ${origin.url}/dash.js/    ${origin.url}/shaka/    ${origin.url}/video.js/?format=dash
+    ${origin.url}/video/      (a plain <video src=file.mp4>)
+
 Ctrl-C stops everything.`);
 
 let stopping = false;
