@@ -2,17 +2,14 @@
 // Three entry points, because the reference server and each load client run in their own processes.
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { common, node } from '../build-targets.mjs';
 
 await build({
+  ...common,
+  ...node,
   absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
   entryPoints: ['bench/signal/main.ts', 'bench/signal/load-client.ts', 'bench/signal/reference-server.ts'],
   outdir: 'dist/bench',
   outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'warning',
 });
 await import('../dist/bench/main.mjs');

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { common, node } from '../build-targets.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -22,6 +23,8 @@ const STATS_SETTLE_MS = 2_000;
 async function loadTestSupport() {
   const outfile = join(RESULTS, '.test-support.mjs');
   await build({
+    ...common,
+    ...node,
     stdin: {
       contents:
         "export { startStack } from './tests/support/stack'; export { launchChromium } from './tests/support/browser';",
@@ -29,11 +32,6 @@ async function loadTestSupport() {
       loader: 'ts',
     },
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
   });
   return import(outfile);
 }
