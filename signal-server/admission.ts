@@ -4,7 +4,8 @@ import type { SignalServerConfig } from './config';
 import type { ErrorReport } from './errors';
 import { verifyJoinToken } from './join-token';
 import { createOriginPolicy, type OriginPolicy } from './origin-policy';
-import { isValidPeerId, isValidToken } from './peerjs-messages';
+import { isValidPeerId } from './peer-id';
+import { isValidToken } from './peerjs-messages';
 import { loadSiteKeys, type SiteKeys } from './site-keys';
 
 /** The WebSocket query (key, id, token, version) and headers, read at the upgrade. */

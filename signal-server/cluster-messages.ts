@@ -1,8 +1,11 @@
 // What signal processes tell each other over Redis pub/sub (cluster mode), declared once with its encoder and
 // validator. Tab-separated fields with the relayed text last and untouched: no JSON escaping on the hot path.
 // Messages for one process within one event-loop turn travel together, as one batch: one SPUBLISH for all.
-import { isValidPeerId, RELAY_TYPES, type RelayType } from './peerjs-messages';
+import { isValidSegmentId, isValidSegmentSize, isValidSha256, type SegmentHash } from './hash-messages';
+import { isValidPeerId } from './peer-id';
+import { RELAY_TYPES, type RelayType } from './peerjs-messages';
 import type { RoutedMessage } from './signaling-ports';
+import { isValidSwarmKey } from './swarm-messages';
 
 export type ClusterMessage =
   /** A message for a peer this process should hold. `hops` 1: the process it first reached did not. */
@@ -10,9 +13,11 @@ export type ClusterMessage =
   /** `id`, which the receiving process holds messages for, just connected to process `node`. */
   | { type: 'arrived'; id: string; node: string }
   /** Process that received this: `id` is now held elsewhere (claimed with `token`); end yours. */
-  | { type: 'evict'; id: string; token: string };
+  | { type: 'evict'; id: string; token: string }
+  /** A segment hash was accepted in `swarm`: the receiving process registered queries waiting for it. */
+  | { type: 'hash'; swarm: string; hash: SegmentHash };
 
-const TAG = { deliver: 'D', arrived: 'A', evict: 'E' } as const;
+const TAG = { deliver: 'D', arrived: 'A', evict: 'E', hash: 'H' } as const;
 const SEPARATOR = '\t';
 const RELAY_TYPE_SET: ReadonlySet<string> = new Set(RELAY_TYPES);
 /** A process id as this server makes them (start-cluster.ts): no tab, no braces, bounded. */
@@ -33,6 +38,11 @@ export function encodeClusterMessage(message: ClusterMessage): string {
       return [TAG.arrived, message.id, message.node].join(SEPARATOR);
     case 'evict':
       return [TAG.evict, message.id, message.token].join(SEPARATOR);
+    case 'hash': {
+      // Swarm keys and segment ids have no control characters: a tab never occurs inside a field.
+      const { swarm, hash } = message;
+      return [TAG.hash, swarm, hash.segment, hash.size, hash.sha256].join(SEPARATOR);
+    }
   }
 }
 
@@ -40,6 +50,7 @@ export function encodeClusterMessage(message: ClusterMessage): string {
 export function decodeClusterMessage(text: string): ClusterMessage | null {
   const tag = text.slice(0, 2);
   if (tag === `${TAG.deliver}${SEPARATOR}`) return decodeDeliver(text);
+  if (tag === `${TAG.hash}${SEPARATOR}`) return decodeHash(text);
   const [, first = '', second = '', ...rest] = text.split(SEPARATOR);
   if (rest.length > 0 || !isValidPeerId(first)) return null;
   if (tag === `${TAG.arrived}${SEPARATOR}`)
@@ -47,6 +58,14 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
   if (tag === `${TAG.evict}${SEPARATOR}`)
     return second.length > 0 ? { type: 'evict', id: first, token: second } : null;
   return null;
+}
+
+function decodeHash(text: string): ClusterMessage | null {
+  const [, swarm, segment, sizeField = '', sha256, ...rest] = text.split(SEPARATOR);
+  const size = /^[1-9][0-9]*$/.test(sizeField) ? Number(sizeField) : 0;
+  if (rest.length > 0 || !isValidSwarmKey(swarm) || !isValidSegmentId(segment)) return null;
+  if (!isValidSegmentSize(size) || !isValidSha256(sha256)) return null;
+  return { type: 'hash', swarm, hash: { segment, size, sha256 } };
 }
 
 function decodeDeliver(text: string): ClusterMessage | null {

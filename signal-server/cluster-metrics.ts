@@ -6,8 +6,16 @@ import type { ClaimResult } from './signaling-ports';
 
 const PREFIX = 'peerlane_signal_';
 
-export type ClusterTraffic = 'deliver' | 'arrived' | 'evict';
-export type RedisOperation = 'connection' | 'claim' | 'release' | 'locate' | 'publish' | 'swarm' | 'refresh';
+export type ClusterTraffic = 'deliver' | 'arrived' | 'evict' | 'hash';
+export type RedisOperation =
+  | 'connection'
+  | 'claim'
+  | 'release'
+  | 'locate'
+  | 'publish'
+  | 'swarm'
+  | 'refresh'
+  | 'hash';
 
 export interface ClusterTelemetry {
   sent(kind: ClusterTraffic): void;

@@ -2,8 +2,10 @@
 // peer (cached briefly), publishes messages to that process's channel, hands what arrives on ours to the
 // signaling rules, and refreshes every entry this process holds in one batch per clusterRefreshMs.
 
+import { ClusterHashes, type ClusterHashesDeps } from './cluster-hashes';
 import { type ClusterMessage, decodeClusterBatch, encodeClusterBatch } from './cluster-messages';
 import type { ClusterTelemetry } from './cluster-metrics';
+import { ClusterPeerReports, type ClusterPeerReportsDeps } from './cluster-peer-reports';
 import { ClusterSwarms } from './cluster-swarms';
 import type { SignalServerConfig } from './config';
 import { LocationCache } from './location-cache';
@@ -17,7 +19,9 @@ export interface ClusterRouterDeps {
   /** This process's id. */
   node: string;
   telemetry: ClusterTelemetry;
-  config: Pick<SignalServerConfig, 'clusterTtlMs' | 'expireTimeoutMs'>;
+  config: Pick<SignalServerConfig, 'clusterTtlMs' | 'expireTimeoutMs'> &
+    ClusterHashesDeps['config'] &
+    ClusterPeerReportsDeps['config'];
 }
 
 /** Locations remembered: enough for every peer a busy process talks to within the cache's age. */
@@ -37,6 +41,8 @@ interface Outgoing {
 
 export class ClusterRouter implements ClusterPort {
   readonly swarms: ClusterSwarms;
+  readonly hashes: ClusterHashes;
+  readonly peerReports: ClusterPeerReports;
   private inbox: ClusterInbox | null = null;
   private readonly cache = new LocationCache(LOCATION_CACHE_ENTRIES, LOCATION_CACHE_MS);
   /** Look-ups in flight, per destination: later messages wait behind the first, so order holds. */
@@ -50,13 +56,18 @@ export class ClusterRouter implements ClusterPort {
 
   constructor(private readonly deps: ClusterRouterDeps) {
     const { link, keys, config, telemetry } = deps;
+    const peerReports = new ClusterPeerReports({ redis: link.redis, keys, config, telemetry });
+    this.peerReports = peerReports;
     this.swarms = new ClusterSwarms({
       redis: link.redis,
       keys,
       ttlMs: config.clusterTtlMs,
       redisNow: () => Date.now() + this.clockOffset,
       telemetry,
+      learnedExcluded: (swarm, peers) => peerReports.learned(swarm, peers),
     });
+    const post = (target: string, message: ClusterMessage) => this.post(target, message, false);
+    this.hashes = new ClusterHashes({ redis: link.redis, keys, node: deps.node, config, telemetry, post });
   }
 
   /** The signaling rules to hand messages to; set once, before any traffic. */
@@ -138,6 +149,9 @@ export class ClusterRouter implements ClusterPort {
         break;
       case 'evict':
         inbox.evict(message.id, message.token);
+        break;
+      case 'hash':
+        inbox.hashAccepted(message.swarm, message.hash);
         break;
     }
   }

@@ -12,6 +12,8 @@ export interface ClusterSwarmsDeps {
   /** Now on Redis's clock (ms): scores written by every process compare on one clock. */
   redisNow(): number;
   telemetry: ClusterTelemetry;
+  /** Told, at each join, which peers are excluded from the swarm (PEER-REPORT), read in the same round trip. */
+  learnedExcluded(swarm: string, peers: string[]): void;
 }
 
 /** Members per ZADD in a refresh: keeps each command (and the time Redis spends on it) small. */
@@ -31,10 +33,12 @@ export class ClusterSwarms {
         .zadd(key, now + ttlMs, id)
         .pexpire(key, ttlMs)
         .zrandmember(key, count, 'WITHSCORES')
+        .smembers(keys.excluded(swarm))
         .exec();
       const [, sampled] = replies?.[2] ?? [];
       const flat = failed(replies) ? null : (sampled as string[] | null);
       if (!flat) throw new Error('no sample');
+      this.deps.learnedExcluded(swarm, (replies?.[3]?.[1] as string[] | undefined) ?? []);
       const members: string[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
         if (Number(flat[i + 1]) > now) members.push(flat[i] as string);

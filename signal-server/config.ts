@@ -75,6 +75,46 @@ export const signalServerConfigSpec = {
     default: 10,
     help: 'Most members told of a newcomer with SWARM-JOINED (the join costs the joiner as many messages)',
   },
+  hashQuorum: {
+    default: 2,
+    help: 'Distinct viewers (connections) that must report the same SHA-256 for a segment before it is trusted and served to SEGMENT-HASH-QUERY',
+  },
+  hashQuorumDistinctIps: {
+    default: true,
+    help: 'Count reporters of a hash (and of a peer, PEER-REPORT) once per client IP: one address cannot make a quorum alone (tests on loopback turn it off)',
+  },
+  hashSegmentsPerSwarm: {
+    default: 4_096,
+    help: 'Segments whose votes and accepted hash one swarm keeps; beyond, the least recently used is forgotten',
+  },
+  hashVotesPerSegment: {
+    default: 32,
+    help: 'Votes held for one segment until a hash is accepted; later votes are ignored (counted as full)',
+  },
+  hashTtlMs: {
+    default: 30 * 60_000,
+    help: "A segment's votes and accepted hash are forgotten after this long without a vote or query",
+  },
+  hashWaitsPerPeer: {
+    default: 256,
+    help: 'Queried segments one connection may wait on (answered once when accepted); beyond, not waited on',
+  },
+  hashWaitsTotal: {
+    default: 200_000,
+    help: 'Queried segments all connections of this process together may wait on',
+  },
+  hashWaitMs: {
+    default: 30_000,
+    help: 'How long a queried segment without an accepted hash waits for one before it is forgotten',
+  },
+  peerReportThreshold: {
+    default: 3,
+    help: 'Distinct reporters (PEER-REPORT) after which a peer is no longer listed in that swarm (SWARM-PEERS, SWARM-JOINED); 0 = off',
+  },
+  peerReportsPerSwarm: {
+    default: 1_024,
+    help: 'Reported peers one swarm keeps track of; beyond, the oldest not yet excluded is forgotten',
+  },
   maxQueuedPerPeer: { default: 64, help: 'Messages held for one absent peer (beyond: EXPIRE to the sender)' },
   maxQueuedTotal: { default: 20_000, help: 'Messages held for all absent peers together' },
   maxQueuedBytes: {
@@ -141,6 +181,7 @@ const zeroAllowed: ReadonlySet<ConfigField> = new Set([
   'maxConnectionsPerIp',
   'maxMessagesPerSecondPerIp',
   'idReserveMs',
+  'peerReportThreshold',
 ]);
 
 /** Merges overrides over the defaults once, validates every field, and normalizes `path` to /…/. */

@@ -1,6 +1,8 @@
 // The PeerJS server protocol as the stock peerjs 1.5.x client speaks it: messages declared once, with the
 // validator for what clients send, the encoder for what the server sends, and the `src` splice for relays.
 import type { ErrorCode, ErrorReport } from './errors';
+import { type HashClientMessage, validateHashClientMessage } from './hash-messages';
+import { isValidPeerId } from './peer-id';
 import type { ReconnectMessage } from './reconnect-message';
 import { type SwarmClientMessage, validateSwarmClientMessage } from './swarm-messages';
 
@@ -20,22 +22,15 @@ export type PeerJsServerMessage =
   | { type: RelayType; src: string; dst: string; payload?: unknown }
   | ReconnectMessage;
 
-export type ClientMessage = PeerJsClientMessage | SwarmClientMessage;
+export type ClientMessage = PeerJsClientMessage | SwarmClientMessage | HashClientMessage;
 
 export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: ErrorReport };
 
-/** The peerjs client's own id rule (util.validateId), plus a length bound. */
-const PEER_ID = /^[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*$/;
-export const MAX_PEER_ID_LENGTH = 64;
 /**
  * peerjs tokens are Math.random().toString(36).slice(2) (~11 characters); signed join tokens are 57. The
  * token binds an id (whoever knows it can take the id over), hence a minimum length (minTokenLength).
  */
 const TOKEN = /^[\x20-\x7e]{1,64}$/;
-
-export function isValidPeerId(id: unknown): id is string {
-  return typeof id === 'string' && id.length <= MAX_PEER_ID_LENGTH && PEER_ID.test(id);
-}
 
 export function isValidToken(token: string, minLength = 1): boolean {
   return token.length >= minLength && TOKEN.test(token);
@@ -83,7 +78,10 @@ export function parseClientMessage(text: string): ParseResult {
     }
     return { ok: true, message: swarm };
   }
-  return fail({ code: 'unknown-type', details: { type } });
+  const hash = validateHashClientMessage({ type, payload: message.payload });
+  if (hash === 'unknown-type') return fail({ code: 'unknown-type', details: { type } });
+  if (typeof hash === 'string') return fail({ code: 'invalid-payload', details: { type, reason: hash } });
+  return { ok: true, message: hash };
 }
 
 function fail(error: ErrorReport): ParseResult {

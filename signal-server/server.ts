@@ -13,6 +13,7 @@ import {
   loadEngine,
 } from './engine';
 import { SignalServerError } from './errors';
+import { createHashMetrics } from './hash-metrics';
 import { createHttpRoutes, type HttpReply, type HttpRoutes, statusLine } from './http-routes';
 import { createSignalMetrics } from './metrics';
 import type { PeerSession } from './peer-session';
@@ -41,7 +42,7 @@ export interface SignalServer {
 export interface StartOptions {
   /** For tests: run on a given engine instead of loading uWebSockets.js. */
   engine?: Engine;
-  /** Operator messages (Redis down/up). Default: stderr, prefixed `peerlane-signal:`. */
+  /** Operator messages (Redis down/up, a peer excluded from a swarm). Default: stderr, prefixed `peerlane-signal:`. */
   log?: (line: string) => void;
 }
 
@@ -78,13 +79,17 @@ export async function startSignalServer(
   let status: 'ok' | 'draining' = 'ok';
   const stats = () => rules.stats();
   const metrics = createSignalMetrics(engine.kind, stats);
-  const cluster = config.redis
-    ? await startCluster(config, metrics.registry, options.log ?? stderrLog)
-    : null;
+  const log = options.log ?? stderrLog;
+  const cluster = config.redis ? await startCluster(config, metrics.registry, log) : null;
   const rules = new Signaling<Socket>(config, {
     transport,
     admission,
     telemetry: metrics.telemetry,
+    hashes: {
+      telemetry: createHashMetrics(metrics.registry),
+      log,
+      ...(cluster && { ledger: cluster.hashes, reports: cluster.peerReports }),
+    },
     ...(cluster && { cluster: cluster.port }),
   });
   const directory = rules.directory;
@@ -228,6 +233,7 @@ function inboxOf(rules: Signaling<Socket>): ClusterInbox {
     absent: (message) => delivery.absent(message),
     arrived: (id) => delivery.arrived(id),
     evict: (id, token) => rules.evict(id, token),
+    hashAccepted: (swarm, hash) => rules.hashes.accepted(swarm, hash),
     peers: () => directory.peers(),
     swarms: () => registry.entries(),
   };

@@ -2,6 +2,7 @@
 // (uWS in server.ts, a fake in tests), the telemetry that metrics.ts turns into Prometheus counters, and in
 // cluster mode the link to the other processes (Redis, cluster-router.ts).
 import type { CloseCode, ErrorCode } from './errors';
+import type { SegmentHash } from './hash-messages';
 import type { QueuedMessage } from './message-queue';
 import type { RelayType } from './peerjs-messages';
 
@@ -84,6 +85,8 @@ export interface ClusterInbox {
   arrived(id: string): void;
   /** Another process now holds `id` (claimed with `token`): end the connection here, if there is one. */
   evict(id: string, token: string): void;
+  /** A hash this process registered waiting queries for was accepted (on another process). */
+  hashAccepted(swarm: string, hash: SegmentHash): void;
   /** What this process holds, for the batched refresh of its Redis entries. */
   peers(): Iterable<{ id: string; token: string }>;
   swarms(): Iterable<[swarm: string, members: readonly string[]]>;

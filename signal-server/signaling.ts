@@ -7,6 +7,7 @@ import type { SignalServerConfig } from './config';
 import { Delivery } from './delivery';
 import { DrainSchedule } from './drain-schedule';
 import { CloseCode, type ErrorReport, reportMessage } from './errors';
+import { HashExchange, type HashExchangeDeps } from './hash-exchange';
 import { IdClaims } from './id-claims';
 import { IdReservations } from './id-reservations';
 import { IpLimits } from './ip-limits';
@@ -32,6 +33,8 @@ export interface SignalingDeps<Socket> {
   cluster?: ClusterPort;
   /** Keys, origins (built from config when absent; server.ts shares its one with the HTTP routes). */
   admission?: AdmissionPolicy;
+  /** Segment hashes: telemetry, operator log, the Redis ledger in cluster mode (see hash-exchange.ts). */
+  hashes?: Omit<HashExchangeDeps<Socket>, 'send' | 'now' | 'isLive'>;
 }
 
 const OPEN = encodeServerMessage({ type: 'OPEN' });
@@ -45,6 +48,8 @@ export class Signaling<Socket> {
   readonly registry: SwarmRegistry;
   /** Also what the cluster (cluster mode) hands messages from other processes to. */
   readonly delivery: Delivery<Socket>;
+  /** SEGMENT-HASH, SEGMENT-HASH-QUERY, PEER-REPORT; also what the cluster hands accepted hashes to. */
+  readonly hashes: HashExchange<Socket>;
   private readonly membership: SwarmMembership<Socket>;
   private readonly transport: Transport<Socket>;
   private readonly telemetry: SignalTelemetry;
@@ -90,12 +95,19 @@ export class Signaling<Socket> {
       now: this.now,
       cluster: this.cluster,
     });
+    this.hashes = new HashExchange(config, {
+      ...deps.hashes,
+      send,
+      now: this.now,
+      isLive: (swarm) => this.registry.sample(swarm, 1, '').length > 0,
+    });
     this.membership = new SwarmMembership(config, {
       registry: this.registry,
       directory: this.directory,
       rank: deps.rank ?? rankPeers,
       send,
       error: (session, report) => this.error(session, report),
+      excluded: (swarm, peer) => this.hashes.isExcluded(swarm, peer),
       ...(this.cluster && {
         remote: {
           cluster: this.cluster,
@@ -217,6 +229,11 @@ export class Signaling<Socket> {
       case 'SWARM-LEAVE':
         this.membership.leave(session, message.payload.swarm);
         break;
+      case 'SEGMENT-HASH':
+      case 'SEGMENT-HASH-QUERY':
+      case 'PEER-REPORT':
+        this.hashes.handle(session, message);
+        break;
       default: {
         const { type, dst } = message;
         if (
@@ -285,6 +302,7 @@ export class Signaling<Socket> {
     }
     this.delivery.expire();
     this.reserved.prune();
+    this.hashes.sweep();
   }
 
   /** Ends every connection with 1001 "going away"; resolves once all sockets have closed. */
@@ -403,6 +421,7 @@ export class Signaling<Socket> {
     const registered = this.directory.get(session.id) === session;
     this.directory.delete(session.id, session);
     this.membership.leaveAll(session);
+    this.hashes.closed(session);
     if (!registered) return;
     if (this.cluster) this.cluster.release(session.id, session.token);
     else this.reserved.reserve(session.id, session.token);

@@ -6,6 +6,8 @@ import type { Registry } from 'prom-client';
 import { createClusterMetrics } from './cluster-metrics';
 import { ClusterRouter } from './cluster-router';
 import type { SignalServerConfig } from './config';
+import type { HashLedgerPort } from './hash-ledger';
+import type { PeerReportsPort } from './peer-reports';
 import { connectRedis, type PubSubKind } from './redis-link';
 import { clusterKeys } from './redis-scripts';
 import type { ClusterInbox, ClusterPort } from './signaling-ports';
@@ -15,6 +17,10 @@ export interface Cluster {
   /** This process's id in Redis (host name, pid, random suffix). */
   node: string;
   pubsub: PubSubKind;
+  /** Segment-hash votes and accepted hashes shared by every process. */
+  hashes: HashLedgerPort;
+  /** PEER-REPORT tallies shared by every process, and this process's view of who is excluded. */
+  peerReports: PeerReportsPort;
   isUp(): boolean;
   /** Hands other processes' messages to `inbox` and starts refreshing what it holds. */
   attach(inbox: ClusterInbox): void;
@@ -24,7 +30,17 @@ export interface Cluster {
 
 export type ClusterConfig = Pick<
   SignalServerConfig,
-  'redis' | 'redisPrefix' | 'clusterTtlMs' | 'clusterRefreshMs' | 'expireTimeoutMs'
+  | 'redis'
+  | 'redisPrefix'
+  | 'clusterTtlMs'
+  | 'clusterRefreshMs'
+  | 'expireTimeoutMs'
+  | 'hashQuorum'
+  | 'hashVotesPerSegment'
+  | 'hashSegmentsPerSwarm'
+  | 'hashTtlMs'
+  | 'hashWaitMs'
+  | 'peerReportThreshold'
 >;
 
 export async function startCluster(
@@ -56,6 +72,8 @@ export async function startCluster(
     port: active,
     node,
     pubsub: link.pubsub,
+    hashes: active.hashes,
+    peerReports: active.peerReports,
     isUp: link.isUp,
     attach(inbox) {
       active.attach(inbox);

@@ -18,6 +18,8 @@ export interface SwarmMembershipDeps<Socket> {
   rank: RankPeers;
   send(session: PeerSession<Socket>, text: string): void;
   error(session: PeerSession<Socket>, report: ErrorReport): void;
+  /** A peer reported out of `swarm` (PEER-REPORT): never listed nor announced there. */
+  excluded(swarm: string, peer: string): boolean;
   /** Cluster mode: membership across processes, and a way to reach a member on another process. */
   remote?: {
     cluster: Pick<ClusterPort, 'joinSwarm' | 'leaveSwarm'>;
@@ -53,10 +55,10 @@ export class SwarmMembership<Socket> {
       return;
     }
     const limit = this.limits.swarmPeersLimit;
-    const candidates = registry.sample(swarm, limit, session.id);
+    const candidates = this.listable(swarm, registry.sample(swarm, limit, session.id));
     const peers = this.deps.rank(candidates, { swarm, joiner: session.id }, limit);
     send(session, encodeSwarmServerMessage({ type: 'SWARM-PEERS', payload: { swarm, peers } }));
-    if (!isNew) return;
+    if (!isNew || this.deps.excluded(swarm, session.id)) return;
     const announcement = this.announcement(swarm, session.id);
     for (const member of registry.sample(swarm, this.limits.swarmAnnounceLimit, session.id)) {
       const target = directory.get(member);
@@ -77,14 +79,18 @@ export class SwarmMembership<Socket> {
       if (session.status !== 'open') return;
       // Redis down: this process's members are the ones reachable anyway.
       const sample = members ?? this.deps.registry.sample(swarm, count, session.id);
-      const candidates = sample.filter((member) => member !== session.id);
+      const candidates = this.listable(swarm, sample).filter((member) => member !== session.id);
       const context = { swarm, joiner: session.id };
       const peers = this.deps.rank(candidates.slice(0, swarmPeersLimit), context, swarmPeersLimit);
       this.deps.send(session, encodeSwarmServerMessage({ type: 'SWARM-PEERS', payload: { swarm, peers } }));
-      if (!isNew) return;
+      if (!isNew || this.deps.excluded(swarm, session.id)) return;
       const announcement = this.announcement(swarm, session.id);
       for (const member of candidates.slice(-swarmAnnounceLimit)) remote.sendTo(member, announcement);
     });
+  }
+
+  private listable(swarm: string, members: string[]): string[] {
+    return members.filter((member) => !this.deps.excluded(swarm, member));
   }
 
   private announcement(swarm: string, peer: string): string {

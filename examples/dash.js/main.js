@@ -12,10 +12,12 @@ const panel = showStats(video, { peerlane: settings.p2p });
 // 1. Peerlane first: once start() resolves, the service worker controls this page, so the MPD and every segment
 //    go through it. A production site also passes its STUN/TURN servers; the local demo runs on loopback.
 if (settings.p2p) {
-  await Peerlane.start({ signal: settings.signal, sw: '/peerlane-sw.js', iceServers: [] }).then(
-    panel.started,
-    panel.failed,
-  );
+  await Peerlane.start({
+    signal: settings.signal,
+    sw: '/peerlane-sw.js',
+    mediaUrls: settings.mediaUrls,
+    iceServers: [],
+  }).then(panel.started, panel.failed);
 }
 
 // 2. The player, unchanged.

@@ -24,6 +24,11 @@ export interface LiveStream {
   mediaPlaylist(rendition: string, nowMs: number): string | null;
   /** The VoD file holding live segment `name` of `rendition`, or null if it does not exist (yet). */
   segmentFile(rendition: string, name: string, nowMs: number): string | null;
+  /**
+   * Every rendition's segments in its playlist at `nowMs` and in the `windowsBefore` windows before it (for a
+   * player behind live), as `<rendition>/<name>` paths with the VoD file holding each.
+   */
+  recentSegments(nowMs: number, windowsBefore: number): Array<{ path: string; file: string }>;
 }
 
 /**
@@ -97,6 +102,20 @@ export function openLiveStream(hlsDir: string, config: LiveConfig, startedAtMs: 
       // Not yet published: a CDN answers 404 for the future too.
       if (sequence > lastSequence(nowMs) || match[2] !== extension(segment.file)) return null;
       return join(hlsDir, rendition, segment.file);
+    },
+    recentSegments(nowMs, windowsBefore) {
+      const last = lastSequence(nowMs);
+      const first = Math.max(0, last - config.windowSegments * (1 + windowsBefore) + 1);
+      return renditions.flatMap((rendition) => {
+        const source = sources.get(rendition) ?? [];
+        const listed: Array<{ path: string; file: string }> = [];
+        for (let sequence = first; sequence <= last; sequence++) {
+          const segment = source[sequence % count] as SourceSegment;
+          const path = `${rendition}/${liveName(sequence, segment.file)}`;
+          listed.push({ path, file: join(hlsDir, rendition, segment.file) });
+        }
+        return listed;
+      });
     },
   };
 }

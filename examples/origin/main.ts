@@ -19,6 +19,7 @@ test media (examples/media/out, made by examples/media/make-media.mjs) under /me
   --log                    one line per request
   --live-window <n>        segments per live media playlist             (default 6)
   --no-program-date-time   leave EXT-X-PROGRAM-DATE-TIME out of live playlists
+  --no-publish-hashes      no hash sidecars (/media/<dir>/peerlane-hashes.json) and no Peerlane-Hashes header
 A constrained CDN, for every media response (playlists and segments, both ports):
   --cdn-total-mbps <x>     cap on media bytes to all viewers, Mbit/s     (default none)
   --cdn-viewer-mbps <x>    cap per viewer, Mbit/s                        (default none)
@@ -38,6 +39,7 @@ function parseFlags(argv: string[]): OriginOptions | 'help' {
       log: { type: 'boolean' },
       'live-window': { type: 'string' },
       'no-program-date-time': { type: 'boolean' },
+      'no-publish-hashes': { type: 'boolean' },
       'cdn-total-mbps': { type: 'string' },
       'cdn-viewer-mbps': { type: 'string' },
       'cdn-latency-ms': { type: 'string' },
@@ -60,6 +62,7 @@ function parseFlags(argv: string[]): OriginOptions | 'help' {
     host: values.host,
     signal: values.signal,
     log: values.log,
+    publishHashes: values['no-publish-hashes'] ? false : undefined,
     live: {
       windowSegments: number(values['live-window']),
       programDateTime: values['no-program-date-time'] ? false : undefined,

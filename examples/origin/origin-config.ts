@@ -57,6 +57,11 @@ export interface OriginConfig {
   live: LiveConfig;
   /** Bandwidth caps and latency of media responses. Default: none (loopback speed). */
   cdn: CdnConfig;
+  /**
+   * Publish SHA-256 hash sidecars of every output and the live stream, announced by the `Peerlane-Hashes`
+   * header on manifests and the progressive file. Default true; false: no header, no sidecar.
+   */
+  publishHashes: boolean;
   /** Repository root; the directories below default to folders in it. Default: found from this file. */
   rootDir: string;
   /** Served at `/`: the example pages. Default '<root>/examples'. */
@@ -92,6 +97,7 @@ export function resolveOriginConfig(options: OriginOptions = {}): OriginConfig {
     },
     live: { windowSegments: 6, programDateTime: true, ...defined(options.live) },
     cdn: { totalMbps: null, viewerMbps: null, latencyMs: 0, ...defined(options.cdn) },
+    publishHashes: options.publishHashes ?? true,
     rootDir,
     examplesDir: options.examplesDir ?? join(rootDir, 'examples'),
     mediaDir: options.mediaDir ?? join(rootDir, 'examples', 'media', 'out'),

@@ -1,6 +1,7 @@
 // Maps a request path to what the origin answers with (a file and its caching, the page config, a redirect):
 // pure, no file system access, so the routing rules read in one place.
 import { extname, join, normalize, sep } from 'node:path';
+import { SIDECAR_NAME } from './hash-sidecars';
 import type { OriginConfig } from './origin-config';
 import type { MediaKind } from './traffic-meter';
 
@@ -9,6 +10,8 @@ export type Route =
   | { kind: 'file'; file: string; cacheControl: string; cors: boolean; media: MediaKind | null }
   /** `/media/live/…`: the live stream's master playlist, a rendition's media playlist, or one of its segments. */
   | { kind: 'live'; rendition: string | null; name: string }
+  /** `/media/<dir>/peerlane-hashes.json`: an output's hash sidecar (`dir` 'live': the live stream's). */
+  | { kind: 'hashes'; dir: string }
   | { kind: 'config' }
   | { kind: 'traffic' }
   | { kind: 'redirect'; location: string }
@@ -29,6 +32,8 @@ const VENDOR: Record<string, string> = {
 const DIST_FILES = new Set(['peerlane.js', 'peerlane.mjs', 'peerlane-sw.js'].flatMap((f) => [f, `${f}.map`]));
 
 const PLAYLIST_EXTENSIONS = new Set(['.m3u8', '.mpd']);
+/** Hash sidecars (hash-sidecars.ts) are made at startup, one per output folder: not files. */
+const SIDECAR_PATH = new RegExp(`^/media/([A-Za-z0-9_-]+)/${SIDECAR_NAME.replace('.', '\\.')}$`);
 /** The live stream's URL space (served from the VoD files by live-stream.ts, not from a folder). */
 const LIVE_PREFIX = '/media/live/';
 
@@ -36,6 +41,8 @@ export function resolveRoute(pathname: string, config: OriginConfig, surface: Su
   const path = safeDecode(pathname);
   if (path === null) return { kind: 'not-found', hint: 'malformed path' };
 
+  const sidecar = SIDECAR_PATH.exec(path);
+  if (sidecar) return { kind: 'hashes', dir: sidecar[1] as string };
   if (path.startsWith(LIVE_PREFIX)) {
     const parts = path.slice(LIVE_PREFIX.length).split('/');
     if (parts.length === 1 && parts[0] === 'master.m3u8')

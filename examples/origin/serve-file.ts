@@ -12,12 +12,15 @@ export interface FileResponse {
   cacheControl: string;
   /** Whether any origin may read it (media, for the cross-origin CDN and players on other sites). */
   cors: boolean;
+  /** Sent with every answer for it (`Peerlane-Hashes`). */
+  headers?: OutgoingHttpHeaders;
 }
 
 /** Lets a page on another origin read media, send Range, and see the headers a range answer depends on. */
 export const CORS_HEADERS: OutgoingHttpHeaders = {
   'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'content-length, content-range, accept-ranges, etag',
+  // Peerlane-Hashes: the worker reads it to find the origin's hash sidecar.
+  'access-control-expose-headers': 'content-length, content-range, accept-ranges, etag, peerlane-hashes',
   // Resource Timing details (durations, sizes) for cross-origin media too: the latency bench reads them.
   'timing-allow-origin': '*',
 };
@@ -50,6 +53,7 @@ export async function serveFile(
     'last-modified': stats.mtime.toUTCString(),
     'accept-ranges': 'bytes',
     ...(target.cors ? CORS_HEADERS : {}),
+    ...target.headers,
   };
   if (request.headers['if-none-match'] === etag) {
     response.writeHead(304, headers).end();

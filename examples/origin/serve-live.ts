@@ -1,8 +1,10 @@
 // Answers `/media/live/…`: the master playlist (the VoD one), a rendition's current media playlist, or one of
 // its segments (a VoD file under a per-sequence URL); all shaped and counted as media by the CDN model.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HASHES_HEADER } from '../../sw/worker/hash-sidecar';
 import type { CdnShaper } from './cdn-shaper';
 import { contentTypeOf } from './content-type';
+import type { HashSidecars } from './hash-sidecars';
 import type { LiveStream } from './live-stream';
 import type { OriginConfig } from './origin-config';
 import { CORS_HEADERS, serveFile } from './serve-file';
@@ -17,20 +19,17 @@ export async function serveLive(
   request: IncomingMessage,
   response: ServerResponse,
   target: LiveRequest,
-  context: { live: LiveStream; config: OriginConfig; shaper: CdnShaper },
+  context: { live: LiveStream; config: OriginConfig; shaper: CdnShaper; hashes: HashSidecars | null },
 ): Promise<void> {
-  const { live, config, shaper } = context;
+  const { live, config, shaper, hashes } = context;
   const { rendition, name } = target;
   const playlist = name.endsWith('.m3u8');
   const delivery = shaper.delivery(request, response, playlist ? 'playlist' : 'segment');
+  const headers = hashes ? { [HASHES_HEADER]: hashes.liveHeader } : {};
   if (rendition === null) {
     const file = live.masterFile;
-    await serveFile(
-      request,
-      response,
-      { file, cacheControl: config.cacheControl.playlist, cors: true },
-      delivery,
-    );
+    const cacheControl = config.cacheControl.playlist;
+    await serveFile(request, response, { file, cacheControl, cors: true, headers }, delivery);
     return;
   }
   if (!(await delivery.firstByte())) return;
@@ -45,6 +44,7 @@ export async function serveLive(
       'content-length': body.byteLength,
       'cache-control': config.cacheControl.playlist,
       ...CORS_HEADERS,
+      ...headers,
     });
     if (request.method === 'HEAD') response.end();
     else await delivery.send(body);

@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { HASHES_HEADER } from '../../sw/worker/hash-sidecar';
 import { CdnShaper, directDelivery } from './cdn-shaper';
+import { type HashSidecars, publishHashSidecars } from './hash-sidecars';
 import { type LiveStream, openLiveStream } from './live-stream';
 import { type OriginConfig, type OriginOptions, resolveOriginConfig } from './origin-config';
 import { OriginError } from './origin-error';
@@ -34,6 +36,8 @@ interface OriginContext {
   config: OriginConfig;
   live: LiveStream;
   shaper: CdnShaper;
+  /** null when `publishHashes` is off. */
+  hashes: HashSidecars | null;
   pageConfig: () => PageConfig | null;
 }
 
@@ -53,8 +57,9 @@ export async function startOrigin(options: OriginOptions = {}): Promise<RunningO
   const startedAt = Date.now();
   const live = openLiveStream(join(config.mediaDir, 'hls'), config.live, startedAt);
   const shaper = new CdnShaper(config.cdn);
+  const hashes = config.publishHashes ? publishHashSidecars(config.mediaDir, live) : null;
   let pageConfig: PageConfig | null = null;
-  const context = { config, live, shaper };
+  const context = { config, live, shaper, hashes };
   const site = createServer(handler({ ...context, pageConfig: () => pageConfig }, 'site'));
   const cdn =
     config.cdnPort === null ? null : createServer(handler({ ...context, pageConfig: () => null }, 'cdn'));
@@ -103,8 +108,21 @@ function handler(context: OriginContext, surface: Surface) {
         const delivery = route.media
           ? shaper.delivery(request, response, route.media)
           : directDelivery(response);
-        void serveFile(request, response, route, delivery);
+        const sidecar = route.media && context.hashes?.headerFor(route.file);
+        const headers = sidecar ? { [HASHES_HEADER]: sidecar } : undefined;
+        void serveFile(request, response, { ...route, headers }, delivery);
         return;
+      }
+      case 'hashes': {
+        const { hashes } = context;
+        const body = route.dir === 'live' ? hashes?.liveSidecar(Date.now()) : hashes?.sidecar(route.dir);
+        if (body === undefined) {
+          response
+            .writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...CORS_HEADERS })
+            .end('no hash sidecar here\n');
+          return;
+        }
+        return sendJson(response, body);
       }
       case 'live':
         void serveLive(request, response, route, context);
@@ -125,13 +143,14 @@ function handler(context: OriginContext, surface: Surface) {
   };
 }
 
+/** `value` as JSON (a string is sent as the JSON it already is). */
 function sendJson(response: ServerResponse, value: unknown): void {
   response.writeHead(200, {
     'content-type': 'application/json',
     'cache-control': 'no-store',
     ...CORS_HEADERS,
   });
-  response.end(JSON.stringify(value));
+  response.end(typeof value === 'string' ? value : JSON.stringify(value));
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -6,6 +6,8 @@
 //   p2p=off            the plain player without Peerlane, to compare
 //   level=<n>          pin rendition n (0 = lowest) instead of adaptive bitrate
 //   buffer=<seconds>   how far ahead the player buffers (its own default otherwise)
+//   media-urls=<list>  comma-separated URL prefixes Peerlane may handle (default: the media folder, on this site
+//                      or the CDN, and the origin of `src`); `media-urls=/` leaves a CDN to the browser
 
 /** `streams`: the page's test streams by format name, paths under the media folder; the first is the default. */
 export async function loadSettings(streams, params = new URLSearchParams(location.search)) {
@@ -16,12 +18,17 @@ export async function loadSettings(streams, params = new URLSearchParams(locatio
     .then((response) => (response.ok ? response.json() : {}))
     .catch(() => ({}));
   const mediaBase = params.has('cdn') && config.cdnMedia ? config.cdnMedia : (config.media ?? '/media/');
+  const mediaUrl = new URL(mediaBase, location.href).href;
   const number = (name) => (params.has(name) ? Number(params.get(name)) : null);
+  const list = (name) => params.get(name)?.split(',').filter(Boolean);
+  const src = params.has('src') ? new URL(params.get('src'), location.href) : null;
   return {
     p2p: params.get('p2p') !== 'off',
     signal: params.get('signal') ?? config.signal ?? `ws://${location.hostname}:9000/`,
     format,
-    src: params.get('src') ?? new URL(streams[format], new URL(mediaBase, location.href)).href,
+    src: src?.href ?? new URL(streams[format], mediaUrl).href,
+    // Peerlane.start({ mediaUrls }): the worker handles media under these prefixes only (a CDN must be listed).
+    mediaUrls: list('media-urls') ?? (src ? [mediaUrl, `${src.origin}/`] : [mediaUrl]),
     level: number('level'),
     buffer: number('buffer'),
   };

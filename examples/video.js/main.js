@@ -13,10 +13,12 @@ const panel = showStats(video, { peerlane: settings.p2p });
 // 1. Peerlane first: once start() resolves, the service worker controls this page, so the manifest and every
 //    segment VHS fetches go through it. A production site also passes its STUN/TURN servers.
 if (settings.p2p) {
-  await Peerlane.start({ signal: settings.signal, sw: '/peerlane-sw.js', iceServers: [] }).then(
-    panel.started,
-    panel.failed,
-  );
+  await Peerlane.start({
+    signal: settings.signal,
+    sw: '/peerlane-sw.js',
+    mediaUrls: settings.mediaUrls,
+    iceServers: [],
+  }).then(panel.started, panel.failed);
 }
 
 // 2. The player, unchanged. overrideNative: VHS (not a browser's own HLS) everywhere, so every browser behaves alike.

@@ -11,10 +11,12 @@ const panel = showStats(video, { peerlane: settings.p2p });
 // 1. Peerlane first: once start() resolves, the service worker controls this page, so the element's requests for
 //    the file go through it. (A `src` written in the HTML would start loading before, on a first visit.)
 if (settings.p2p) {
-  await Peerlane.start({ signal: settings.signal, sw: '/peerlane-sw.js', iceServers: [] }).then(
-    panel.started,
-    panel.failed,
-  );
+  await Peerlane.start({
+    signal: settings.signal,
+    sw: '/peerlane-sw.js',
+    mediaUrls: settings.mediaUrls,
+    iceServers: [],
+  }).then(panel.started, panel.failed);
 }
 
 // 2. The element, unchanged. A file on another origin needs crossorigin="anonymous" (and CORS on that server):

@@ -13,6 +13,13 @@ export interface PeerlaneOptions {
   signal: string;
   /** Key presented to the signal server (PeerJS `key`). Default 'peerjs'. */
   key: string;
+  /**
+   * Our id at the signal server. Default: one the server assigns. Needed with a signed join token, which your
+   * backend issues for one id (see signal-server/PROTOCOL.md, "Signed join tokens").
+   */
+  peerId: string | undefined;
+  /** The PeerJS `token`: a signed join token from your backend when the site's key requires one. Default: random. */
+  token: string | undefined;
   /** URL of the service worker script. Default '/peerlane-sw.js'. */
   sw: string;
   /** Service worker scope: the pages and media URLs it may intercept. Default '/'. */
@@ -28,7 +35,7 @@ export interface PeerlaneOptions {
    * requests are answered busy and go to other holders, so no viewer becomes the whole swarm's server. Default 3.
    */
   maxUploads: number;
-  // The next four are the worker's settings (sw/worker/config.ts has their defaults): sent in `hello` when set.
+  // The next five are the worker's settings (sw/worker/config.ts has their defaults): sent in `hello` when set.
   /** Largest size of the shared IndexedDB segment cache, bytes (LRU eviction beyond). Default: the worker's (256 MiB). */
   cacheMaxBytes: number | undefined;
   /** Query parameters that differ per viewer (CDN tokens): not part of a segment's identity. Default: the worker's list. */
@@ -37,6 +44,12 @@ export interface PeerlaneOptions {
   peerMaxWaitMs: number | undefined;
   /** Recognise playlists served from extension-less URLs by their Content-Type. Default: the worker's (true). */
   sniffPlaylists: boolean | undefined;
+  /**
+   * Where the worker may handle media (playlists, segments, files): URL prefixes, absolute or paths on this origin,
+   * e.g. ['https://cdn.example.com/vod/', '/media/']; requests elsewhere never reach Peerlane.
+   * data-media-urls="https://cdn.example.com/vod/,/media/". Default: the worker's (this origin only).
+   */
+  mediaUrls: string[] | undefined;
   /** Download segments ahead of the player from peers into the cache. Default true. */
   prefetch: boolean;
   /** How many segments past the player's latest request may be prefetched. Default 8. */
@@ -61,6 +74,8 @@ export type PeerlaneConfig = Readonly<PeerlaneOptions>;
 
 export const PEERLANE_DEFAULTS: Omit<PeerlaneConfig, 'signal'> = {
   key: 'peerjs',
+  peerId: undefined,
+  token: undefined,
   sw: '/peerlane-sw.js',
   scope: '/',
   iceServers: [{ urls: 'stun:stun.l.google.com:19302' }],
@@ -71,6 +86,7 @@ export const PEERLANE_DEFAULTS: Omit<PeerlaneConfig, 'signal'> = {
   volatileParams: undefined,
   peerMaxWaitMs: undefined,
   sniffPlaylists: undefined,
+  mediaUrls: undefined,
   prefetch: true,
   prefetchAhead: 8,
   prefetchConcurrency: 2,
@@ -88,6 +104,8 @@ type OptionKind = 'url' | 'text' | 'count' | 'amount' | 'flag' | 'list' | 'ice';
 const OPTION_KINDS: Record<keyof PeerlaneOptions, OptionKind> = {
   signal: 'url',
   key: 'text',
+  peerId: 'text',
+  token: 'text',
   sw: 'text',
   scope: 'text',
   iceServers: 'ice',
@@ -98,6 +116,7 @@ const OPTION_KINDS: Record<keyof PeerlaneOptions, OptionKind> = {
   volatileParams: 'list',
   peerMaxWaitMs: 'amount',
   sniffPlaylists: 'flag',
+  mediaUrls: 'list',
   prefetch: 'flag',
   prefetchAhead: 'amount',
   prefetchConcurrency: 'count',
@@ -203,7 +222,7 @@ function parseJson(raw: string, option: string): unknown {
 
 /** The part of the configuration the service worker applies: only what the site set (the rest keeps its defaults). */
 export function workerSettings(config: PeerlaneConfig): Partial<WorkerSettings> {
-  const { cacheMaxBytes, volatileParams, peerMaxWaitMs, sniffPlaylists } = config;
-  const settings = { cacheMaxBytes, volatileParams, peerMaxWaitMs, sniffPlaylists };
+  const { cacheMaxBytes, volatileParams, peerMaxWaitMs, sniffPlaylists, mediaUrls } = config;
+  const settings = { cacheMaxBytes, volatileParams, peerMaxWaitMs, sniffPlaylists, mediaUrls };
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 }

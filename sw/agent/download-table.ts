@@ -8,7 +8,7 @@ import { ThroughputEstimate } from './throughput-estimate';
 
 export type DownloadResult =
   | { ok: true; data: ArrayBuffer; sha256: string }
-  | { ok: false; reason: 'cancelled' | 'closed' | 'bad-data' | 'peer-miss'; detail: string };
+  | { ok: false; reason: 'cancelled' | 'closed' | 'bad-data' | 'peer-miss' | 'stalled'; detail: string };
 
 export interface Download {
   readonly requestId: number;
@@ -26,6 +26,8 @@ export interface DownloadDeps {
   fault: (reason: string) => void;
   /** Bytes that contradict the announcement: the peer is dropped at once. */
   bad: (reason: string) => void;
+  /** A download stopped mid-way (see STALL_MIN_MS): the peer should be left alone for a while. */
+  stalled: () => void;
 }
 
 interface Pending {
@@ -34,12 +36,29 @@ interface Pending {
   buffer: Uint8Array | undefined;
   received: number;
   firstByteAt: number | undefined;
+  lastByteAt: number;
+  chunks: number;
+  /** Armed from the first byte on: fires when the bytes stop coming (see stallLimitMs). */
+  watchdog: ReturnType<typeof setTimeout> | undefined;
   onChunk: () => void;
   settle: (result: DownloadResult) => void;
 }
 
 /** Cancelled request ids remembered, so chunks already in flight are dropped quietly. */
 const RECENT_CANCELS = 64;
+/**
+ * A download whose bytes stop coming for this long (and STALL_GAP_FACTOR times its usual gap between chunks) has
+ * stalled: a peer that froze, or that never sends a response's last chunk. Without this only the player's deadline
+ * would end it — seconds of the buffer gone for nothing. Generous: a busy sender pauses on backpressure.
+ */
+const STALL_MIN_MS = 1000;
+const STALL_GAP_FACTOR = 10;
+
+function stallLimitMs(pending: Pending): number {
+  const meanGapMs =
+    pending.chunks > 1 ? (pending.lastByteAt - (pending.firstByteAt ?? 0)) / (pending.chunks - 1) : 0;
+  return Math.max(STALL_MIN_MS, meanGapMs * STALL_GAP_FACTOR);
+}
 
 export class DownloadTable {
   private readonly pending = new Map<number, Pending>();
@@ -68,17 +87,24 @@ export class DownloadTable {
   ): Download {
     const requestId = this.nextRequestId;
     this.nextRequestId = requestId >= 0xffffffff ? 1 : requestId + 1;
-    let settle: (result: DownloadResult) => void = () => {};
-    const result = new Promise<DownloadResult>((resolve) => {
-      settle = resolve;
+    let resolve: (result: DownloadResult) => void = () => {};
+    const result = new Promise<DownloadResult>((done) => {
+      resolve = done;
     });
     const requestedAt = this.deps.now();
+    const settle = (outcome: DownloadResult) => {
+      clearTimeout(pending.watchdog);
+      resolve(outcome);
+    };
     const pending: Pending = {
       segmentId,
       expected,
       buffer: undefined,
       received: 0,
       firstByteAt: undefined,
+      lastByteAt: requestedAt,
+      chunks: 0,
+      watchdog: undefined,
       onChunk,
       settle,
     };
@@ -95,11 +121,34 @@ export class DownloadTable {
         if (!this.pending.delete(requestId)) return;
         // A peer that sent nothing in that time still counts as one byte, so it cannot look untried (and fast).
         if (tooSlow) this.speed.add(Math.max(pending.received, 1), this.deps.now() - requestedAt);
-        this.recentCancels.set(requestId, true);
-        this.deps.send(encodeFrame({ type: 'cancel', requestId }));
-        settle({ ok: false, reason: 'cancelled', detail: 'cancelled' });
+        this.abandon(requestId, pending, { ok: false, reason: 'cancelled', detail: 'cancelled' });
       },
     };
+  }
+
+  /** Stops `requestId` at the peer too; chunks already on their way are then dropped quietly. */
+  private abandon(requestId: number, pending: Pending, outcome: DownloadResult): void {
+    this.recentCancels.set(requestId, true);
+    this.deps.send(encodeFrame({ type: 'cancel', requestId }));
+    pending.settle(outcome);
+  }
+
+  private watch(requestId: number, pending: Pending, waitMs: number): void {
+    pending.watchdog = setTimeout(() => {
+      if (this.pending.get(requestId) !== pending) return;
+      const idleMs = this.deps.now() - pending.lastByteAt;
+      const limitMs = stallLimitMs(pending);
+      if (idleMs < limitMs) {
+        this.watch(requestId, pending, limitMs - idleMs);
+        return;
+      }
+      this.pending.delete(requestId);
+      // Its pace so far, stall included, so it ranks lower next time.
+      this.speed.add(pending.received, this.deps.now() - (pending.firstByteAt ?? 0));
+      const detail = `sent ${pending.received} of ${pending.expected.size} bytes, then nothing for ${Math.round(idleMs)} ms`;
+      this.abandon(requestId, pending, { ok: false, reason: 'stalled', detail });
+      this.deps.stalled();
+    }, waitMs);
   }
 
   /** The peer does not serve `requestId`; returns the segment it was for (undefined if not ours). */
@@ -137,6 +186,9 @@ export class DownloadTable {
     }
     pending.buffer ??= new Uint8Array(size);
     pending.firstByteAt ??= this.deps.now();
+    pending.lastByteAt = this.deps.now();
+    pending.chunks++;
+    if (pending.watchdog === undefined) this.watch(frame.requestId, pending, stallLimitMs(pending));
     pending.buffer.set(frame.bytes, frame.offset);
     pending.received += frame.bytes.byteLength;
     if (pending.received < size) {

@@ -3,7 +3,8 @@
 
 import { optionsFromDataset, type PeerlaneOptions, resolveConfig } from './config';
 import { PeerlaneError, reportError } from './errors';
-import { emptySegmentCache, PeerlaneAgent, type PeerlaneEvents, type PeerlaneStats } from './peerlane-agent';
+import { emptySegmentCache } from './held-segments';
+import { PeerlaneAgent, type PeerlaneEvents, type PeerlaneStats } from './peerlane-agent';
 import { TypedEmitter } from './typed-emitter';
 
 export type { PeerlaneOptions } from './config';
@@ -64,6 +65,7 @@ const EMPTY_STATS: PeerlaneStats = {
   uploadedBytes: 0,
   peers: 0,
   peerId: null,
+  bannedPeers: [],
   stalls: 0,
   bufferAheadSec: 0,
 };

@@ -60,6 +60,8 @@ export type ChannelStatus = 'connecting' | 'open' | 'closed';
 const MAX_FAULTS = 5;
 /** After a peer answers busy or rate-limited, leave it alone this long. */
 const BUSY_BACKOFF_MS = 1000;
+/** After a download from it stalled mid-way, leave it alone this long (another holder or the network serves). */
+const STALL_BACKOFF_MS = 5000;
 /** When the newest announcements arrived, for choosing among equally fast holders (see pickHolder). */
 const ANNOUNCE_TIMES_KEPT = 256;
 /** Data channel send buffer: stop above HIGH, resume at 'bufferedamountlow' (LOW). */
@@ -94,6 +96,9 @@ export class PeerChannel {
       bad: (reason) => {
         this.deps.events.misbehaved(this, reason);
         this.close(reason);
+      },
+      stalled: () => {
+        this.busyUntil = this.deps.now() + STALL_BACKOFF_MS;
       },
     });
     this.uploads = new UploadQueue({

@@ -173,6 +173,10 @@ export class PeerPool {
     this.members.get(peerId)?.channel.close(reason);
   }
 
+  bannedPeers(): string[] {
+    return [...this.banned.keys()];
+  }
+
   /** The signal server could not reach this peer: forget it and try someone else. */
   forget(peerId: string): void {
     this.candidates.delete(peerId);

@@ -1,14 +1,11 @@
 // The page agent: wires the worker bridge, the signal client, the peer pool, the segment fetcher and the media
 // observer together; keeps the stats and emits the public events. Policy lives in scheduler.ts, bytes in the channels.
 
-import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
 import type { DeliverySource, SegmentRef, WorkerToPageMessage } from '../protocol/bridge-messages';
-import { mediaTypeFor } from '../protocol/media-type';
-import type { HaveEntry } from '../protocol/peer-wire';
-import { BoundedMap } from './bounded-map';
 import { type PeerlaneConfig, workerSettings } from './config';
-import { describeCause, PeerlaneError, reportError } from './errors';
-import { HaveIndex } from './have-index';
+import { PeerlaneError, reportError } from './errors';
+import { HashExchange } from './hash-exchange';
+import { HeldSegments } from './held-segments';
 import { MediaObserver } from './media-observer';
 import { PeerPool } from './peer-pool';
 import { edgeRank } from './peer-wait';
@@ -18,6 +15,7 @@ import { SegmentFetcher } from './segment-fetcher';
 import { SignalClient } from './signal-client';
 import { ThroughputEstimate } from './throughput-estimate';
 import type { TypedEmitter } from './typed-emitter';
+import { VerifiedHolders } from './verified-holders';
 import { WorkerBridge } from './worker-bridge';
 
 export interface PeerlaneStats {
@@ -31,6 +29,8 @@ export interface PeerlaneStats {
   peers: number;
   /** Our id at the signal server, null while offline. */
   peerId: string | null;
+  /** Peers banned this session: bad bytes, a hash that contradicts a trusted one, or protocol abuse. */
+  bannedPeers: string[];
   /** Playback stalls seen on the page's media elements. */
   stalls: number;
   bufferAheadSec: number;
@@ -46,31 +46,24 @@ export interface PeerlaneEvents {
 
 /** Swarms (renditions) we stay in: the current one and a few recent ABR levels. Older ones are left. */
 const MAX_JOINED_SWARMS = 4;
-/** Segments prefetched from peers and not played yet (for the p2p attribution of cache hits). */
-const MAX_PREFETCHED = 512;
-/** Segments read from the cache to announce on joining a swarm. */
-const MAX_ANNOUNCED_ON_JOIN = 512;
 /** Network time assumed before the first network download was measured. */
 const NETWORK_FALLBACK_MS = 2000;
 
 export class PeerlaneAgent {
   status: 'starting' | 'running' | 'destroyed' = 'starting';
   private readonly counters = { http: 0, p2p: 0, cache: 0, uploaded: 0 };
-  /** What this viewer holds in the cache, per joined swarm. */
-  private readonly index = new HaveIndex();
   private readonly network = new ThroughputEstimate();
   private readonly renditions = new RenditionTracker();
   /** Swarms joined, least recently used first. */
   private readonly joined = new Set<string>();
-  private readonly prefetchedFromPeers = new BoundedMap<string, true>(MAX_PREFETCHED);
-  private readonly unstorable = new BoundedMap<string, true>(MAX_PREFETCHED);
   private readonly bridge: WorkerBridge;
   private readonly media: MediaObserver;
   private readonly signal: SignalClient;
   private readonly pool: PeerPool;
   private readonly fetcher: SegmentFetcher;
-  private store: SegmentStore | undefined;
-  private storeOpening = false;
+  private readonly hashes: HashExchange;
+  private readonly verified: VerifiedHolders;
+  private readonly held: HeldSegments;
   private planQueued = false;
   /** Size of the last segment handed to the player: what a segment probably weighs before its swarm's are known. */
   private lastSegmentBytes = 0;
@@ -97,23 +90,35 @@ export class PeerlaneAgent {
       },
       incoming: (connection) => this.pool.accept(connection),
       unreachable: (peerId) => this.pool.forget(peerId),
+      connected: () => this.hashes.reconnected(),
+      hashes: (swarm, hashes) => {
+        this.hashes.answered(
+          swarm,
+          hashes.map((entry) => entry.segment),
+        );
+        for (const { segment, size, sha256 } of hashes)
+          this.verified.trusted(segment, { size, sha256, source: 'swarm' });
+        this.schedulePlan();
+      },
       error: (error) => this.report(error),
     });
+    this.hashes = new HashExchange({ now, send: (message) => this.signal.send(message) });
     this.pool = new PeerPool(config, {
       selfId: () => this.signal.peerId,
       dial: (peerId) => this.signal.connect(peerId),
-      readSegment: async (segmentId) => (await this.store?.get(segmentId))?.data,
+      readSegment: (segmentId) => this.held.read(segmentId),
       now,
       events: {
         opened: (channel) => {
-          for (const swarm of this.joined) channel.announce(swarm, this.index.entries(swarm), true);
+          for (const swarm of this.joined) channel.announce(swarm, this.held.entries(swarm), true);
           this.events.emit('peer-connected', { peerId: channel.peerId });
         },
         closed: (peerId, reason, wasOpen) => {
           if (wasOpen) this.events.emit('peer-disconnected', { peerId, reason });
           this.schedulePlan();
         },
-        announced: (_channel, swarm, segments, full) => {
+        announced: (channel, swarm, segments, full) => {
+          if (this.joined.has(swarm)) this.verified.announced(channel.peerId, swarm, segments);
           // Announced on arrival: at a live edge, fetched from that peer at once (see planPrefetch).
           if (!full)
             this.renditions.announced(
@@ -126,21 +131,39 @@ export class PeerlaneAgent {
           this.counters.uploaded += bytes;
           this.events.emit('segment-uploaded', { segmentId, peerId, bytes });
         },
-        misbehaved: (peerId, reason) => this.report(new PeerlaneError('peer-misbehaved', { peerId, reason })),
+        misbehaved: (peerId, reason) => {
+          for (const swarm of this.joined) this.hashes.reportPeer(swarm, peerId, reason);
+          this.report(new PeerlaneError('peer-misbehaved', { peerId, reason }));
+        },
       },
+    });
+    this.verified = new VerifiedHolders({
+      announcedHolders: (segmentId) => this.pool.holdersOf(segmentId),
+      ban: (peerId, reason) => this.pool.ban(peerId, reason),
+      want: (swarm, segmentId) => this.hashes.want(swarm, segmentId),
+    });
+    this.held = new HeldSegments({
+      isJoined: (swarm) => this.joined.has(swarm),
+      announce: (swarm, entries, full) => {
+        for (const channel of this.pool.openChannels()) channel.announce(swarm, entries, full);
+      },
+      changed: () => this.schedulePlan(),
+      error: (error) => this.report(error),
     });
     this.fetcher = new SegmentFetcher({
       now,
       config,
-      holdersOf: (segmentId) => this.pool.holdersOf(segmentId),
+      holdersOf: (segmentId) => this.verified.holdersOf(segmentId),
       channel: (peerId) => this.pool.channel(peerId),
       playback: () => this.media.state(),
-      peersPending: (swarm) => this.signal.awaitingMembers(swarm) || this.pool.connectingCount > 0,
+      // A hash answer on its way may make announced holders usable.
+      peersPending: (swarm) =>
+        this.signal.awaitingMembers(swarm) || this.pool.connectingCount > 0 || this.hashes.awaiting(swarm),
       edgeRank: (segment) => this.edgeRank(segment),
-      typicalBytes: (swarm) => this.index.latest(swarm)?.size ?? this.lastSegmentBytes,
+      typicalBytes: (swarm) => this.held.latestSize(swarm) ?? this.lastSegmentBytes,
       networkMs: (bytes) => this.network.msFor(bytes, NETWORK_FALLBACK_MS),
       respond: (message, transfer) => this.bridge.post(message, transfer),
-      prefetched: (segment, data, sha256) => this.keepPrefetched(segment, data, sha256),
+      prefetched: (segment, data, sha256) => this.held.keepPrefetched(segment, data, sha256),
       settled: () => this.schedulePlan(),
     });
   }
@@ -160,6 +183,7 @@ export class PeerlaneAgent {
       uploadedBytes: this.counters.uploaded,
       peers: this.pool.openChannels().length,
       peerId: this.signal.peerId ?? null,
+      bannedPeers: this.pool.bannedPeers(),
       stalls: playback.stalls,
       bufferAheadSec: playback.bufferAheadSec,
     };
@@ -169,14 +193,17 @@ export class PeerlaneAgent {
     if (this.status === 'destroyed') return;
     switch (message.type) {
       case 'welcome':
-        void this.openStore(message.settings.cacheMaxBytes);
+        void this.held.open(message.settings.cacheMaxBytes, this.joined);
         return;
       case 'manifest':
+        for (const segment of message.segments) this.trustOrigin(segment);
         this.renditions.update(message.swarm, message.live, message.segments);
         this.join(message.swarm);
         this.schedulePlan();
         return;
       case 'segment-request':
+        this.trustOrigin(message.segment);
+        this.askTrust(message.segment);
         this.renditions.requested(message.segment);
         this.fetcher.request(message.requestId, message.segment, message.maxWaitMs);
         this.schedulePlan();
@@ -184,19 +211,18 @@ export class PeerlaneAgent {
       case 'segment-cancel':
         this.fetcher.cancel(message.requestId);
         return;
-      case 'segment-stored':
-        this.remember(message.segment.swarm, {
-          segmentId: message.segment.id,
-          size: message.size,
-          sha256: message.sha256,
-        });
+      case 'segment-stored': {
+        const { segment, size, sha256 } = message;
+        // Our vote: bytes from the network are independent evidence (bytes from a peer are not).
+        if (message.source === 'http' && !this.verified.isTrusted(segment.id, 'origin'))
+          this.hashes.report(segment.swarm, segment.id, size, sha256);
+        this.held.remember(segment.swarm, { segmentId: segment.id, size, sha256 });
         return;
+      }
       case 'delivered': {
         // A prefetched segment reaches the player from the cache, but its bytes came from a peer.
         const source =
-          message.source === 'cache' && this.prefetchedFromPeers.delete(message.segment.id)
-            ? 'p2p'
-            : message.source;
+          message.source === 'cache' && this.held.playedPrefetch(message.segment.id) ? 'p2p' : message.source;
         this.counters[source] += message.bytes;
         this.lastSegmentBytes = message.bytes;
         if (message.source === 'http') this.network.add(message.bytes, message.ms);
@@ -227,60 +253,22 @@ export class PeerlaneAgent {
       if (this.joined.size <= MAX_JOINED_SWARMS) break;
       this.joined.delete(oldest);
       this.signal.leave(oldest);
-      this.index.dropSwarm(oldest);
+      this.hashes.forgetSwarm(oldest);
+      this.held.dropSwarm(oldest);
     }
     this.signal.join(swarm);
-    void this.loadSwarm(swarm);
+    void this.held.loadSwarm(swarm);
   }
 
-  /** Announces what the cache already holds for `swarm` (from earlier visits or other tabs). */
-  private async loadSwarm(swarm: string): Promise<void> {
-    const store = this.store;
-    if (!store) return;
-    // Metadata only: announcing must not read every segment's bytes nor reorder the LRU.
-    const entries: HaveEntry[] = (await store.entries(swarm))
-      .slice(-MAX_ANNOUNCED_ON_JOIN)
-      .map(({ id, size, sha256 }) => ({ segmentId: id, size, sha256 }));
-    if (!this.joined.has(swarm) || this.status === 'destroyed') return;
-    for (const entry of entries) this.index.add(swarm, entry);
-    for (const channel of this.pool.openChannels()) channel.announce(swarm, this.index.entries(swarm), true);
-    this.schedulePlan();
+  /** The origin published this segment's hash (its sidecar, read by the worker): the strongest trust. */
+  private trustOrigin(segment: SegmentRef): void {
+    if (segment.originHash) this.verified.trusted(segment.id, { ...segment.originHash, source: 'origin' });
   }
 
-  private async openStore(maxBytes: number): Promise<void> {
-    if (this.store || this.storeOpening) return;
-    this.storeOpening = true;
-    try {
-      this.store = await openSegmentStore({ maxBytes });
-    } catch (error) {
-      this.report(new PeerlaneError('cache-unavailable', { cause: describeCause(error) }));
-      return;
-    } finally {
-      this.storeOpening = false;
-    }
-    if (this.status === 'destroyed') return this.store.close();
-    for (const swarm of this.joined) void this.loadSwarm(swarm);
-  }
-
-  /** A segment now in the cache: remembered and announced to every peer. */
-  private remember(swarm: string, entry: HaveEntry): void {
-    if (!this.joined.has(swarm)) return;
-    this.index.add(swarm, entry);
-    for (const channel of this.pool.openChannels()) channel.announce(swarm, [entry], false);
-    this.schedulePlan();
-  }
-
-  private async keepPrefetched(segment: SegmentRef, data: ArrayBuffer, sha256: string): Promise<void> {
-    const contentType = mediaTypeFor(segment.url);
-    const stored = await this.store?.put({ id: segment.id, swarm: segment.swarm, data, sha256, contentType });
-    if (this.status === 'destroyed') return;
-    // Not storable (quota, cache gone): do not fetch it again and again; the player will get it its own way.
-    if (!stored) {
-      this.unstorable.set(segment.id, true);
-      return;
-    }
-    this.prefetchedFromPeers.set(segment.id, true);
-    this.remember(segment.swarm, { segmentId: segment.id, size: data.byteLength, sha256 });
+  /** Peers hold `segment` but we know no hash to check them against: ask the swarm's (announced before we joined). */
+  private askTrust(segment: SegmentRef): void {
+    if (!this.verified.isTrusted(segment.id) && this.pool.holdersOf(segment.id).length > 0)
+      this.hashes.want(segment.swarm, segment.id);
   }
 
   /**
@@ -299,14 +287,15 @@ export class PeerlaneAgent {
   }
 
   private prefetch(): void {
-    if (this.status !== 'running' || !this.store) return;
+    if (this.status !== 'running' || !this.held.ready) return;
     const ahead = this.renditions.ahead(this.config.prefetchAhead);
+    for (const segment of ahead) this.askTrust(segment);
     const picks = planPrefetch(
       {
         upcoming: ahead.map((segment) => segment.id),
-        isStored: (segmentId) => this.index.has(segmentId) || this.unstorable.has(segmentId),
+        isStored: (segmentId) => this.held.isSettled(segmentId),
         isDownloading: (segmentId) => this.fetcher.isDownloading(segmentId),
-        holdersOf: (segmentId) => this.pool.holdersOf(segmentId),
+        holdersOf: (segmentId) => this.verified.holdersOf(segmentId),
         active: this.fetcher.activePrefetches,
         playback: this.media.state(),
         live: this.renditions.live,
@@ -327,13 +316,8 @@ export class PeerlaneAgent {
     return peers.length === 0 ? null : edgeRank(segment.id, selfId, peers);
   }
 
-  async clear(): Promise<void> {
-    await (this.store ? this.store.clear() : emptySegmentCache());
-    this.prefetchedFromPeers.clear();
-    for (const swarm of this.joined) {
-      this.index.dropSwarm(swarm);
-      for (const channel of this.pool.openChannels()) channel.announce(swarm, [], true);
-    }
+  clear(): Promise<void> {
+    return this.held.clear(this.joined);
   }
 
   private report(error: PeerlaneError): void {
@@ -346,19 +330,9 @@ export class PeerlaneAgent {
     this.bridge.destroy();
     this.media.destroy();
     this.fetcher.destroy();
+    this.hashes.destroy();
     this.pool.destroy();
     this.signal.stop();
-    this.store?.close();
-  }
-}
-
-/** Empties the origin's segment cache without an agent (before start, or before the worker's welcome). */
-export async function emptySegmentCache(): Promise<void> {
-  // The size cap only matters to writes; this connection only clears.
-  const store = await openSegmentStore({ maxBytes: 0 });
-  try {
-    await store.clear();
-  } finally {
-    store.close();
+    this.held.close();
   }
 }

@@ -2,6 +2,11 @@
 // members, hands over incoming connections, and reconnects (re-joining every swarm) with backoff after a loss.
 
 import { type DataConnection, Peer, type PeerError, type PeerOptions } from 'peerjs';
+import {
+  type HashClientMessage,
+  isHashServerMessage,
+  type SegmentHash,
+} from '../../signal-server/hash-messages';
 import { isReconnectMessage } from '../../signal-server/reconnect-message';
 import { isSwarmServerMessage, type SwarmClientMessage } from '../../signal-server/swarm-messages';
 import { PEER_WIRE_VERSION } from '../protocol/peer-wire';
@@ -14,12 +19,19 @@ export interface SignalEvents {
   incoming(connection: DataConnection): void;
   /** Dialing `peerId` failed at the signal server (it is gone). */
   unreachable(peerId: string): void;
+  /** Connected (again): every swarm is re-joined; what the server kept for the old socket is gone. */
+  connected(): void;
+  /** Accepted segment hashes of `swarm`: the answer to a query, or a segment accepted since. */
+  hashes(swarm: string, hashes: SegmentHash[]): void;
   error(error: PeerlaneError): void;
 }
 
 export interface SignalOptions {
   signal: string;
   key: string;
+  /** Our id and token (a signed join token binds both); undefined: the server assigns the id, peerjs the token. */
+  peerId?: string;
+  token?: string;
   iceServers: RTCIceServer[];
 }
 
@@ -41,6 +53,7 @@ export function peerOptionsFor(options: SignalOptions): PeerOptions {
     port: url.port ? Number(url.port) : secure ? 443 : 80,
     path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`,
     key: options.key,
+    ...(options.token === undefined ? {} : { token: options.token }),
     secure,
     config: { iceServers: options.iceServers },
     debug: 0,
@@ -61,7 +74,8 @@ export class SignalClient {
   constructor(
     private readonly options: SignalOptions,
     private readonly events: SignalEvents,
-    private readonly createPeer: (options: PeerOptions) => Peer = (peerOptions) => new Peer(peerOptions),
+    private readonly createPeer: (options: PeerOptions) => Peer = (peerOptions) =>
+      options.peerId === undefined ? new Peer(peerOptions) : new Peer(options.peerId, peerOptions),
   ) {
     this.peer = this.open();
   }
@@ -77,6 +91,7 @@ export class SignalClient {
       this.status = 'open';
       this.retryMs = RETRY_FIRST_MS;
       for (const swarm of this.swarms) this.sendJoin(swarm);
+      this.events.connected();
     });
     // Swarm messages ride the PeerJS socket; peerjs itself ignores them (unknown types).
     peer.socket.on('message', (message: unknown) => this.onServerMessage(message));
@@ -168,6 +183,11 @@ export class SignalClient {
       this.reconnectAt = Date.now() + message.payload.afterMs;
       return;
     }
+    if (isHashServerMessage(message)) {
+      if (this.swarms.has(message.payload.swarm))
+        this.events.hashes(message.payload.swarm, message.payload.hashes);
+      return;
+    }
     if (!isSwarmServerMessage(message)) return;
     const { swarm } = message.payload;
     if (!this.swarms.has(swarm)) return;
@@ -179,9 +199,11 @@ export class SignalClient {
     }
   }
 
-  private send(message: SwarmClientMessage): void {
-    // socket.send drops silently when the socket is down; joins are re-sent on the next 'open'.
-    if (this.status === 'open') this.peer.socket.send(message);
+  /** False while offline: the message is dropped (joins are re-sent on the next 'open'). */
+  send(message: SwarmClientMessage | HashClientMessage): boolean {
+    if (this.status !== 'open') return false;
+    this.peer.socket.send(message);
+    return true;
   }
 
   join(swarm: string): void {

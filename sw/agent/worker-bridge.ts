@@ -24,15 +24,22 @@ export interface BridgeEvents {
   connected(): void;
 }
 
+/**
+ * Longest start() waits for the worker's welcome: it comes within milliseconds unless the worker is busy starting;
+ * past this the page goes on (the settings still arrive, only the first requests may miss them).
+ */
+const WELCOME_WAIT_MS = 2000;
+
 export class WorkerBridge {
   private port: MessagePort | undefined;
   private container: ServiceWorkerContainer | undefined;
   private readonly onControllerChange = () => {
-    if (this.port) this.connect();
+    if (this.port) void this.connect();
   };
   private readonly onWorkerMessage = (event: MessageEvent) => {
     // The worker lost our port (it was restarted): it asks for a new hello through Client.postMessage.
-    if (this.port && isWorkerToPageMessage(event.data) && event.data.type === 'hello-request') this.connect();
+    if (this.port && isWorkerToPageMessage(event.data) && event.data.type === 'hello-request')
+      void this.connect();
   };
 
   constructor(
@@ -40,7 +47,12 @@ export class WorkerBridge {
     private readonly events: BridgeEvents,
   ) {}
 
-  /** Resolves once the worker controls the page and has our port; rejects with a PeerlaneError. */
+  /**
+   * Resolves once the worker controls the page and has taken our settings (its `welcome`); rejects with a
+   * PeerlaneError. Waiting for the welcome matters on a first visit: the player's requests reach the worker
+   * directly, our hello through the browser, and a request screened before the settings arrive (a CDN listed in
+   * mediaUrls) would pass by the worker.
+   */
   async start(): Promise<void> {
     if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) {
       const reason =
@@ -61,7 +73,7 @@ export class WorkerBridge {
       throw new PeerlaneError('sw-register-failed', { url: this.options.sw, cause: describeCause(error) });
     }
     await this.controlled(container);
-    this.connect();
+    await this.connect();
   }
 
   /** The worker calls clients.claim() on activation, so a first visit is controlled without a reload. */
@@ -79,13 +91,21 @@ export class WorkerBridge {
     });
   }
 
-  private connect(): void {
+  /** Says hello on a new port; resolves at the worker's welcome, or after WELCOME_WAIT_MS without one. */
+  private connect(): Promise<void> {
     const controller = this.container?.controller;
-    if (!controller) return;
+    if (!controller) return Promise.resolve();
     this.port?.close();
     const channel = new MessageChannel();
+    let welcomed = () => {};
+    const welcome = new Promise<void>((resolve) => {
+      welcomed = resolve;
+      setTimeout(resolve, WELCOME_WAIT_MS);
+    });
     channel.port1.onmessage = (event) => {
-      if (isWorkerToPageMessage(event.data)) this.events.message(event.data);
+      if (!isWorkerToPageMessage(event.data)) return;
+      if (event.data.type === 'welcome') welcomed();
+      this.events.message(event.data);
     };
     this.port = channel.port1;
     const hello: PageToWorkerMessage = {
@@ -95,6 +115,7 @@ export class WorkerBridge {
     };
     controller.postMessage(hello, [channel.port2]);
     this.events.connected();
+    return welcome;
   }
 
   /** Sends on the current port; `transfer` moves segment bytes instead of copying them. */

@@ -1,6 +1,16 @@
 // The IndexedDB segment cache shared by the service worker and every tab's page agent (same origin, same DB):
 // whole-or-nothing writes, a size cap with LRU eviction, quota errors absorbed. Knows nothing of HTTP or peers.
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { IDBPDatabase, IDBPTransaction } from 'idb';
+import {
+  emptySegments,
+  openSegmentDb,
+  SEGMENT_DB_NAME,
+  SEGMENT_STORES,
+  type SegmentDb,
+  type SegmentMeta,
+} from './segment-db';
+
+export { SEGMENT_DB_NAME };
 
 export interface StoredSegment {
   id: string;
@@ -26,6 +36,7 @@ export interface SegmentStore {
   }): Promise<boolean>;
   /** What a HAVE announcement needs about each segment held for a swarm, without reading any bytes or touching LRU. */
   entries(swarm: string): Promise<SegmentEntry[]>;
+  /** Empties the cache (the release mark of adopt-release.ts stays). */
   clear(): Promise<void>;
   close(): void;
 }
@@ -45,31 +56,6 @@ export interface SegmentStoreOptions {
   onError?: (operation: 'get' | 'has' | 'put' | 'entries' | 'clear' | 'touch', error: unknown) => void;
 }
 
-/** Metadata only: LRU touches rewrite this small record, never the segment bytes (kept in `blobs`). */
-interface SegmentMeta {
-  id: string;
-  swarm: string;
-  size: number;
-  sha256: string;
-  contentType: string;
-  storedAt: number;
-  lastUsed: number;
-}
-
-interface SegmentDb extends DBSchema {
-  segments: { key: string; value: SegmentMeta; indexes: { lastUsed: number; swarm: string } };
-  blobs: { key: string; value: ArrayBuffer };
-  /** One record, key 'bytes': the sum of `size` over `segments`, updated in the same transactions. */
-  usage: { key: 'bytes'; value: number };
-}
-
-export const SEGMENT_DB_NAME = 'peerlane-segments';
-/**
- * Schema history (each step in `upgrade`, so a browser on any older version migrates in order):
- * 1 — `segments` (metadata, indexes lastUsed + swarm), `blobs` (bytes by id), `usage` (byte total).
- */
-const SCHEMA_VERSION = 1;
-const STORES = ['segments', 'blobs', 'usage'] as const;
 /** On a quota error, free at least this share of what we hold (besides the new segment's size) before retrying. */
 const QUOTA_RELIEF_SHARE = 0.25;
 
@@ -84,30 +70,9 @@ export async function openSegmentStore(options: SegmentStoreOptions): Promise<Se
   const report =
     options.onError ?? ((operation, error) => console.warn(`peerlane cache: ${operation} failed`, error));
   let closed = false;
-  const db: IDBPDatabase<SegmentDb> = await openDB<SegmentDb>(
-    options.dbName ?? SEGMENT_DB_NAME,
-    SCHEMA_VERSION,
-    {
-      upgrade(database, oldVersion) {
-        if (oldVersion < 1) {
-          const segments = database.createObjectStore('segments', { keyPath: 'id' });
-          segments.createIndex('lastUsed', 'lastUsed');
-          segments.createIndex('swarm', 'swarm');
-          database.createObjectStore('blobs');
-          database.createObjectStore('usage');
-        }
-      },
-      // A newer schema (a new Peerlane version in another tab or worker) wants the DB: step aside; this
-      // connection then answers misses until its page reloads, rather than blocking the upgrade forever.
-      blocking() {
-        closed = true;
-        db.close();
-      },
-      terminated() {
-        closed = true;
-      },
-    },
-  );
+  const db: IDBPDatabase<SegmentDb> = await openSegmentDb(options.dbName ?? SEGMENT_DB_NAME, () => {
+    closed = true;
+  });
 
   // Strictly increasing within this connection, so two touches in one millisecond still order correctly.
   let clock = 0;
@@ -151,7 +116,7 @@ export async function openSegmentStore(options: SegmentStoreOptions): Promise<Se
   }
 
   function writeTransaction() {
-    return db.transaction(STORES, 'readwrite');
+    return db.transaction(SEGMENT_STORES, 'readwrite');
   }
 
   /** One transaction: evict down to the cap, then metadata, bytes and usage together — or none of them. */
@@ -159,10 +124,7 @@ export async function openSegmentStore(options: SegmentStoreOptions): Promise<Se
     const tx = writeTransaction();
     const writes: Promise<unknown>[] = [];
     try {
-      const [used = 0, previous] = await Promise.all([
-        tx.objectStore('usage').get('bytes'),
-        tx.objectStore('segments').get(segment.id),
-      ]);
+      const [used, previous] = await Promise.all([usedBytes(tx), tx.objectStore('segments').get(segment.id)]);
       const size = segment.data.byteLength;
       const total = await evict(tx, used - (previous?.size ?? 0), maxBytes - size, segment.id, writes);
       const now = tick();
@@ -188,14 +150,18 @@ export async function openSegmentStore(options: SegmentStoreOptions): Promise<Se
     }
   }
 
-  /** After a quota error: commit an eviction on its own, so the retry starts with the space really freed. */
+  /**
+   * After a quota error: commit an eviction on its own, so the retry starts with the space really freed. Deletes
+   * only: Chromium lets a commit overshoot the quota, then refuses every transaction that writes anything, however
+   * small — so the byte total is dropped, not updated, and the next write counts it afresh (usedBytes).
+   */
   async function relieve(need: number): Promise<void> {
     const tx = writeTransaction();
     const writes: Promise<unknown>[] = [];
-    const used = (await tx.objectStore('usage').get('bytes')) ?? 0;
+    const used = await usedBytes(tx);
     const free = Math.max(need, used * QUOTA_RELIEF_SHARE);
-    const total = await evict(tx, used, used - free, '', writes);
-    writes.push(tx.objectStore('usage').put(Math.max(0, total), 'bytes'));
+    await evict(tx, used, used - free, '', writes);
+    writes.push(tx.objectStore('usage').delete('bytes'));
     await Promise.all([...writes, tx.done]);
   }
 
@@ -242,12 +208,7 @@ export async function openSegmentStore(options: SegmentStoreOptions): Promise<Se
     clear: () =>
       guarded('clear', undefined, async () => {
         const tx = writeTransaction();
-        await Promise.all([
-          tx.objectStore('segments').clear(),
-          tx.objectStore('blobs').clear(),
-          tx.objectStore('usage').put(0, 'bytes'),
-          tx.done,
-        ]);
+        await Promise.all([...emptySegments(tx), tx.done]);
       }),
 
     close: () => {
@@ -268,8 +229,27 @@ export async function openSegmentStore(options: SegmentStoreOptions): Promise<Se
     const done = tx.store
       .get(id)
       .then((current) => (current ? tx.store.put({ ...current, lastUsed }) : undefined));
-    Promise.all([done, tx.done]).catch((error) => report('touch', error));
+    // A full quota refuses even this small write: recency is best effort, the next put makes room.
+    Promise.all([done, tx.done]).catch((error) => isQuotaError(error) || report('touch', error));
   }
+}
+
+/**
+ * The byte total kept in `usage`, or, when it was dropped (a quota relief, a clear, a new DB), the sum over the
+ * metadata — counted inside the caller's transaction, so no other connection's write slips in between.
+ */
+async function usedBytes(
+  tx: IDBPTransaction<SegmentDb, typeof SEGMENT_STORES, 'readwrite'>,
+): Promise<number> {
+  const kept = await tx.objectStore('usage').get('bytes');
+  if (kept !== undefined) return kept;
+  let total = 0;
+  let cursor = await tx.objectStore('segments').openCursor();
+  while (cursor) {
+    total += cursor.value.size;
+    cursor = await cursor.continue();
+  }
+  return total;
 }
 
 function abortQuietly(tx: { abort(): void }): void {

@@ -17,9 +17,23 @@ export interface SegmentRef {
   durationSec: number;
   /** Position in the rendition (media sequence number), -1 when it has none. */
   sequence: number;
+  /**
+   * Size and lowercase-hex SHA-256 the origin's hash sidecar (`Peerlane-Hashes` header) publishes for exactly
+   * this segment or piece: the strongest trusted hash. Absent when the origin publishes none for it.
+   */
+  originHash?: OriginHash;
+}
+
+/** What an origin's sidecar says one segment (or progressive piece) is. */
+export interface OriginHash {
+  size: number;
+  sha256: string;
 }
 
 export type DeliverySource = 'http' | 'p2p' | 'cache';
+
+/** Where the bytes of a newly stored segment came from. */
+export type StoredSource = 'http' | 'p2p';
 
 /** Why the worker refused bytes an agent delivered (the agent blames the peer that sent them). */
 export type RejectReason = 'size-mismatch' | 'hash-mismatch' | 'empty';
@@ -37,8 +51,11 @@ export type WorkerToPageMessage =
     }
   | { type: 'segment-request'; requestId: number; segment: SegmentRef; maxWaitMs: number }
   | { type: 'segment-cancel'; requestId: number }
-  /** A complete, verified segment is now in the shared cache: the agent announces it to peers. */
-  | { type: 'segment-stored'; segment: SegmentRef; size: number; sha256: string }
+  /**
+   * A complete, verified segment is now in the shared cache: the agent announces it to peers. `source`: where
+   * the worker got the bytes ('http': the network, so the agent may vouch for the hash to the swarm).
+   */
+  | { type: 'segment-stored'; segment: SegmentRef; size: number; sha256: string; source: StoredSource }
   /**
    * Bytes handed to the player, by source (drives Peerlane.stats()). `ms`: from the player's request reaching
    * the worker to all bytes being available (for 'http': the whole body read). `overheadMs`: the part of it
@@ -80,6 +97,11 @@ export interface WorkerSettings {
    * with different values share nothing of such files (the size is part of a piece's id), so set it per site.
    */
   pieceBytes: number;
+  /**
+   * Where the worker may handle media: URL prefixes, absolute ('https://cdn.example.com/vod/') or paths on the
+   * site's own origin ('/media/'), matched at a `/` boundary. Requests elsewhere never reach Peerlane.
+   */
+  mediaUrls: string[];
 }
 
 /** Page → worker. */
@@ -97,11 +119,13 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 const MAX_TEXT = 1024;
 const MAX_URL = 16 * 1024;
 const MAX_VOLATILE_PARAMS = 256;
+const MAX_MEDIA_URLS = 64;
 const MAX_WAIT_MS = 60_000;
 /** Piece sizes from 64 KiB (smaller: more ids than bytes worth announcing) to 16 MiB (a seek's worth at most). */
 const MIN_PIECE_BYTES = 64 * 1024;
 const MAX_PIECE_BYTES = 16 * 1024 * 1024;
 const DELIVERY_SOURCES: readonly string[] = ['http', 'p2p', 'cache'] satisfies DeliverySource[];
+const STORED_SOURCES: readonly string[] = ['http', 'p2p'] satisfies StoredSource[];
 const REJECT_REASONS: readonly string[] = [
   'size-mismatch',
   'hash-mismatch',
@@ -130,9 +154,17 @@ function isDuration(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
+export function isSha256Hex(value: unknown): value is string {
+  return typeof value === 'string' && SHA256_HEX.test(value);
+}
+
+function isOriginHash(value: unknown): value is OriginHash {
+  return isRecord(value) && isCount(value.size) && value.size > 0 && isSha256Hex(value.sha256);
+}
+
 export function isSegmentRef(value: unknown): value is SegmentRef {
   if (!isRecord(value)) return false;
-  const { id, swarm, url, range, durationSec, sequence } = value;
+  const { id, swarm, url, range, durationSec, sequence, originHash } = value;
   const rangeOk =
     range === null ||
     (isRecord(range) && isCount(range.start) && isCount(range.end) && range.end >= range.start);
@@ -145,7 +177,8 @@ export function isSegmentRef(value: unknown): value is SegmentRef {
     isDuration(durationSec) &&
     typeof sequence === 'number' &&
     Number.isSafeInteger(sequence) &&
-    sequence >= -1
+    sequence >= -1 &&
+    (originHash === undefined || isOriginHash(originHash))
   );
 }
 
@@ -157,7 +190,7 @@ export function validateSettingsPatch(value: unknown): {
   const settings: Partial<WorkerSettings> = {};
   const rejected: string[] = [];
   if (!isRecord(value)) return { settings, rejected: value === undefined ? [] : ['settings'] };
-  const { volatileParams, cacheMaxBytes, peerMaxWaitMs, sniffPlaylists, pieceBytes } = value;
+  const { volatileParams, cacheMaxBytes, peerMaxWaitMs, sniffPlaylists, pieceBytes, mediaUrls } = value;
   if (volatileParams !== undefined) {
     const ok =
       Array.isArray(volatileParams) &&
@@ -183,13 +216,29 @@ export function validateSettingsPatch(value: unknown): {
     if (ok) settings.pieceBytes = pieceBytes;
     else rejected.push('pieceBytes');
   }
+  if (mediaUrls !== undefined) {
+    const ok = Array.isArray(mediaUrls) && mediaUrls.length <= MAX_MEDIA_URLS && mediaUrls.every(isMediaUrl);
+    if (ok) settings.mediaUrls = [...(mediaUrls as string[])];
+    else rejected.push('mediaUrls');
+  }
   return { settings, rejected };
+}
+
+/** An http(s) URL or a path starting with '/', without query or fragment (a prefix never matches those). */
+function isMediaUrl(value: unknown): boolean {
+  if (!isText(value, MAX_TEXT) || /[?#\s]/.test(value)) return false;
+  if (value.startsWith('/')) return true;
+  try {
+    return /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
 }
 
 function isWorkerSettings(value: unknown): value is WorkerSettings {
   if (!isRecord(value)) return false;
   const { settings, rejected } = validateSettingsPatch(value);
-  return rejected.length === 0 && Object.keys(settings).length === 5;
+  return rejected.length === 0 && Object.keys(settings).length === 6;
 }
 
 /** Validates what the worker receives: `hello` on its global message event, the rest on an agent's port. */
@@ -206,8 +255,7 @@ export function isPageToWorkerMessage(value: unknown): value is PageToWorkerMess
         value.status === 'ok' &&
         value.data instanceof ArrayBuffer &&
         value.data.byteLength <= MAX_SEGMENT_BYTES &&
-        typeof value.sha256 === 'string' &&
-        SHA256_HEX.test(value.sha256)
+        isSha256Hex(value.sha256)
       );
     default:
       return false;
@@ -234,8 +282,9 @@ export function isWorkerToPageMessage(value: unknown): value is WorkerToPageMess
       return (
         isSegmentRef(value.segment) &&
         isCount(value.size) &&
-        typeof value.sha256 === 'string' &&
-        SHA256_HEX.test(value.sha256)
+        isSha256Hex(value.sha256) &&
+        typeof value.source === 'string' &&
+        STORED_SOURCES.includes(value.source)
       );
     case 'delivered':
       return (

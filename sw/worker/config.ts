@@ -48,6 +48,12 @@ export const defaultWorkerSettings: WorkerSettings = {
    * not need, large enough that a 1-hour 720p file is ~1,000 pieces to announce.
    */
   pieceBytes: 1024 * 1024,
+  /**
+   * The worker's own origin only ('/' is a path on it): a site whose media comes from a CDN lists it. Also what a
+   * worker applies before it knows better: a first install before the page's `hello`, or a restarted worker in
+   * the moment before its saved settings are loaded (after that, the last page's settings, saved in IndexedDB).
+   */
+  mediaUrls: ['/'],
 };
 
 export const workerLimits = {
@@ -93,6 +99,20 @@ export const workerLimits = {
   helloRequestIntervalMs: 10_000,
   /** Pages whose playlists are remembered for a `hello` that arrives after the playlist (replay). */
   maxTrackedClients: 64,
+  /** Largest origin hash sidecar read (`Peerlane-Hashes`); a bigger one is ignored. ~50 bytes of JSON per hash. */
+  maxHashSidecarBytes: 8 * 1024 * 1024,
+  /**
+   * Origin hashes remembered (segments and progressive pieces; one sidecar may hold no more): a 10-hour VoD in
+   * 2-second segments in five renditions. Beyond it the oldest fall back to the swarm's trust.
+   */
+  maxOriginHashes: 100_000,
+  /**
+   * Longest a segment request waits for a sidecar still being fetched before going on without its hash: the
+   * sidecar is fetched right after the manifest, so the player's first segments usually find it there.
+   */
+  hashSidecarWaitMs: 500,
+  /** A sidecar is fetched again (a live manifest listing segments it lacked) at most this often. */
+  hashSidecarRefetchMs: 1000,
 } as const;
 
 /** The limits' shape (numbers, not the literal defaults), so tests and callers can pass their own. */

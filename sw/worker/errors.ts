@@ -1,6 +1,6 @@
 // Every problem the service worker reports, with its stable code and an actionable message, in one typed table.
 // The worker never throws these into the player: it logs them and falls back to the network.
-import type { RejectReason } from '../protocol/bridge-messages';
+import type { OriginHash, RejectReason } from '../protocol/bridge-messages';
 
 /** Details each message is built from; the table below must handle every code. */
 export interface WorkerErrorDetails {
@@ -20,6 +20,8 @@ export interface WorkerErrorDetails {
   'representations-skipped': { url: string; keys: string[] };
   'progressive-unshareable': { url: string; reason: string };
   'progressive-resized': { url: string; size: number };
+  'hash-sidecar-unreadable': { url: string; reason: string };
+  'origin-hash-mismatch': { url: string; expected: OriginHash; size: number; sha256: string };
 }
 
 export type WorkerErrorCode = keyof WorkerErrorDetails;
@@ -70,6 +72,14 @@ export const workerErrorMessages: {
   'progressive-resized': ({ url, size }) =>
     `${url.slice(0, 200)} is now ${size} bytes on the server: the file changed, its size is learned again and ` +
     'pieces of the old file are never used',
+  'hash-sidecar-unreadable': ({ url, reason }) =>
+    `ignored the hash sidecar ${url.slice(0, 200)} (${reason}): its segments are verified by the swarm's hashes ` +
+    'only; publish {"peerlane": "hashes/1", ...} there (see the README, "Origin-published hashes") and, ' +
+    'cross-origin, allow CORS for it and expose the header (Access-Control-Expose-Headers: Peerlane-Hashes)',
+  'origin-hash-mismatch': ({ url, expected, size, sha256 }) =>
+    `the network sent ${url.slice(0, 200)} as ${size} bytes with SHA-256 ${sha256.slice(0, 16)}…, but the ` +
+    `origin's sidecar says ${expected.size} bytes, ${expected.sha256.slice(0, 16)}…: the player got them as ` +
+    'the network sent them, but they are neither cached nor shared; regenerate the sidecar when media changes',
 };
 
 /** Logs a worker problem with its code (console of the service worker: chrome://serviceworker-internals). */

@@ -1,6 +1,7 @@
 // Peerlane's service worker (dist/peerlane-sw.js): lifecycle, the fetch and message listeners, and the wiring
 // of the parts. Registered as is, or pulled into a site's own worker with importScripts('/peerlane-sw.js').
 import { clientsClaim } from 'workbox-core';
+import { adoptRelease } from '../cache/adopt-release';
 import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
 import { isPageToWorkerMessage, type WorkerSettings } from '../protocol/bridge-messages';
 import { AgentBridge } from './agent-bridge';
@@ -8,6 +9,7 @@ import { parseRangeHeader } from './byte-range';
 import { defaultWorkerSettings, mergeWorkerSettings, WORKER_VERSION, workerLimits } from './config';
 import { logWorkerError } from './errors';
 import { ManifestTracker } from './manifest-tracker';
+import { OriginHashes } from './origin-hashes';
 import { PartFetcher } from './part-fetcher';
 import { progressivePlan } from './piece-plan';
 import { ProgressiveProbe } from './progressive-probe';
@@ -19,6 +21,7 @@ import { classifyRequest, type Route, screenRequest } from './request-classifier
 import { SegmentIndex } from './segment-index';
 import { SegmentRouter } from './segment-router';
 import { SegmentSources } from './segment-sources';
+import { SidecarLoader } from './sidecar-loader';
 import { withTimeout } from './with-timeout';
 import { openWorkerState, type WorkerState } from './worker-state';
 
@@ -39,15 +42,27 @@ const bridge = new AgentBridge({
 });
 const fetchFromNetwork = (request: Request) => fetch(request);
 const now = () => performance.now();
+const originHashes = new OriginHashes(workerLimits.maxOriginHashes);
 const publisher = new RenditionPublisher({
   index,
   bridge,
   persist: async (records, evicted) => state?.saveRecords(records, evicted),
   limits: workerLimits,
+  hashes: originHashes,
+});
+const sidecars = new SidecarLoader({
+  table: originHashes,
+  fetch: fetchFromNetwork,
+  settings: () => settings,
+  limits: workerLimits,
+  origin,
+  now: Date.now,
+  onHashes: (ids) => publisher.rehashed(ids),
 });
 const tracker = new ManifestTracker({
   index,
   publisher,
+  sidecars,
   fetch: fetchFromNetwork,
   settings: () => settings,
   limits: workerLimits,
@@ -56,6 +71,7 @@ const tracker = new ManifestTracker({
 const sources = new SegmentSources({
   store: () => store,
   bridge,
+  hashes: sidecars,
   settings: () => settings,
   limits: workerLimits,
   isIndexSegment: (id) => index.isIndexSegment(id),
@@ -81,6 +97,7 @@ const assembler = new RangeAssembler({
 const probe = new ProgressiveProbe({
   index,
   publisher,
+  sidecars,
   fetch: fetchFromNetwork,
   settings: () => settings,
   origin,
@@ -127,11 +144,21 @@ self.addEventListener('install', () => {
   void self.skipWaiting();
 });
 clientsClaim();
+// Another release's cache is emptied before this one serves anything (fetch events wait for activation): bytes an
+// older release stored, its bugs included, are never shared.
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    adoptRelease(WORKER_VERSION).catch((error) =>
+      logWorkerError('cache-unavailable', { reason: String(error) }),
+    ),
+  );
+});
 
 self.addEventListener('fetch', (event) => {
   const { request } = event;
-  // Cheap checks first and synchronously: most of a page's requests leave here untouched.
-  if (screenRequest(request, origin) !== null) return;
+  // Cheap checks first and synchronously: most of a page's requests leave here untouched. Before a restarted
+  // worker has loaded its saved settings, `mediaUrls` is the default (own origin only): never wider than allowed.
+  if (screenRequest(request, origin, settings.mediaUrls) !== null) return;
   if (!started) {
     // The first event of a restarted worker: the index is not loaded yet, so decide once it is.
     event.respondWith(ready.then(() => answer(event, classify(request)) ?? fetch(request)));

@@ -11,11 +11,14 @@ import type { MediaEntry, ParsedRendition } from './rendition';
 import type { PublishOptions, RenditionPublisher } from './rendition-publisher';
 import { canonicalUrl, playlistUrl, segmentId, swarmKey } from './segment-id';
 import type { IndexRecord, RenditionRecord, SegmentIndex } from './segment-index';
+import type { SidecarLoader } from './sidecar-loader';
 import { parseSidx } from './sidx-box';
 
 export interface ManifestTrackerDeps {
   index: Pick<SegmentIndex, 'renditions'>;
   publisher: Pick<RenditionPublisher, 'publish'>;
+  /** Fetches the hash sidecar a manifest response names (`Peerlane-Hashes`), after the manifest is indexed. */
+  sidecars: Pick<SidecarLoader, 'discover'>;
   fetch(request: Request): Promise<Response>;
   settings(): WorkerSettings;
   limits: Pick<
@@ -49,7 +52,9 @@ export class ManifestTracker {
       if (body === 'too-large') throw new Error(`over ${this.deps.limits.maxPlaylistBytes} bytes`);
       const text = new TextDecoder().decode(body);
       // Indexed before the player gets the manifest, so its first segment request is already recognised.
-      await this.observe(text, url, response.url || url, job);
+      const listed = await this.observe(text, url, response.url || url, job);
+      // Not awaited: the player's segment requests wait (briefly) for it instead of the manifest.
+      this.deps.sidecars.discover(response, response.url || url, listed, job.waitUntil);
     } catch (error) {
       logWorkerError('playlist-unreadable', { url, reason: String(error) });
     }
@@ -87,7 +92,13 @@ export class ManifestTracker {
     });
   }
 
-  private async observe(text: string, playerUrl: string, finalUrl: string, job: ManifestJob): Promise<void> {
+  /** Indexes and announces the manifest; returns the ids of the segments it lists. */
+  private async observe(
+    text: string,
+    playerUrl: string,
+    finalUrl: string,
+    job: ManifestJob,
+  ): Promise<string[]> {
     const { volatileParams } = this.deps.settings();
     const url = playlistUrl(playerUrl, volatileParams);
     const updatedAt = this.deps.now();
@@ -104,7 +115,9 @@ export class ManifestTracker {
       for (const rendition of renditions)
         records.push(await this.record(rendition, playerUrl, [], updatedAt));
       this.deps.publisher.publish(records, { ...options, announce: 'when-used' });
-      return;
+      return records.flatMap((record) =>
+        record.kind === 'media' ? record.segments.map(({ id }) => id) : [],
+      );
     }
     const playlist = looksLikeHlsPlaylist(text) ? parseHlsPlaylist(text, finalUrl) : undefined;
     if (!playlist) throw new Error('neither an HLS playlist (#EXTM3U) nor a DASH MPD (<MPD>)');
@@ -112,7 +125,7 @@ export class ManifestTracker {
     if (playlist.type === 'master') {
       const playlistUrls = playlist.playlistUrls.map((named) => playlistUrl(named, volatileParams));
       this.deps.publisher.publish([{ kind: 'master', url, playlistUrls, keyUrls, updatedAt }], options);
-      return;
+      return [];
     }
     const rendition: ParsedRendition = {
       key: url,
@@ -122,7 +135,9 @@ export class ManifestTracker {
       indexes: [],
       passUrls: playlist.partUrls,
     };
-    this.deps.publisher.publish([await this.record(rendition, playerUrl, keyUrls, updatedAt)], options);
+    const record = await this.record(rendition, playerUrl, keyUrls, updatedAt);
+    this.deps.publisher.publish([record], options);
+    return record.segments.map(({ id }) => id);
   }
 
   private async record(

@@ -112,7 +112,7 @@ export class PartFetcher {
           contentType: mediaTypeFor(ref.url),
           readyAt: sources.now(),
         });
-        job.waitUntil(sources.keep(ref, shared.data, mediaTypeFor(ref.url), shared.sha256));
+        job.waitUntil(sources.keep(ref, shared.data, mediaTypeFor(ref.url), 'p2p', shared.sha256));
         continue;
       }
       if (run.length > 0 && run[run.length - 1] !== index - 1) flush();
@@ -183,7 +183,7 @@ export class PartFetcher {
           const data = buffer.buffer as ArrayBuffer;
           sources.obtained(ref, data, job.clientId);
           settlers[index]?.resolve({ data, source: 'http', contentType, readyAt: sources.now() });
-          if (keep) job.waitUntil(sources.keep(ref, data, contentType));
+          if (keep) job.waitUntil(sources.keep(ref, data, contentType, 'http'));
           index++;
           const next = parts[index];
           buffer = new Uint8Array(next ? length(next) : 0);

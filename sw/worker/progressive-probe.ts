@@ -7,10 +7,13 @@ import { isShareable, readableRequest, readContentRange } from './network-reques
 import type { RenditionPublisher } from './rendition-publisher';
 import { canonicalUrl, swarmKey } from './segment-id';
 import type { ProgressiveRecord, SegmentIndex } from './segment-index';
+import type { SidecarLoader } from './sidecar-loader';
 
 export interface ProgressiveProbeDeps {
   index: Pick<SegmentIndex, 'progressive' | 'markUnshareable'>;
   publisher: Pick<RenditionPublisher, 'publish'>;
+  /** Fetches the hash sidecar the file's response names (`Peerlane-Hashes`): per-piece hashes. */
+  sidecars: Pick<SidecarLoader, 'discover'>;
   fetch(request: Request): Promise<Response>;
   settings(): WorkerSettings;
   origin: string;
@@ -81,6 +84,7 @@ export class ProgressiveProbe {
       announce: 'now',
       waitUntil: job.waitUntil,
     });
+    this.deps.sidecars.discover(response, response.url || request.url, [], job.waitUntil);
     return record;
   }
 

@@ -1,10 +1,11 @@
 // Puts what the worker learns (renditions from manifests, sidx contents, sized progressive files) into the index,
 // saves it for a restarted worker, and tells each page's agent the renditions its player uses: one `manifest`
-// per swarm, replayed to an agent whose hello came late.
-import type { WorkerToPageMessage } from '../protocol/bridge-messages';
+// per swarm, replayed to an agent whose hello came late, and again when the origin's hashes for it arrive.
+import type { SegmentRef, WorkerToPageMessage } from '../protocol/bridge-messages';
 import type { AgentBridge } from './agent-bridge';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
+import type { OriginHashes } from './origin-hashes';
 import { pieceCount, pieceRef } from './piece-plan';
 import { setRecent } from './recent-map';
 import type { IndexRecord, SegmentIndex } from './segment-index';
@@ -17,6 +18,8 @@ export interface RenditionPublisherDeps {
   /** Saves records (and drops evicted ones) for the next worker instance; failures are logged here. */
   persist(records: IndexRecord[], evicted: string[]): Promise<void>;
   limits: Pick<WorkerLimits, 'maxTrackedClients' | 'maxPlaylists' | 'maxSegmentsPerPlaylist'>;
+  /** Origin-published hashes, attached to the segments of every manifest sent. */
+  hashes: Pick<OriginHashes, 'attach'>;
 }
 
 export interface PublishOptions {
@@ -78,6 +81,22 @@ export class RenditionPublisher {
     return [...swarms].flatMap((swarm) => this.manifestOf(this.latest.get(swarm)) ?? []);
   }
 
+  /** The origin's hashes of these segments just arrived: agents told about their renditions hear them again. */
+  rehashed(ids: string[]): void {
+    const changed = new Set(ids);
+    const swarms = new Set<string>();
+    for (const [swarm, record] of this.latest) {
+      if (this.segmentsOf(record).some((segment) => changed.has(segment.id))) swarms.add(swarm);
+    }
+    if (swarms.size === 0) return;
+    for (const [clientId, told] of this.announced) {
+      for (const swarm of told.keys()) {
+        const manifest = swarms.has(swarm) && this.manifestOf(this.latest.get(swarm));
+        if (manifest) this.deps.bridge.post(clientId, manifest);
+      }
+    }
+  }
+
   /** Restores what a previous worker instance saved (oldest first, as the index's recency expects). */
   restore(records: IndexRecord[]): void {
     for (const record of records) this.remember(this.deps.index.add(record).kept);
@@ -91,22 +110,25 @@ export class RenditionPublisher {
   }
 
   private manifestOf(record: IndexRecord | undefined): ManifestMessage | undefined {
-    switch (record?.kind) {
-      case undefined:
+    if (!record || record.kind === 'master') return undefined;
+    return {
+      type: 'manifest',
+      swarm: record.swarm,
+      url: record.playerUrl,
+      live: record.kind === 'media' && record.live,
+      segments: this.segmentsOf(record).map((segment) => this.deps.hashes.attach(segment)),
+    };
+  }
+
+  private segmentsOf(record: IndexRecord): SegmentRef[] {
+    switch (record.kind) {
       case 'master':
-        return undefined;
+        return [];
       case 'media':
-        return {
-          type: 'manifest',
-          swarm: record.swarm,
-          url: record.playerUrl,
-          live: record.live,
-          segments: record.segments,
-        };
+        return record.segments;
       case 'progressive': {
         const count = Math.min(pieceCount(record), this.deps.limits.maxSegmentsPerPlaylist);
-        const segments = Array.from({ length: count }, (_, index) => pieceRef(record, index));
-        return { type: 'manifest', swarm: record.swarm, url: record.playerUrl, live: false, segments };
+        return Array.from({ length: count }, (_, index) => pieceRef(record, index));
       }
     }
   }

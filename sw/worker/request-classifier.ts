@@ -4,6 +4,7 @@ import type { WorkerSettings } from '../protocol/bridge-messages';
 import { extensionOf } from '../protocol/media-type';
 import { parseRangeHeader } from './byte-range';
 import type { WorkerLimits } from './config';
+import { inMediaScope } from './media-scope';
 import { progressivePlan } from './piece-plan';
 import type { AssemblyPlan } from './range-assembler';
 import { canonicalUrl, playlistUrl } from './segment-id';
@@ -27,6 +28,8 @@ export type PassReason =
   | 'destination'
   | 'authorization'
   | 'credentials'
+  /** Not under any of the site's `mediaUrls` (settings): not ours to touch. */
+  | 'scope'
   | 'key'
   /** A Range the index cannot place: several ranges, bytes of a known file no segment covers. */
   | 'range'
@@ -65,21 +68,27 @@ const MEDIA_DESTINATIONS = new Set<RequestDestination>(['', 'video', 'audio']);
 const ELEMENT_DESTINATIONS = new Set<RequestDestination>(['video', 'audio']);
 
 /**
- * Requests the worker never answers, whatever the URL: non-GET, non-http, navigations, page resources, and
- * anything carrying credentials we must not replay or share. Null when the request may be media.
+ * Requests the worker never answers, whatever the URL: non-GET, non-http, navigations, page resources, URLs
+ * outside the site's `mediaUrls`, and anything carrying credentials we must not replay or share. Null when the
+ * request may be media.
  */
-export function screenRequest(request: RequestFacts, origin: string): PassReason | null {
+export function screenRequest(
+  request: RequestFacts,
+  origin: string,
+  mediaUrls: readonly string[],
+): PassReason | null {
   if (request.method !== 'GET') return 'method';
   if (!request.url.startsWith('http:') && !request.url.startsWith('https:')) return 'scheme';
   if (request.mode === 'navigate') return 'navigation';
   if (!MEDIA_DESTINATIONS.has(request.destination)) return 'destination';
+  if (!inMediaScope(request.url, mediaUrls, origin)) return 'scope';
   if (request.headers.has('Authorization')) return 'authorization';
   if (request.credentials === 'include' && new URL(request.url).origin !== origin) return 'credentials';
   return null;
 }
 
 export function classifyRequest(request: RequestFacts, context: ClassifierContext): Route {
-  const screened = screenRequest(request, context.origin);
+  const screened = screenRequest(request, context.origin, context.settings.mediaUrls);
   if (screened) return { kind: 'pass', reason: screened };
   const { index, settings } = context;
   const url = canonicalUrl(request.url, settings.volatileParams);

@@ -65,7 +65,7 @@ export class SegmentRouter {
     const contentType = mediaTypeFor(ref.url);
     const response = this.respond(job, shared.data, contentType);
     if (response.status === 416) return undefined;
-    job.waitUntil(this.deps.sources.keep(ref, shared.data, contentType, shared.sha256));
+    job.waitUntil(this.deps.sources.keep(ref, shared.data, contentType, 'p2p', shared.sha256));
     this.delivered(job, 'p2p', response, started);
     return response;
   }
@@ -120,7 +120,7 @@ export class SegmentRouter {
       return;
     }
     sources.obtained(ref, body, job.clientId);
-    await sources.keep(ref, body, copy.headers.get('Content-Type') ?? mediaTypeFor(ref.url));
+    await sources.keep(ref, body, copy.headers.get('Content-Type') ?? mediaTypeFor(ref.url), 'http');
   }
 
   private respond(job: SegmentJob, data: ArrayBuffer, contentType: string): Response {

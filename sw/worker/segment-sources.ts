@@ -1,18 +1,29 @@
 // Where segment bytes come from and where they go, shared by whole-segment answers (segment-router.ts) and
 // assembled ones (range-assembler.ts): the cache within a deadline, peers through an agent (verified before use),
-// keeping bytes (cache + announcement to every agent), and a look at each DASH index segment on the way.
+// keeping bytes (cache + announcement to every agent), and a look at each DASH index segment on the way. Where
+// the origin published a segment's hash, no byte contradicting it is served from peers, cached or shared.
 import type { SegmentStore, StoredSegment } from '../cache/segment-store';
-import type { DeliverySource, RejectReason, SegmentRef, WorkerSettings } from '../protocol/bridge-messages';
+import type {
+  DeliverySource,
+  OriginHash,
+  RejectReason,
+  SegmentRef,
+  StoredSource,
+  WorkerSettings,
+} from '../protocol/bridge-messages';
 import { sha256Hex } from '../protocol/sha256-hex';
 import type { AgentBridge, AgentDelivery } from './agent-bridge';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
+import type { SidecarLoader } from './sidecar-loader';
 import { withTimeout } from './with-timeout';
 
 export interface SegmentSourcesDeps {
   /** The cache, or undefined while (or if) IndexedDB is unavailable. */
   store(): Promise<SegmentStore | undefined>;
   bridge: Pick<AgentBridge, 'requestSegment' | 'reject' | 'post' | 'broadcast'>;
+  /** Origin-published hashes: attached to every ref sent to agents, checked against every byte kept. */
+  hashes: Pick<SidecarLoader, 'hashed' | 'attach'>;
   settings(): WorkerSettings;
   limits: Pick<WorkerLimits, 'maxSegmentBytes' | 'cacheLookupTimeoutMs'>;
   /** Whether a segment is a DASH index (sidx) whose bytes list media segments. */
@@ -44,13 +55,19 @@ export class SegmentSources {
         return undefined;
       },
     );
-    if (cached) this.obtained(ref, cached.data, clientId);
+    if (!cached) return undefined;
+    // Stored before the origin's hash was known, and contradicting it: a miss (the network copy replaces it).
+    const origin = this.deps.hashes.attach(ref).originHash;
+    if (origin && !matches(origin, cached.data.byteLength, cached.sha256)) return undefined;
+    this.obtained(ref, cached.data, clientId);
     return cached;
   }
 
   /** Verified bytes from peers (the page's agent decides which peer, within the deadline), or undefined. */
-  async fromPeers(ref: SegmentRef, clientId: string, signal?: AbortSignal): Promise<PeerBytes | undefined> {
+  async fromPeers(plain: SegmentRef, clientId: string, signal?: AbortSignal): Promise<PeerBytes | undefined> {
     const { peerMaxWaitMs } = this.deps.settings();
+    // The agent asks peers for exactly the origin's bytes when it knows them, and checks what they announce.
+    const ref = await this.deps.hashes.hashed(plain);
     const delivery = await this.deps.bridge.requestSegment(clientId, ref, peerMaxWaitMs, signal);
     if (!delivery) return undefined;
     const rejected = await this.verify(ref, delivery);
@@ -58,7 +75,7 @@ export class SegmentSources {
       logWorkerError('peer-rejected', {
         id: ref.id,
         reason: rejected,
-        expectedBytes: ref.range ? ref.range.end - ref.range.start + 1 : null,
+        expectedBytes: ref.originHash?.size ?? (ref.range ? ref.range.end - ref.range.start + 1 : null),
         gotBytes: delivery.data.byteLength,
       });
       this.deps.bridge.reject(delivery, ref, rejected);
@@ -78,9 +95,31 @@ export class SegmentSources {
     }
   }
 
-  /** Stores a whole, verified segment and tells every agent, which announce it to their peers. */
-  async keep(ref: SegmentRef, data: ArrayBuffer, contentType: string, sha256?: string): Promise<void> {
-    const hash = sha256 ?? (await sha256Hex(data));
+  /**
+   * Stores a whole, verified segment and tells every agent, which announce it to their peers. Bytes that
+   * contradict the origin's published hash are neither (the player already has them: what it would get anyway).
+   */
+  async keep(
+    plain: SegmentRef,
+    data: ArrayBuffer,
+    contentType: string,
+    source: StoredSource,
+    sha256?: string,
+  ): Promise<void> {
+    const [hash, ref] = await Promise.all([
+      sha256 ?? sha256Hex(data),
+      source === 'http' ? this.deps.hashes.hashed(plain) : this.deps.hashes.attach(plain),
+    ]);
+    const origin = ref.originHash;
+    if (origin && !matches(origin, data.byteLength, hash)) {
+      logWorkerError('origin-hash-mismatch', {
+        url: ref.url,
+        expected: origin,
+        size: data.byteLength,
+        sha256: hash,
+      });
+      return;
+    }
     const store = await this.deps.store();
     const stored = await store?.put({ id: ref.id, swarm: ref.swarm, data, sha256: hash, contentType });
     if (stored) {
@@ -89,6 +128,7 @@ export class SegmentSources {
         segment: ref,
         size: data.byteLength,
         sha256: hash,
+        source,
       });
     }
   }
@@ -102,15 +142,25 @@ export class SegmentSources {
     ms: number,
     overheadMs: number,
   ): void {
-    this.deps.bridge.post(clientId, { type: 'delivered', segment: ref, source, bytes, ms, overheadMs });
+    const segment = this.deps.hashes.attach(ref);
+    this.deps.bridge.post(clientId, { type: 'delivered', segment, source, bytes, ms, overheadMs });
   }
 
-  /** No peer byte reaches the player unless its length fits and its hash is the one the agent vouched for. */
+  /**
+   * No peer byte reaches the player unless its length fits, its hash is the one the agent vouched for, and, when
+   * the origin published one, it is the origin's.
+   */
   private async verify(ref: SegmentRef, delivery: AgentDelivery): Promise<RejectReason | undefined> {
     const size = delivery.data.byteLength;
     if (size === 0) return 'empty';
     if (ref.range && size !== ref.range.end - ref.range.start + 1) return 'size-mismatch';
     if (size > this.deps.limits.maxSegmentBytes) return 'size-mismatch';
-    return (await sha256Hex(delivery.data)) === delivery.sha256 ? undefined : 'hash-mismatch';
+    if (ref.originHash && size !== ref.originHash.size) return 'size-mismatch';
+    if ((await sha256Hex(delivery.data)) !== delivery.sha256) return 'hash-mismatch';
+    return ref.originHash && ref.originHash.sha256 !== delivery.sha256 ? 'hash-mismatch' : undefined;
   }
+}
+
+function matches(origin: OriginHash, size: number, sha256: string): boolean {
+  return origin.size === size && origin.sha256 === sha256;
 }

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningOrigin, startOrigin } from '../../examples/origin/start-origin';
+import { sha256Hex } from '../../sw/protocol/sha256-hex';
+import { defaultWorkerSettings, workerLimits } from '../../sw/worker/config';
+import { type HashSidecarJson, parseHashSidecar } from '../../sw/worker/hash-sidecar';
 import { ensureMedia, type MediaSegment, mediaSegments } from '../support/stack';
 
 const SIGNAL = 'ws://localhost:9/';
@@ -102,6 +105,91 @@ describe('media', () => {
   it('serves only media on the CDN', async () => {
     expect((await fetch(`${cdn}/hls.js/`)).status).toBe(404);
     expect((await fetch(`${cdn}/peerlane.js`)).status).toBe(404);
+  });
+});
+
+describe('hash sidecars', () => {
+  /** The sidecar a response names, fetched from the CDN, checked with the worker's own parser. */
+  async function sidecarOf(response: Response): Promise<{ url: string; json: HashSidecarJson }> {
+    const header = response.headers.get('peerlane-hashes');
+    expect(header, `Peerlane-Hashes on ${response.url}`).toBeTruthy();
+    const url = new URL(header as string, response.url).href;
+    const text = await (await fetch(url)).text();
+    const parsed = parseHashSidecar(text, url, {
+      volatileParams: [],
+      pieceBytes: defaultWorkerSettings.pieceBytes,
+      maxEntries: workerLimits.maxOriginHashes,
+    });
+    expect(parsed.ok, url).toBe(true);
+    return { url, json: JSON.parse(text) };
+  }
+
+  async function hashOf(url: string, range?: [number, number]) {
+    const headers = range ? { range: `bytes=${range[0]}-${range[1]}` } : undefined;
+    const body = new Uint8Array(await (await fetch(url, { headers })).arrayBuffer());
+    return { size: body.byteLength, sha256: await sha256Hex(body) };
+  }
+
+  it('publishes, for every VoD output, the true size and SHA-256 of each segment its manifests list', async () => {
+    const media = JSON.parse(readFileSync(join(origin.config.mediaDir, 'media.json'), 'utf8'));
+    const manifests = media.outputs.filter(({ entry }: { entry: string }) => !entry.endsWith('.mp4'));
+    expect(manifests.length).toBeGreaterThanOrEqual(5);
+    for (const { dir, entry } of manifests) {
+      const response = await fetch(`${cdn}/media/${dir}/${entry}`, { headers: { origin: origin.url } });
+      expect(response.headers.get('access-control-expose-headers')).toContain('peerlane-hashes');
+      await response.text();
+      const { url, json } = await sidecarOf(response);
+      expect(json.segments?.length, dir).toBeGreaterThanOrEqual(30);
+      for (const { url: relative, range, size, sha256 } of json.segments ?? []) {
+        expect(await hashOf(new URL(relative, url).href, range), `${dir}/${relative}`).toEqual({
+          size,
+          sha256,
+        });
+      }
+    }
+  });
+
+  it("publishes the progressive file's piece hashes in the worker's default piece size", async () => {
+    const response = await fetch(`${cdn}/media/progressive/movie.mp4`, { headers: { range: 'bytes=0-0' } });
+    await response.arrayBuffer();
+    const { url, json } = await sidecarOf(response);
+    const [file] = json.files ?? [];
+    expect(file?.pieceBytes).toBe(defaultWorkerSettings.pieceBytes);
+    const pieceBytes = file?.pieceBytes ?? 0;
+    const pieces = file?.pieces ?? [];
+    expect(pieces.length).toBe(Math.ceil((file?.size ?? 0) / pieceBytes));
+    for (const [index, sha256] of pieces.entries()) {
+      const end = Math.min((index + 1) * pieceBytes, file?.size ?? 0) - 1;
+      const got = await hashOf(new URL(file?.url ?? '', url).href, [index * pieceBytes, end]);
+      expect(got.sha256, `piece ${index}`).toBe(sha256);
+    }
+  });
+
+  it('publishes the live window: every segment the live playlist lists, with its hash', async () => {
+    const response = await fetch(`${cdn}/media/live/360p/index.m3u8`);
+    const playlist = await response.text();
+    const { url, json } = await sidecarOf(response);
+    const listed = playlist.split('\n').filter((line) => line.startsWith('seg-'));
+    expect(listed.length).toBe(origin.config.live.windowSegments);
+    const published = new Map((json.segments ?? []).map((entry) => [new URL(entry.url, url).href, entry]));
+    for (const name of listed) {
+      const segmentUrl = new URL(name, response.url).href;
+      const entry = published.get(segmentUrl);
+      expect(entry, segmentUrl).toBeDefined();
+      expect(await hashOf(segmentUrl)).toEqual({ size: entry?.size, sha256: entry?.sha256 });
+    }
+  });
+
+  it('publishes nothing when publishHashes is off', async () => {
+    const plain = await startOrigin({ port: 0, distDir, publishHashes: false });
+    try {
+      const response = await fetch(`${plain.url}/media/hls/master.m3u8`);
+      expect(response.headers.get('peerlane-hashes')).toBeNull();
+      expect((await fetch(`${plain.url}/media/hls/peerlane-hashes.json`)).status).toBe(404);
+      expect((await fetch(`${plain.url}/media/live/peerlane-hashes.json`)).status).toBe(404);
+    } finally {
+      await plain.close();
+    }
   });
 });
 

@@ -24,6 +24,8 @@ export interface StackOptions {
   privateDist?: boolean;
   /** Origin settings (the live window, the constrained-CDN model); ports, signal and dist are the stack's. */
   origin?: Omit<OriginOptions, 'port' | 'cdnPort' | 'signal' | 'distDir'>;
+  /** Extra signal server flags after `--port 0`, e.g. `['--hash-quorum', '2']`. Default: none. */
+  signal?: string[];
 }
 
 /** An example page (examples/<page>/) and its query parameters (see examples/shared/page-settings.js). */
@@ -70,7 +72,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   await ensureMedia();
   const distDir = options.privateDist ? copyDist() : DIST;
-  const signal = await startSignalProcess();
+  const signal = await startSignalProcess({ args: ['--port', '0', ...(options.signal ?? [])] });
   const signalUrl = `ws://localhost:${signal.port}/`;
   let origin: RunningOrigin;
   try {

@@ -25,6 +25,7 @@ describe('isSegmentRef', () => {
   it('accepts whole and ranged segments and refuses broken ones', () => {
     expect(isSegmentRef(SEGMENT)).toBe(true);
     expect(isSegmentRef({ ...SEGMENT, range: null, sequence: -1, durationSec: 0 })).toBe(true);
+    expect(isSegmentRef({ ...SEGMENT, originHash: { size: 100, sha256: SHA } })).toBe(true);
     for (const broken of [
       { ...SEGMENT, id: '' },
       { ...SEGMENT, swarm: 'x'.repeat(257) },
@@ -33,6 +34,10 @@ describe('isSegmentRef', () => {
       { ...SEGMENT, durationSec: Number.NaN },
       { ...SEGMENT, sequence: -2 },
       { ...SEGMENT, url: 42 },
+      { ...SEGMENT, originHash: { size: 100, sha256: 'AB'.repeat(32) } },
+      { ...SEGMENT, originHash: { size: 0, sha256: SHA } },
+      { ...SEGMENT, originHash: { size: 100 } },
+      { ...SEGMENT, originHash: null },
       null,
       [],
     ]) {
@@ -80,7 +85,14 @@ describe('isWorkerToPageMessage', () => {
       { type: 'manifest', swarm: SEGMENT.swarm, url: SEGMENT.url, live: true, segments: [SEGMENT] },
       { type: 'segment-request', requestId: 1, segment: SEGMENT, maxWaitMs: 2000 },
       { type: 'segment-cancel', requestId: 1 },
-      { type: 'segment-stored', segment: SEGMENT, size: 100, sha256: SHA },
+      { type: 'segment-stored', segment: SEGMENT, size: 100, sha256: SHA, source: 'http' },
+      {
+        type: 'segment-stored',
+        segment: { ...SEGMENT, originHash: { size: 100, sha256: SHA } },
+        size: 100,
+        sha256: SHA,
+        source: 'p2p',
+      },
       { type: 'delivered', segment: SEGMENT, source: 'p2p', bytes: 100, ms: 3.5, overheadMs: 1.2 },
       { type: 'delivered', segment: SEGMENT, source: 'http', bytes: 100, ms: 3.5 },
       { type: 'welcome', version: '0.1.0', settings: defaultWorkerSettings },
@@ -95,6 +107,8 @@ describe('isWorkerToPageMessage', () => {
       { type: 'manifest', swarm: '', url: SEGMENT.url, live: true, segments: [] },
       { type: 'manifest', swarm: SEGMENT.swarm, url: SEGMENT.url, live: true, segments: [{}] },
       { type: 'delivered', segment: SEGMENT, source: 'carrier-pigeon', bytes: 1, ms: 1 },
+      { type: 'segment-stored', segment: SEGMENT, size: 100, sha256: SHA },
+      { type: 'segment-stored', segment: SEGMENT, size: 100, sha256: SHA, source: 'cache' },
       { type: 'segment-rejected', requestId: 1, segment: SEGMENT, reason: 'bored' },
       { type: 'welcome', version: '0.1.0', settings: { cacheMaxBytes: 5 } },
     ]) {

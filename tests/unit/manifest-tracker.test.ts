@@ -10,6 +10,7 @@ import { RenditionPublisher } from '../../sw/worker/rendition-publisher';
 import { SegmentIndex } from '../../sw/worker/segment-index';
 import { openWorkerState, type WorkerState } from '../../sw/worker/worker-state';
 import { sidxBox } from './sidx-fixture';
+import { sidecarWiring } from './worker-fakes';
 
 const MEDIA_URL = 'https://cdn.example.com/vod/720p/index.m3u8?token=viewer1';
 const MEDIA = [
@@ -40,6 +41,7 @@ function setup(options: { hasPort?: boolean; state?: WorkerState; maxSegmentIdLe
   const posted: WorkerToPageMessage[] = [];
   const broadcast: WorkerToPageMessage[] = [];
   const fetch = vi.fn<(request: Request) => Promise<Response>>();
+  const hashes = sidecarWiring(fetch);
   const publisher = new RenditionPublisher({
     index,
     bridge: {
@@ -48,10 +50,13 @@ function setup(options: { hasPort?: boolean; state?: WorkerState; maxSegmentIdLe
     },
     persist: async (records, evicted) => options.state?.saveRecords(records, evicted),
     limits: workerLimits,
+    hashes: hashes.table,
   });
+  hashes.onHashes = (ids) => publisher.rehashed(ids);
   const tracker = new ManifestTracker({
     index,
     publisher,
+    sidecars: hashes.loader,
     fetch,
     settings: () => defaultWorkerSettings,
     limits: {
@@ -78,6 +83,7 @@ function setup(options: { hasPort?: boolean; state?: WorkerState; maxSegmentIdLe
     broadcast,
     fetch,
     serve,
+    hashes,
     settled: () => Promise.all(background),
   };
 }
@@ -255,6 +261,42 @@ const MPD = `<?xml version="1.0" encoding="utf-8"?>
 </MPD>`;
 const SWARM_0 = 'https://cdn.example.com/dash/manifest.mpd#period=0&representation=0';
 const SWARM_A = 'https://cdn.example.com/dash/manifest.mpd#period=0&representation=a';
+
+describe('ManifestTracker with origin hashes', () => {
+  it('fetches the sidecar a manifest names after indexing it, and tells the agent the hashes', async () => {
+    const t = setup();
+    const sha256 = 'c'.repeat(64);
+    const segments = ['init.mp4', 'seg-0.m4s', 'seg-1.m4s'].map((name) => ({
+      url: `720p/${name}`,
+      size: 9,
+      sha256,
+    }));
+    const sidecar = { peerlane: 'hashes/1', segments };
+    t.fetch.mockImplementation(async (request) =>
+      request.url.endsWith('/hashes.json')
+        ? new Response(JSON.stringify(sidecar))
+        : new Response(MEDIA, { headers: { ...HLS_TYPE, 'Peerlane-Hashes': '../hashes.json' } }),
+    );
+    const response = await t.serve(MEDIA_URL);
+    expect(await response.text()).toBe(MEDIA);
+    await t.settled();
+    expect(t.fetch.mock.calls.map(([request]) => request.url)).toEqual([
+      MEDIA_URL,
+      'https://cdn.example.com/vod/hashes.json',
+    ]);
+    const [first, second] = t.manifests();
+    const hashOf = (message: WorkerToPageMessage | undefined, id: string) =>
+      message?.type === 'manifest'
+        ? message.segments.find((segment) => segment.id.endsWith(id))?.originHash
+        : null;
+    expect(hashOf(first, 'seg-1.m4s')).toBeUndefined();
+    expect(hashOf(second, 'seg-1.m4s')).toEqual({ size: 9, sha256 });
+    // Reloading the playlist: every segment it lists has a hash, so the sidecar is not fetched again.
+    await t.serve(MEDIA_URL);
+    await t.settled();
+    expect(t.fetch).toHaveBeenCalledTimes(3);
+  });
+});
 
 describe('ManifestTracker with DASH', () => {
   it('indexes every representation of an MPD, and announces each when the player first uses it', async () => {

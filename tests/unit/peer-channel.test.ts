@@ -168,6 +168,29 @@ describe('PeerChannel downloads', () => {
     expect(a.channel.holderOf('seg-1')?.bytesPerMs).toBeGreaterThan(0);
   });
 
+  it('gives up a download whose bytes stop coming (a missing last chunk) and leaves that peer alone a while', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const { a, atA, download, sendChunk } = downloadFromTest(40_000);
+      const announcement = [{ segmentId: 'seg-1', size: 40_000, sha256: 'f'.repeat(64) }];
+      for (const frame of encodeHaveFrames('swarm', announcement, true)) atA.inject(frame);
+      sendChunk(0, 16_384);
+      await vi.advanceTimersByTimeAsync(500);
+      sendChunk(16_384, 16_384);
+      // Still coming: a pause shorter than the limit is not a stall.
+      await vi.advanceTimersByTimeAsync(900);
+      expect(a.channel.holderOf('seg-1')).toBeDefined();
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(await download.result).toMatchObject({ ok: false, reason: 'stalled' });
+      expect(a.spies.misbehaved).not.toHaveBeenCalled();
+      expect(a.channel.holderOf('seg-1'), 'backing off the stalled peer').toBeUndefined();
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(a.channel.holderOf('seg-1')?.bytesPerMs).toBeGreaterThan(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('tolerates a few stray frames, then drops a peer that keeps sending garbage', () => {
     const [atA] = connectionPair('peer-a', 'peer-b');
     const a = channelOn(atA);

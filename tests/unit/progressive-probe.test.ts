@@ -8,6 +8,7 @@ import { ProgressiveProbe } from '../../sw/worker/progressive-probe';
 import { RenditionPublisher } from '../../sw/worker/rendition-publisher';
 import { SegmentIndex } from '../../sw/worker/segment-index';
 import { openWorkerState, type WorkerState } from '../../sw/worker/worker-state';
+import { sidecarWiring } from './worker-fakes';
 
 const ORIGIN = 'https://site.example';
 const FILE = 'https://cdn.example.com/films/movie.mp4';
@@ -23,16 +24,20 @@ afterEach(() => {
 function setup(state?: WorkerState) {
   const index = new SegmentIndex(workerLimits);
   const posted: WorkerToPageMessage[] = [];
+  const fetch = vi.fn<(request: Request) => Promise<Response>>();
+  const hashes = sidecarWiring(fetch, ORIGIN);
   const publisher = new RenditionPublisher({
     index,
     bridge: { post: (_clientId, message) => posted.push(message) > 0, broadcast: () => undefined },
     persist: async (records, evicted) => state?.saveRecords(records, evicted),
     limits: workerLimits,
+    hashes: hashes.table,
   });
-  const fetch = vi.fn<(request: Request) => Promise<Response>>();
+  hashes.onHashes = (ids) => publisher.rehashed(ids);
   const probe = new ProgressiveProbe({
     index,
     publisher,
+    sidecars: hashes.loader,
     fetch,
     settings: () => defaultWorkerSettings,
     origin: ORIGIN,
@@ -45,7 +50,7 @@ function setup(state?: WorkerState) {
       clientId: 'page-1',
       waitUntil: (promise) => void background.push(promise),
     });
-  return { index, publisher, posted, fetch, learn, settled: () => Promise.all(background) };
+  return { index, publisher, posted, fetch, learn, hashes, settled: () => Promise.all(background) };
 }
 
 const sized = (total: string, headers: Record<string, string> = {}) =>
@@ -79,6 +84,28 @@ describe('ProgressiveProbe', () => {
       { start: MIB, end: 2 * MIB - 1 },
       { start: 2 * MIB, end: 3 * MIB - 1 },
       { start: 3 * MIB, end: 3 * MIB + 9 },
+    ]);
+  });
+
+  it("fetches the sidecar the file's response names: pieces carry the origin's hash when sizes match", async () => {
+    const t = setup();
+    const pieces = ['1', '2'].map((digit) => digit.repeat(64));
+    const sidecar = {
+      peerlane: 'hashes/1',
+      files: [{ url: 'movie.mp4', size: MIB + 10, pieceBytes: MIB, pieces }],
+    };
+    t.fetch.mockImplementation(async (request) =>
+      request.url.endsWith('.json')
+        ? new Response(JSON.stringify(sidecar))
+        : sized(String(MIB + 10), { 'Peerlane-Hashes': 'hashes.json' }),
+    );
+    await t.learn();
+    await t.settled();
+    expect(t.fetch.mock.calls[1]?.[0].url).toBe('https://cdn.example.com/films/hashes.json');
+    const latest = t.posted.at(-1);
+    expect(latest?.type === 'manifest' && latest.segments.map((piece) => piece.originHash)).toEqual([
+      { size: MIB, sha256: pieces[0] },
+      { size: 10, sha256: pieces[1] },
     ]);
   });
 

@@ -1,8 +1,9 @@
 // Which requests the worker answers, and which it leaves to the browser untouched.
 import { describe, expect, it } from 'vitest';
 import type { SegmentRef } from '../../sw/protocol/bridge-messages';
-import { defaultWorkerSettings } from '../../sw/worker/config';
-import { classifyRequest, type RequestFacts } from '../../sw/worker/request-classifier';
+import { defaultWorkerSettings, mergeWorkerSettings } from '../../sw/worker/config';
+import { inMediaScope } from '../../sw/worker/media-scope';
+import { classifyRequest, type RequestFacts, screenRequest } from '../../sw/worker/request-classifier';
 import { SegmentIndex } from '../../sw/worker/segment-index';
 
 const ORIGIN = 'https://site.example';
@@ -10,6 +11,8 @@ const CDN = 'https://cdn.example.com';
 const PLAYLIST = `${CDN}/vod/720p/index.m3u8`;
 const MOVIE = `${CDN}/films/movie.mp4`;
 const MIB = 1024 * 1024;
+/** The site's settings: its media comes from the CDN (the default would be its own origin only). */
+const CDN_SETTINGS = { ...defaultWorkerSettings, mediaUrls: [`${CDN}/`] };
 
 function request(
   url: string,
@@ -38,7 +41,7 @@ function segment(url: string, range: SegmentRef['range'] = null): SegmentRef {
   };
 }
 
-function context(settings = defaultWorkerSettings) {
+function context(settings = CDN_SETTINGS) {
   const index = new SegmentIndex({ maxPlaylists: 8, maxSegmentsPerPlaylist: 100, liveRetainWindows: 1 });
   index.add({
     kind: 'master',
@@ -209,7 +212,81 @@ describe('classifyRequest', () => {
     ).toMatchObject({
       kind: 'pass',
     });
-    const noSniff = context({ ...defaultWorkerSettings, sniffPlaylists: false });
+    const noSniff = context({ ...CDN_SETTINGS, sniffPlaylists: false });
     expect(classifyRequest(request(`${CDN}/api/stream?id=3`), noSniff)).toMatchObject({ kind: 'pass' });
+  });
+});
+
+describe('media scope (settings.mediaUrls)', () => {
+  const segmentUrl = `${CDN}/vod/720p/seg-000.ts`;
+
+  it("by default handles media of the worker's own origin only: a CDN is left to the browser", () => {
+    expect(classifyRequest(request(segmentUrl), context(defaultWorkerSettings))).toEqual({
+      kind: 'pass',
+      reason: 'scope',
+    });
+    expect(classifyRequest(request(`${CDN}/other/index.m3u8`), context(defaultWorkerSettings))).toEqual({
+      kind: 'pass',
+      reason: 'scope',
+    });
+    expect(
+      screenRequest(request(`${ORIGIN}/media/index.m3u8`), ORIGIN, defaultWorkerSettings.mediaUrls),
+    ).toBe(null);
+  });
+
+  it('handles a listed CDN, and nothing the list leaves out', () => {
+    const listed = context({ ...defaultWorkerSettings, mediaUrls: [`${CDN}/vod/`, '/media/'] });
+    expect(classifyRequest(request(segmentUrl), listed)).toMatchObject({ kind: 'segment' });
+    expect(classifyRequest(request(`${CDN}/other/index.m3u8`), listed)).toEqual({
+      kind: 'pass',
+      reason: 'scope',
+    });
+    expect(classifyRequest(request(`${ORIGIN}/live/index.m3u8`), listed)).toEqual({
+      kind: 'pass',
+      reason: 'scope',
+    });
+    expect(classifyRequest(request(`${ORIGIN}/media/index.m3u8`), listed)).toEqual({ kind: 'manifest' });
+    const nothing = context({ ...defaultWorkerSettings, mediaUrls: [] });
+    expect(classifyRequest(request(segmentUrl), nothing)).toEqual({ kind: 'pass', reason: 'scope' });
+  });
+
+  it('takes absolute http(s) URLs and paths; anything else keeps the default (own origin only)', () => {
+    const good = ['https://cdn.example.com/vod/', 'http://localhost:8080', '/media/', '//cdn.example.com/'];
+    expect(mergeWorkerSettings({ mediaUrls: good }).mediaUrls).toEqual(good);
+    expect(mergeWorkerSettings({ mediaUrls: [] }).mediaUrls).toEqual([]);
+    for (const bad of [
+      ['cdn.example.com/vod/'], // relative to what? a mistake, not a path
+      ['ftp://cdn.example.com/'],
+      ['https://cdn.example.com/vod/?token=1'],
+      ['/media/#x'],
+      [42],
+      'https://cdn.example.com/',
+      Array.from({ length: 65 }, (_, i) => `/m${i}/`),
+    ]) {
+      expect(mergeWorkerSettings({ mediaUrls: bad }).mediaUrls, JSON.stringify(bad)).toEqual(['/']);
+    }
+  });
+
+  it('matches origins exactly and paths at a / boundary', () => {
+    const scope = ['https://cdn.example.com', '/media', 'https://cdn.example.net:8443/a/b/'];
+    const allowed = [
+      'https://cdn.example.com/x/seg.ts?token=1',
+      'https://site.example/media',
+      'https://site.example/media/hls/seg.ts',
+      'https://cdn.example.net:8443/a/b/seg.ts',
+    ];
+    const refused = [
+      'http://cdn.example.com/x/seg.ts', // another scheme is another origin
+      'https://cdn.example.com.evil.test/x/seg.ts',
+      'https://evil.test/cdn.example.com/seg.ts',
+      'https://site.example/media2/seg.ts',
+      'https://site.example/other/media/seg.ts',
+      'https://cdn.example.net/a/b/seg.ts', // default port, not 8443
+      'https://cdn.example.net:8443/a/seg.ts',
+      'https://site.example/media/../private/seg.ts', // the URL parser resolves it to /private/
+      'not a url',
+    ];
+    for (const url of allowed) expect(inMediaScope(url, scope, ORIGIN), url).toBe(true);
+    for (const url of refused) expect(inMediaScope(url, scope, ORIGIN), url).toBe(false);
   });
 });

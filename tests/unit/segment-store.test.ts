@@ -3,6 +3,7 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { adoptRelease } from '../../sw/cache/adopt-release';
 import { openSegmentStore, type SegmentStore } from '../../sw/cache/segment-store';
 
 let dbCounter = 0;
@@ -32,12 +33,16 @@ function segment(id: string, size: number, swarm = 'swarm-a') {
   return { id, swarm, data: bytes(size, id.length), sha256: 'ab'.repeat(32), contentType: 'video/mp2t' };
 }
 
-/** Reads the byte total the store keeps, straight from the DB. */
-async function usage(dbName: string): Promise<number | undefined> {
+/**
+ * The byte total the store works with, straight from the DB: the `usage` record, or — once a clear or a quota
+ * relief dropped it — the sum over the metadata, which the next write counts afresh.
+ */
+async function usage(dbName: string): Promise<number> {
   const db = await openDB(dbName);
-  const total = (await db.get('usage', 'bytes')) as number | undefined;
+  const kept = (await db.get('usage', 'bytes')) as number | undefined;
+  const metas = (await db.getAll('segments')) as Array<{ size: number }>;
   db.close();
-  return total;
+  return kept ?? metas.reduce((sum, meta) => sum + meta.size, 0);
 }
 
 type RawStore = IDBObjectStore & { _rawObjectStore: { storeRecord: (...args: unknown[]) => unknown } };
@@ -48,11 +53,45 @@ type RawStore = IDBObjectStore & { _rawObjectStore: { storeRecord: (...args: unk
  * bound at put() time, so the raw store's method is swapped for that one call).
  */
 function failBlobWrites(count: number, errorName = 'QuotaExceededError'): () => void {
-  const realPut = IDBObjectStore.prototype.put;
   let remaining = count;
+  return failPuts((store) => store.name === 'blobs' && remaining-- > 0, errorName);
+}
+
+/**
+ * Chromium past its quota (a commit may overshoot it): every put, however small, is refused until a transaction
+ * that deletes segment bytes has committed.
+ */
+function refuseWritesUntilFreed(): () => void {
+  const { delete: realDelete, clear: realClear } = IDBObjectStore.prototype;
+  let full = true;
+  const freeing = (store: IDBObjectStore) => {
+    if (store.name === 'blobs')
+      store.transaction.addEventListener('complete', () => {
+        full = false;
+      });
+  };
+  IDBObjectStore.prototype.delete = function (this: IDBObjectStore, key: IDBValidKey | IDBKeyRange) {
+    freeing(this);
+    return realDelete.call(this, key);
+  };
+  IDBObjectStore.prototype.clear = function (this: IDBObjectStore) {
+    freeing(this);
+    return realClear.call(this);
+  };
+  const restorePut = failPuts(() => full);
+  return () => {
+    restorePut();
+    Object.assign(IDBObjectStore.prototype, { delete: realDelete, clear: realClear });
+  };
+}
+
+function failPuts(
+  shouldFail: (store: IDBObjectStore) => boolean,
+  errorName = 'QuotaExceededError',
+): () => void {
+  const realPut = IDBObjectStore.prototype.put;
   IDBObjectStore.prototype.put = function (this: RawStore, value: unknown, key?: IDBValidKey) {
-    if (this.name !== 'blobs' || remaining === 0) return realPut.call(this, value, key);
-    remaining--;
+    if (!shouldFail(this)) return realPut.call(this, value, key);
     const raw = this._rawObjectStore;
     const storeRecord = raw.storeRecord;
     raw.storeRecord = () => {
@@ -183,6 +222,39 @@ describe('segment store', () => {
     expect(failures).toEqual([]);
   });
 
+  it('past the quota, where even a small write is refused, frees space with deletes alone', async () => {
+    const dbName = 'segments-over-quota';
+    const store = await open(10_000, dbName);
+    for (const id of ['s1', 's2', 's3', 's4']) await store.put(segment(id, 1000));
+    const restore = refuseWritesUntilFreed();
+    try {
+      expect(await store.put(segment('new', 1000))).toBe(true);
+    } finally {
+      restore();
+    }
+    expect((await idsOf(store, 'swarm-a')).sort()).toEqual(['new', 's2', 's3', 's4']);
+    expect(await usage(dbName)).toBe(4000);
+    expect(failures).toEqual([]);
+  });
+
+  it('can be emptied past the quota', async () => {
+    const dbName = 'segments-clear-over-quota';
+    const store = await open(10_000, dbName);
+    await store.put(segment('a', 100));
+    const restore = refuseWritesUntilFreed();
+    try {
+      await store.clear();
+      expect(await adoptRelease('3.0.0', dbName)).toBe(true);
+    } finally {
+      restore();
+    }
+    expect(await store.has('a')).toBe(false);
+    expect(await usage(dbName)).toBe(0);
+    expect(failures).toEqual([]);
+    await store.put(segment('b', 100));
+    expect(await usage(dbName)).toBe(100);
+  });
+
   it('gives up with false, not an exception, when the quota error persists', async () => {
     const dbName = 'segments-full';
     const store = await open(10_000, dbName);
@@ -216,6 +288,59 @@ describe('segment store', () => {
     await store.put(segment('a', 100));
     await store.clear();
     expect(await store.has('a')).toBe(false);
+    expect(await usage(dbName)).toBe(0);
+  });
+
+  it('a new release empties a cache another release filled; the same release keeps it', async () => {
+    const dbName = 'segments-release';
+    const store = await open(10_000, dbName);
+    await store.put(segment('old-release', 100));
+    expect(await adoptRelease('1.0.0', dbName)).toBe(true);
+    expect(await store.has('old-release')).toBe(false);
+    await store.put(segment('kept', 100));
+    // A restart of the same release keeps the cache.
+    expect(await adoptRelease('1.0.0', dbName)).toBe(false);
+    expect(await store.has('kept')).toBe(true);
+    // Peerlane.clear() empties the cache but the release mark stays.
+    await store.clear();
+    await store.put(segment('after-clear', 100));
+    expect(await adoptRelease('1.0.0', dbName)).toBe(false);
+    expect(await store.has('after-clear')).toBe(true);
+    // Another release, older or newer, empties it; the store's open connection keeps working.
+    expect(await adoptRelease('0.9.0', dbName)).toBe(true);
+    expect(await store.has('after-clear')).toBe(false);
+    expect(await usage(dbName)).toBe(0);
+    expect(await store.put(segment('new-release', 100))).toBe(true);
+    expect(await idsOf(store, 'swarm-a')).toEqual(['new-release']);
+    expect(failures).toEqual([]);
+  });
+
+  it('upgrades a cache of the first schema, and counts it as another release', async () => {
+    const dbName = 'segments-v1';
+    const v1 = await openDB(dbName, 1, {
+      upgrade(database) {
+        const segments = database.createObjectStore('segments', { keyPath: 'id' });
+        segments.createIndex('lastUsed', 'lastUsed');
+        segments.createIndex('swarm', 'swarm');
+        database.createObjectStore('blobs');
+        database.createObjectStore('usage');
+      },
+    });
+    const meta = {
+      id: 'v1-seg',
+      swarm: 'swarm-a',
+      size: 4,
+      sha256: 'ab'.repeat(32),
+      contentType: 'video/mp2t',
+    };
+    await v1.put('segments', { ...meta, storedAt: 1, lastUsed: 1 });
+    await v1.put('blobs', bytes(4), 'v1-seg');
+    await v1.put('usage', 4, 'bytes');
+    v1.close();
+    const store = await open(10_000, dbName);
+    expect(await store.get('v1-seg')).toMatchObject({ id: 'v1-seg', size: 4 });
+    expect(await adoptRelease('2.0.0', dbName)).toBe(true);
+    expect(await store.has('v1-seg')).toBe(false);
     expect(await usage(dbName)).toBe(0);
   });
 

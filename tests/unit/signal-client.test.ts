@@ -27,7 +27,14 @@ const latest = () => peers[peers.length - 1] as FakePeer;
 beforeEach(() => {
   vi.useFakeTimers();
   peers = [];
-  events = { members: vi.fn(), incoming: vi.fn(), unreachable: vi.fn(), error: vi.fn() };
+  events = {
+    members: vi.fn(),
+    incoming: vi.fn(),
+    unreachable: vi.fn(),
+    connected: vi.fn(),
+    hashes: vi.fn(),
+    error: vi.fn(),
+  };
   const create = (_options: PeerOptions) => {
     const peer = new FakePeer();
     peers.push(peer);
@@ -65,11 +72,19 @@ describe('SignalClient', () => {
       key: 'k',
       config: { iceServers: [] },
     });
-    expect(peerOptionsFor({ signal: 'ws://localhost:9000/', key: 'k', iceServers: [] })).toMatchObject({
-      port: 9000,
-      path: '/',
-      secure: false,
-    });
+    const local = peerOptionsFor({ signal: 'ws://localhost:9000/', key: 'k', iceServers: [] });
+    expect(local).toMatchObject({ port: 9000, path: '/', secure: false });
+    expect(local, 'peerjs picks its own token').not.toHaveProperty('token');
+    const signed = 'v1.1900000000.abcdefabcdefabcdefabcdefabcdefabcdefabcdefab';
+    expect(
+      peerOptionsFor({
+        signal: 'ws://localhost:9000/',
+        key: 'k',
+        peerId: 'me',
+        token: signed,
+        iceServers: [],
+      }),
+    ).toMatchObject({ token: signed });
   });
 
   it('joins swarms once open, and joins them again after reconnecting', async () => {
@@ -102,6 +117,27 @@ describe('SignalClient', () => {
       ['s1', ['a', 'b'], false],
       ['s1', ['c'], true],
     ]);
+  });
+
+  it('passes on accepted hashes of joined swarms only, and sends hash messages only while open', () => {
+    const vote = {
+      type: 'SEGMENT-HASH' as const,
+      payload: { swarm: 's1', segment: 'seg-1', size: 10, sha256: 'a'.repeat(64) },
+    };
+    client.join('s1');
+    expect(client.send(vote), 'offline: dropped').toBe(false);
+    latest().emit('open', 'me');
+    expect(events.connected).toHaveBeenCalledOnce();
+    expect(client.send(vote)).toBe(true);
+    expect(latest().socket.send).toHaveBeenCalledWith(vote);
+    const hashes = [{ segment: 'seg-1', size: 10, sha256: 'b'.repeat(64) }];
+    latest().socket.emit('message', { type: 'SEGMENT-HASHES', payload: { swarm: 's1', hashes } });
+    latest().socket.emit('message', { type: 'SEGMENT-HASHES', payload: { swarm: 'other', hashes } });
+    latest().socket.emit('message', {
+      type: 'SEGMENT-HASHES',
+      payload: { swarm: 's1', hashes: [{ segment: 'seg-2', size: 10, sha256: 'not hex' }] },
+    });
+    expect(events.hashes.mock.calls).toEqual([['s1', hashes]]);
   });
 
   it('tells when members of a swarm may still be announced', async () => {

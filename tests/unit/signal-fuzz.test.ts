@@ -22,6 +22,7 @@ function frameMaker(random: () => number) {
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
   const ids = ['alice', 'bob', 'fuzz0', 'ghost', 'a'.repeat(65), 'bad id!', '', '__proto__', 'constructor'];
+  const shas = ['ab'.repeat(32), 'cd'.repeat(32)];
   const weird: unknown[] = [
     null,
     true,
@@ -59,7 +60,40 @@ function frameMaker(random: () => number) {
     'ERROR',
     'SWARM-PEERS',
     'RECONNECT',
+    'SEGMENT-HASH',
+    'SEGMENT-HASH-QUERY',
+    'PEER-REPORT',
+    'SEGMENT-HASHES',
   ];
+  const wrong = [
+    '',
+    'a\u0007',
+    'é'.repeat(3_000),
+    'AB'.repeat(32),
+    'ab'.repeat(31),
+    0,
+    1.5,
+    2 ** 60,
+    '10',
+    Array(70).fill('seg'),
+    ['seg', 5],
+    ...weird,
+  ];
+  /** A trust message: valid half the time (so the ledger is exercised), else with one field wrong. */
+  const trustMessage = (): string => {
+    const valid: Record<string, Record<string, unknown>> = {
+      'SEGMENT-HASH': { swarm: SWARM, segment: `seg-${int(50)}`, size: 1 + int(9_999), sha256: pick(shas) },
+      'SEGMENT-HASH-QUERY': {
+        swarm: SWARM,
+        segments: Array.from({ length: 1 + int(64) }, () => `seg-${int(50)}`),
+      },
+      'PEER-REPORT': { swarm: SWARM, peer: pick(ids), reason: pick(['', 'bad bytes']) },
+    };
+    const type = pick(Object.keys(valid));
+    const payload = { ...valid[type] };
+    if (random() < 0.5) payload[pick(Object.keys(payload))] = pick(wrong);
+    return JSON.stringify({ type, payload });
+  };
   const valid = (): string => JSON.stringify({ type: pick(types), payload: pick(weird), dst: pick(ids) });
   const randomText = (length: number) =>
     Array.from({ length }, () => String.fromCharCode(int(random() < 0.8 ? 128 : 0xd7ff))).join('');
@@ -102,6 +136,7 @@ function frameMaker(random: () => number) {
     }),
     () => ({ text: JSON.stringify({ type: 'SWARM-JOIN', payload: { swarm: SWARM } }) }),
     () => ({ text: valid() }),
+    () => ({ text: trustMessage() }),
     () => ({ text: pick(['null', '[]', '"OFFER"', '42', 'true', '{}', '', ' ', '\n']) }),
     () => ({ invalidText: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]) }),
     () => ({ binary: Buffer.from(Array.from({ length: int(64) }, () => int(256))) }),
@@ -190,6 +225,15 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 
+/** Every series of /metrics summed by metric name (labels dropped). */
+async function metricTotals(server: SignalServer): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+  const totals = new Map<string, number>();
+  for (const [, name, value] of text.matchAll(/^peerlane_signal_(\w+)(?:\{[^}]*\})? (\S+)$/gm))
+    totals.set(name as string, (totals.get(name as string) ?? 0) + Number(value));
+  return totals;
+}
+
 async function rejectsByReason(server: SignalServer): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
   const counts = new Map<string, number>();
@@ -238,6 +282,15 @@ describe.each([
       const reasons = ['malformed-json', 'invalid-message', 'unknown-type', 'forged-src', 'invalid-dst'];
       reasons.push('invalid-payload', 'invalid-swarm', 'not-in-swarm', 'binary-frame', 'payload-too-large');
       expect(reasons.filter((reason) => !((rejects.get(reason) ?? 0) > 0))).toEqual([]);
+      // Valid trust messages reached the ledger too, from members; from non-members they were ignored.
+      const trust = await metricTotals(server);
+      for (const name of [
+        'hash_reports_total',
+        'hash_queries_total',
+        'peer_reports_total',
+        'hash_ignored_total',
+      ])
+        expect(trust.get(name)).toBeGreaterThan(0);
       expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
       expect(Object.prototype).not.toHaveProperty('type');
       // Bounded latency: every honest round trip under fuzz within 3 s (0.05-0.35 s measured on 2 cores).

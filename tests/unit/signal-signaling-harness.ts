@@ -2,6 +2,7 @@
 // a fake clock drives expiry, idle timeouts and rate limits, telemetry is kept as readable event lines.
 import type { Handshake } from '../../signal-server/admission';
 import { resolveConfig, type SignalServerConfig } from '../../signal-server/config';
+import type { HashTelemetry } from '../../signal-server/hash-exchange';
 import type { PeerSession } from '../../signal-server/peer-session';
 import { Signaling } from '../../signal-server/signaling';
 import type { SignalTelemetry, Transport } from '../../signal-server/signaling-ports';
@@ -36,10 +37,19 @@ export function setupSignaling(
       if (!options.asyncClose) signaling.closed(socket.session);
     },
   };
+  const hashTelemetry: HashTelemetry = {
+    voted: (result) => events.push(`voted ${result}`),
+    queried: (asked, answered) => events.push(`queried ${asked} answered ${answered}`),
+    notified: () => events.push('notified'),
+    ignored: (type, reason) => events.push(`ignored ${type} ${reason}`),
+    peerReported: (result) => events.push(`peer-report ${result}`),
+  };
+  const logs: string[] = [];
   const signaling = new Signaling<FakeSocket>(resolveConfig(overrides), {
     transport,
     telemetry,
     now: () => now,
+    hashes: { telemetry: hashTelemetry, log: (line) => logs.push(line) },
   });
   const connect = (id: string, handshake: Partial<Handshake> = {}): FakeSocket => {
     const session = signaling.handshake({
@@ -63,5 +73,5 @@ export function setupSignaling(
     signaling.sweep();
   };
   const finishClose = (socket: FakeSocket) => signaling.closed(socket.session);
-  return { signaling, connect, send, received, advance, finishClose, events };
+  return { signaling, connect, send, received, advance, finishClose, events, logs };
 }

@@ -1,11 +1,13 @@
 // Test doubles for the worker's edges: an in-memory segment cache, an agent bridge that records what the worker
-// says and answers peer requests from a script, and the SegmentSources built on them.
+// says and answers peer requests from a script, origin hashes a test publishes, and the SegmentSources built on them.
 import { vi } from 'vitest';
 import type { SegmentStore, StoredSegment } from '../../sw/cache/segment-store';
-import type { SegmentRef, WorkerToPageMessage } from '../../sw/protocol/bridge-messages';
+import type { OriginHash, SegmentRef, WorkerToPageMessage } from '../../sw/protocol/bridge-messages';
 import type { AgentDelivery } from '../../sw/worker/agent-bridge';
-import { defaultWorkerSettings } from '../../sw/worker/config';
+import { defaultWorkerSettings, type WorkerLimits, workerLimits } from '../../sw/worker/config';
+import { OriginHashes } from '../../sw/worker/origin-hashes';
 import { SegmentSources } from '../../sw/worker/segment-sources';
+import { SidecarLoader } from '../../sw/worker/sidecar-loader';
 
 /** An in-memory SegmentStore (the IndexedDB one has its own tests). */
 export function memoryStore(): SegmentStore & { items: Map<string, StoredSegment> } {
@@ -34,6 +36,8 @@ export interface FakeEdges {
   peerRequests: SegmentRef[];
   inspected: Array<{ ref: SegmentRef; data: ArrayBuffer }>;
   fetch: ReturnType<typeof vi.fn<(request: Request) => Promise<Response>>>;
+  /** Origin-published hashes the sources see (add to it to publish one). */
+  originHashes: OriginHashes;
 }
 
 export interface FakeEdgeOptions {
@@ -42,6 +46,8 @@ export interface FakeEdgeOptions {
   store?: SegmentStore | null;
   indexSegments?: string[];
   maxSegmentBytes?: number;
+  /** Origin hashes known from the start, by segment id. */
+  originHashes?: Record<string, OriginHash>;
 }
 
 export function fakeEdges(options: FakeEdgeOptions = {}): FakeEdges {
@@ -54,9 +60,13 @@ export function fakeEdges(options: FakeEdgeOptions = {}): FakeEdges {
     peerRequests: [],
     inspected: [],
     fetch: vi.fn<(request: Request) => Promise<Response>>(),
+    originHashes: new OriginHashes(1000),
   };
+  const { originHashes } = edges;
+  originHashes.add(new Map(Object.entries(options.originHashes ?? {})));
   const sources = new SegmentSources({
     store: async () => store ?? undefined,
+    hashes: { hashed: async (ref) => originHashes.attach(ref), attach: (ref) => originHashes.attach(ref) },
     bridge: {
       requestSegment: async (_clientId, segment) => {
         edges.peerRequests.push(segment);
@@ -81,5 +91,34 @@ export function backgroundWork() {
   return {
     waitUntil: (promise: Promise<unknown>) => void background.push(promise),
     settled: () => Promise.all(background),
+  };
+}
+
+/**
+ * The origin-hash table and a real SidecarLoader fetching through `fetch` (a test's mock), telling `onHashes`
+ * (set later: the publisher is built with the table) what arrived. Sidecar fetches are collected for `settled`.
+ */
+export function sidecarWiring(
+  fetch: (request: Request) => Promise<Response>,
+  origin = 'https://site.example',
+  limits: Partial<WorkerLimits> = {},
+) {
+  const table = new OriginHashes(workerLimits.maxOriginHashes);
+  let onHashes: (ids: string[]) => void = () => undefined;
+  const loader = new SidecarLoader({
+    table,
+    fetch,
+    settings: () => defaultWorkerSettings,
+    limits: { ...workerLimits, ...limits },
+    origin,
+    now: Date.now,
+    onHashes: (ids) => onHashes(ids),
+  });
+  return {
+    table,
+    loader,
+    set onHashes(listener: (ids: string[]) => void) {
+      onHashes = listener;
+    },
   };
 }

@@ -1,0 +1,146 @@
+// What this viewer holds in the shared IndexedDB cache, per joined swarm, and announcing it to peers: on joining
+// (from earlier visits or other tabs), as segments arrive, and empty after a clear. Also keeps what peers prefetched
+// for us, so a cache hit on those bytes counts as p2p.
+
+import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
+import type { SegmentRef } from '../protocol/bridge-messages';
+import { mediaTypeFor } from '../protocol/media-type';
+import type { HaveEntry } from '../protocol/peer-wire';
+import { BoundedMap } from './bounded-map';
+import { describeCause, PeerlaneError } from './errors';
+import { HaveIndex } from './have-index';
+
+export interface HeldSegmentsDeps {
+  isJoined: (swarm: string) => boolean;
+  /** Sends the announcement to every open peer. */
+  announce: (swarm: string, entries: readonly HaveEntry[], full: boolean) => void;
+  /** What we hold changed: plans may change. */
+  changed: () => void;
+  error: (error: PeerlaneError) => void;
+}
+
+/** Segments prefetched from peers and not played yet (for the p2p attribution of cache hits). */
+const MAX_PREFETCHED = 512;
+/** Segments read from the cache to announce on joining a swarm. */
+const MAX_ANNOUNCED_ON_JOIN = 512;
+
+export class HeldSegments {
+  private readonly index = new HaveIndex();
+  private readonly prefetchedFromPeers = new BoundedMap<string, true>(MAX_PREFETCHED);
+  private readonly unstorable = new BoundedMap<string, true>(MAX_PREFETCHED);
+  private store: SegmentStore | undefined;
+  private opening = false;
+  private closed = false;
+
+  constructor(private readonly deps: HeldSegmentsDeps) {}
+
+  /** The cache is open: prefetching into it is possible. */
+  get ready(): boolean {
+    return this.store !== undefined;
+  }
+
+  /** Opens the cache (once; the worker's welcome says its size cap) and announces it in every joined swarm. */
+  async open(maxBytes: number, joined: Iterable<string>): Promise<void> {
+    if (this.store || this.opening) return;
+    this.opening = true;
+    try {
+      this.store = await openSegmentStore({ maxBytes });
+    } catch (error) {
+      this.deps.error(new PeerlaneError('cache-unavailable', { cause: describeCause(error) }));
+      return;
+    } finally {
+      this.opening = false;
+    }
+    if (this.closed) return this.store.close();
+    for (const swarm of joined) void this.loadSwarm(swarm);
+  }
+
+  async read(segmentId: string): Promise<ArrayBuffer | undefined> {
+    return (await this.store?.get(segmentId))?.data;
+  }
+
+  entries(swarm: string): HaveEntry[] {
+    return this.index.entries(swarm);
+  }
+
+  /** Size of the newest segment we hold in `swarm`. */
+  latestSize(swarm: string): number | undefined {
+    return this.index.latest(swarm)?.size;
+  }
+
+  /** Held, or not storable (quota, cache gone): either way not worth prefetching. */
+  isSettled(segmentId: string): boolean {
+    return this.index.has(segmentId) || this.unstorable.has(segmentId);
+  }
+
+  /** The player got `segmentId` from the cache: true if those bytes came from a peer's prefetch (counted once). */
+  playedPrefetch(segmentId: string): boolean {
+    return this.prefetchedFromPeers.delete(segmentId);
+  }
+
+  /** Announces what the cache already holds for `swarm` (from earlier visits or other tabs). */
+  async loadSwarm(swarm: string): Promise<void> {
+    const store = this.store;
+    if (!store) return;
+    // Metadata only: announcing must not read every segment's bytes nor reorder the LRU.
+    const entries: HaveEntry[] = (await store.entries(swarm))
+      .slice(-MAX_ANNOUNCED_ON_JOIN)
+      .map(({ id, size, sha256 }) => ({ segmentId: id, size, sha256 }));
+    if (!this.deps.isJoined(swarm) || this.closed) return;
+    for (const entry of entries) this.index.add(swarm, entry);
+    this.deps.announce(swarm, this.index.entries(swarm), true);
+    this.deps.changed();
+  }
+
+  dropSwarm(swarm: string): void {
+    this.index.dropSwarm(swarm);
+  }
+
+  /** A segment now in the cache: remembered and announced to every peer. */
+  remember(swarm: string, entry: HaveEntry): void {
+    if (!this.deps.isJoined(swarm)) return;
+    this.index.add(swarm, entry);
+    this.deps.announce(swarm, [entry], false);
+    this.deps.changed();
+  }
+
+  /** Stores a segment a peer sent for the cache (verified already), then announces it. */
+  async keepPrefetched(segment: SegmentRef, data: ArrayBuffer, sha256: string): Promise<void> {
+    const contentType = mediaTypeFor(segment.url);
+    const stored = await this.store?.put({ id: segment.id, swarm: segment.swarm, data, sha256, contentType });
+    if (this.closed) return;
+    // Not storable (quota, cache gone): do not fetch it again and again; the player will get it its own way.
+    if (!stored) {
+      this.unstorable.set(segment.id, true);
+      return;
+    }
+    this.prefetchedFromPeers.set(segment.id, true);
+    this.remember(segment.swarm, { segmentId: segment.id, size: data.byteLength, sha256 });
+  }
+
+  /** Empties the cache and tells every peer of `joined` swarms we hold nothing any more. */
+  async clear(joined: Iterable<string>): Promise<void> {
+    await (this.store ? this.store.clear() : emptySegmentCache());
+    this.prefetchedFromPeers.clear();
+    for (const swarm of joined) {
+      this.index.dropSwarm(swarm);
+      this.deps.announce(swarm, [], true);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.store?.close();
+  }
+}
+
+/** Empties the origin's segment cache without an agent (before start, or before the worker's welcome). */
+export async function emptySegmentCache(): Promise<void> {
+  // The size cap only matters to writes; this connection only clears.
+  const store = await openSegmentStore({ maxBytes: 0 });
+  try {
+    await store.clear();
+  } finally {
+    store.close();
+  }
+}
