@@ -39,7 +39,7 @@ const messages: { [Code in ErrorCode]: (details: ErrorDetails[Code]) => string }
   'cache-unavailable': ({ cause }) =>
     `The IndexedDB segment cache could not be opened (${cause}; private browsing or storage blocked?): this viewer cannot prefetch or serve peers.`,
   'peer-misbehaved': ({ peerId, reason }) =>
-    `Peer ${peerId} ${reason}: disconnected and ignored for the rest of this session; its segment was fetched from the network.`,
+    `Peer ${peerId} ${reason}: disconnected and ignored for the rest of this session; what it would have served comes from other peers or the network.`,
   destroyed: () => 'Peerlane was destroyed: call Peerlane.start() again to restart it.',
 };
 

@@ -17,7 +17,7 @@ export interface SignalEvents {
   members(swarm: string, peerIds: string[], newcomer: boolean): void;
   /** A peer opens a data connection to us (not yet open, not yet checked). */
   incoming(connection: DataConnection): void;
-  /** Dialing `peerId` failed at the signal server (it is gone). */
+  /** Dialing `peerId` failed at the signal server (it is gone), or the peer declined or left (LEAVE). */
   unreachable(peerId: string): void;
   /** Connected (again): every swarm is re-joined; what the server kept for the old socket is gone. */
   connected(): void;
@@ -183,6 +183,12 @@ export class SignalClient {
       this.reconnectAt = Date.now() + message.payload.afterMs;
       return;
     }
+    // peerjs closes its connections to a peer that sent LEAVE, but one that never opened closes without a 'close'
+    // event: without this, a declined dial would hold its slot until the connect timeout.
+    if (isLeave(message)) {
+      this.events.unreachable(message.src);
+      return;
+    }
     if (isHashServerMessage(message)) {
       if (this.swarms.has(message.payload.swarm))
         this.events.hashes(message.payload.swarm, message.payload.hashes);
@@ -248,4 +254,9 @@ export class SignalClient {
     this.peer.removeAllListeners();
     this.peer.destroy();
   }
+}
+
+function isLeave(message: unknown): message is { type: 'LEAVE'; src: string } {
+  const { type, src } = (message ?? {}) as { type?: unknown; src?: unknown };
+  return type === 'LEAVE' && typeof src === 'string';
 }

@@ -140,6 +140,13 @@ describe('SignalClient', () => {
     expect(events.hashes.mock.calls).toEqual([['s1', hashes]]);
   });
 
+  it('gives up a dial the peer declined (LEAVE), which peerjs never reports for a connection that did not open', () => {
+    latest().emit('open', 'me');
+    latest().socket.emit('message', { type: 'LEAVE', src: 'peer-x', dst: 'me' });
+    latest().socket.emit('message', { type: 'LEAVE', dst: 'me' });
+    expect(events.unreachable.mock.calls).toEqual([['peer-x']]);
+  });
+
   it('tells when members of a swarm may still be announced', async () => {
     client.join('s1');
     expect(client.awaitingMembers('s1')).toBe(true); // still reaching the server
