@@ -28,6 +28,8 @@ export class HeldSegments {
   private readonly index = new HaveIndex();
   private readonly prefetchedFromPeers = new BoundedMap<string, true>(MAX_PREFETCHED);
   private readonly unstorable = new BoundedMap<string, true>(MAX_PREFETCHED);
+  /** Prefetched segments a player request got straight from the transfer (p2p already) before they were stored. */
+  private readonly playedBeforeStored = new BoundedMap<string, true>(MAX_PREFETCHED);
   private store: SegmentStore | undefined;
   private opening = false;
   private closed = false;
@@ -78,6 +80,15 @@ export class HeldSegments {
     return this.prefetchedFromPeers.delete(segmentId);
   }
 
+  /**
+   * The player got `segmentId` from a peer (counted as p2p): a prefetch of it must not count again when the player
+   * reads it from the cache later (a seek back, or the next range request of a progressive file). Either order:
+   * the prefetch may be stored before or after this delivery.
+   */
+  deliveredFromPeer(segmentId: string): void {
+    if (!this.prefetchedFromPeers.delete(segmentId)) this.playedBeforeStored.set(segmentId, true);
+  }
+
   /** Announces what the cache already holds for `swarm` (from earlier visits or other tabs). */
   async loadSwarm(swarm: string): Promise<void> {
     const store = this.store;
@@ -114,7 +125,7 @@ export class HeldSegments {
       this.unstorable.set(segment.id, true);
       return;
     }
-    this.prefetchedFromPeers.set(segment.id, true);
+    if (!this.playedBeforeStored.delete(segment.id)) this.prefetchedFromPeers.set(segment.id, true);
     this.remember(segment.swarm, { segmentId: segment.id, size: data.byteLength, sha256 });
   }
 

@@ -220,7 +220,8 @@ export class PeerlaneAgent {
         return;
       }
       case 'delivered': {
-        // A prefetched segment reaches the player from the cache, but its bytes came from a peer.
+        // A prefetched segment reaches the player from the cache, but its bytes came from a peer: p2p, once.
+        if (message.source === 'p2p') this.held.deliveredFromPeer(message.segment.id);
         const source =
           message.source === 'cache' && this.held.playedPrefetch(message.segment.id) ? 'p2p' : message.source;
         this.counters[source] += message.bytes;
