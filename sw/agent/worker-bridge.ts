@@ -24,12 +24,6 @@ export interface BridgeEvents {
   connected(): void;
 }
 
-/**
- * Longest start() waits for the worker's welcome: it comes within milliseconds unless the worker is busy starting;
- * past this the page goes on (the settings still arrive, only the first requests may miss them).
- */
-const WELCOME_WAIT_MS = 2000;
-
 export class WorkerBridge {
   private port: MessagePort | undefined;
   private container: ServiceWorkerContainer | undefined;
@@ -91,7 +85,11 @@ export class WorkerBridge {
     });
   }
 
-  /** Says hello on a new port; resolves at the worker's welcome, or after WELCOME_WAIT_MS without one. */
+  /**
+   * Says hello on a new port; resolves at the worker's welcome (it comes as soon as the worker has started and
+   * loaded its state), or after controlTimeoutMs without one: then the page goes on, and only its first requests
+   * may miss the settings.
+   */
   private connect(): Promise<void> {
     const controller = this.container?.controller;
     if (!controller) return Promise.resolve();
@@ -100,7 +98,7 @@ export class WorkerBridge {
     let welcomed = () => {};
     const welcome = new Promise<void>((resolve) => {
       welcomed = resolve;
-      setTimeout(resolve, WELCOME_WAIT_MS);
+      setTimeout(resolve, this.options.controlTimeoutMs);
     });
     channel.port1.onmessage = (event) => {
       if (!isWorkerToPageMessage(event.data)) return;

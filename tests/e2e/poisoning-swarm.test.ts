@@ -1,7 +1,7 @@
 // A swarm with hostile members and no origin hashes, so the swarm itself must establish trust (hash quorum 2):
 // a raw client votes wrong hashes, a "liar" announces a self-consistent poisoned cache, a "corrupter" announces
-// true hashes but corrupts what it sends. Honest viewers play cleanly, get only the origin's bytes, ban both bad
-// viewers (and report them), and still take most of their bytes from peers.
+// true hashes but corrupts what it sends. Honest viewers play cleanly, get only the origin's bytes, ban the liar and
+// (whoever it sent bytes to) the corrupter, report them, and still take most of their bytes from peers.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer';
@@ -192,11 +192,16 @@ it('keeps honest viewers on the origin bytes and bans a liar and a corrupter, wi
     ).toEqual([]);
     // Everyone met the liar (it dialed them all when it came back): its announcement contradicts trusted hashes.
     expect(banned, `${viewer.name}: bans the liar\n${diagnostics}`).toContain(liarId);
-    // Only a download shows the corrupter up, and the seeders needed none: the later viewers each tried it.
-    if (!later.includes(viewer)) continue;
-    expect(corruptedTo[peerIdOf(end)] ?? 0, `${viewer.name}: corrupted responses`).toBeGreaterThan(0);
-    expect(banned, `${viewer.name}: bans the corrupter\n${diagnostics}`).toContain(corrupterId);
+    // Only a download shows the corrupter up (what it announces is true): whoever it sent a corrupted response to
+    // banned it. Which viewers try it first is the scheduler's choice, so not every one need have.
+    if ((corruptedTo[peerIdOf(end)] ?? 0) > 0)
+      expect(banned, `${viewer.name}: bans the corrupter\n${diagnostics}`).toContain(corrupterId);
   }
+  const corruptedViewers = later.filter((_, index) => (corruptedTo[peerIdOf(laterEnds[index])] ?? 0) > 0);
+  console.log(`the corrupter tried ${corruptedViewers.length} of ${later.length} later viewers`);
+  expect(corruptedViewers.length, 'later viewers the corrupter sent corrupted responses to').toBeGreaterThan(
+    0,
+  );
   expect(offload, 'share of the honest viewers bytes from peers').toBeGreaterThan(MIN_OFFLOAD);
 
   // The server's side: one hash accepted per segment, the raw liar's second votes not counted, every ban reported.

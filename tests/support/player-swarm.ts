@@ -118,7 +118,8 @@ export function expectHealthySwarm(label: string, result: SwarmResult, minShare:
   console.log(
     `${label}: viewer 2 got ${(100 * share).toFixed(1)} % of ${segmentBytes(stats)} media bytes from peers ` +
       `(http ${stats.httpBytes}, p2p ${stats.p2pBytes}, cache ${stats.cacheBytes}); ` +
-      `viewer 1 uploaded ${end1.stats?.uploadedBytes ?? 0}`,
+      `viewer 1 uploaded ${end1.stats?.uploadedBytes ?? 0}; peers ${end1.stats?.peers}/${stats.peers}, ` +
+      `banned ${[...(end1.stats?.bannedPeers ?? []), ...stats.bannedPeers].join(' ') || 'none'}`,
   );
   const diagnostics = [...first.log(), ...second.log()].join('\n');
   expect(share, `viewer 2's share of bytes from peers\n${diagnostics}`).toBeGreaterThanOrEqual(minShare);
