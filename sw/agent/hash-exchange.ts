@@ -2,7 +2,11 @@
 // fetched from the network, asks (in batches) for the accepted hash of segments peers announce, and reports peers
 // it banned. The server answers a query at once with what it has accepted, and once more per segment accepted later.
 
-import { type HashClientMessage, MAX_QUERY_SEGMENTS } from '../../signal-server/hash-messages';
+import {
+  type HashClientMessage,
+  MAX_QUERY_SEGMENTS,
+  MAX_REPORT_REASON_LENGTH,
+} from '../../signal-server/hash-messages';
 import { BoundedMap } from './bounded-map';
 
 export interface HashExchangeDeps {
@@ -85,7 +89,10 @@ export class HashExchange {
   }
 
   reportPeer(swarm: string, peerId: string, reason: string): void {
-    this.deps.send({ type: 'PEER-REPORT', payload: { swarm, peer: peerId, reason: reason.slice(0, 200) } });
+    this.deps.send({
+      type: 'PEER-REPORT',
+      payload: { swarm, peer: peerId, reason: reason.slice(0, MAX_REPORT_REASON_LENGTH) },
+    });
   }
 
   /** A new signal connection: ask again about the newest unanswered segments. */

@@ -21,6 +21,11 @@ export interface Verdict {
   unknown: boolean;
 }
 
+/** The claim (an announcement) names exactly the trusted size and hash. */
+export function matchesTrusted(trusted: TrustedHash, claim: { size: number; sha256: string }): boolean {
+  return claim.size === trusted.size && claim.sha256 === trusted.sha256;
+}
+
 /** Trusted hashes remembered (a few renditions of a long VoD, or many live windows). */
 const MAX_TRUSTED = 8192;
 
@@ -48,8 +53,7 @@ export class SegmentTrust {
     const usable: Holder[] = [];
     const contradicting: Holder[] = [];
     for (const holder of holders) {
-      const matches = holder.size === trusted.size && holder.sha256 === trusted.sha256;
-      (matches ? usable : contradicting).push(holder);
+      (matchesTrusted(trusted, holder) ? usable : contradicting).push(holder);
     }
     return { usable, contradicting, unknown: false };
   }

@@ -4,7 +4,7 @@
 
 import type { HaveEntry } from '../protocol/peer-wire';
 import type { Holder } from './scheduler';
-import { SegmentTrust, type TrustedHash } from './segment-trust';
+import { matchesTrusted, SegmentTrust, type TrustedHash } from './segment-trust';
 
 export interface VerifiedHoldersDeps {
   /** Every open peer that announced the segment, whatever its hash. */
@@ -44,7 +44,7 @@ export class VerifiedHolders {
     for (const entry of entries) {
       const known = this.trust.get(entry.segmentId);
       if (!known) this.deps.want(swarm, entry.segmentId);
-      else if (known.size !== entry.size || known.sha256 !== entry.sha256) {
+      else if (!matchesTrusted(known, entry)) {
         this.deps.ban(peerId, contradiction(entry.segmentId, known));
         return;
       }

@@ -97,8 +97,11 @@ export class WorkerBridge {
     const channel = new MessageChannel();
     let welcomed = () => {};
     const welcome = new Promise<void>((resolve) => {
-      welcomed = resolve;
-      setTimeout(resolve, this.options.controlTimeoutMs);
+      const timer = setTimeout(resolve, this.options.controlTimeoutMs);
+      welcomed = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
     channel.port1.onmessage = (event) => {
       if (!isWorkerToPageMessage(event.data)) return;

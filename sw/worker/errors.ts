@@ -2,6 +2,9 @@
 // The worker never throws these into the player: it logs them and falls back to the network.
 import type { OriginHash, RejectReason } from '../protocol/bridge-messages';
 
+/** URLs (tokens and all) are cut to this in messages, so one huge URL cannot flood the console. */
+const clip = (url: string) => url.slice(0, 200);
+
 /** Details each message is built from; the table below must handle every code. */
 export interface WorkerErrorDetails {
   'bad-message': { from: 'page' | 'agent'; type: string };
@@ -66,18 +69,18 @@ export const workerErrorMessages: {
     `${keys.length} representation(s) of MPD ${url} could not be read (${keys.slice(0, 3).join(', ')}): an ` +
     'addressing mode mpd-parser rejects, or more segments than the worker indexes; their segments pass through unshared',
   'progressive-unshareable': ({ url, reason }) =>
-    `cannot share ${url.slice(0, 200)} in pieces (${reason}): it plays straight from the network; serve it with ` +
+    `cannot share ${clip(url)} in pieces (${reason}): it plays straight from the network; serve it with ` +
     'byte ranges (206 + Content-Range) and, cross-origin, CORS that exposes Content-Range ' +
     '(Access-Control-Expose-Headers: Content-Range)',
   'progressive-resized': ({ url, size }) =>
-    `${url.slice(0, 200)} is now ${size} bytes on the server: the file changed, its size is learned again and ` +
+    `${clip(url)} is now ${size} bytes on the server: the file changed, its size is learned again and ` +
     'pieces of the old file are never used',
   'hash-sidecar-unreadable': ({ url, reason }) =>
-    `ignored the hash sidecar ${url.slice(0, 200)} (${reason}): its segments are verified by the swarm's hashes ` +
+    `ignored the hash sidecar ${clip(url)} (${reason}): its segments are verified by the swarm's hashes ` +
     'only; publish {"peerlane": "hashes/1", ...} there (see the README, "Origin-published hashes") and, ' +
     'cross-origin, allow CORS for it and expose the header (Access-Control-Expose-Headers: Peerlane-Hashes)',
   'origin-hash-mismatch': ({ url, expected, size, sha256 }) =>
-    `the network sent ${url.slice(0, 200)} as ${size} bytes with SHA-256 ${sha256.slice(0, 16)}…, but the ` +
+    `the network sent ${clip(url)} as ${size} bytes with SHA-256 ${sha256.slice(0, 16)}…, but the ` +
     `origin's sidecar says ${expected.size} bytes, ${expected.sha256.slice(0, 16)}…: the player got them as ` +
     'the network sent them, but they are neither cached nor shared; regenerate the sidecar when media changes',
 };
