@@ -158,7 +158,8 @@ function killQuietly(pid: number): void {
   }
 }
 
-function ownerAlive(pid: number, ticks: string | null): boolean {
+/** Whether the process `pid` runs (and, with `ticks`, is the one that started then, not a reuse of its pid). */
+export function ownerAlive(pid: number, ticks: string | null = null): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   const now = startTicks(pid);
   return now !== null && (ticks === null || now === ticks);

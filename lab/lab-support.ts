@@ -3,7 +3,7 @@
 // and lab addresses that the machine does not already route.
 import { execFileSync } from 'node:child_process';
 import { CORE_ADDRESS, LAB_BLOCK, SERVICES_HOST } from './address-plan';
-import { labPrefix } from './lab-state';
+import { labPrefix, ownerAlive } from './lab-state';
 import { tryRun } from './run-command';
 
 export type LabSupport =
@@ -51,7 +51,9 @@ function routedLabAddress(): string | null {
   }
   const [labNet = 0] = parseNetwork(LAB_BLOCK) ?? [];
   for (const line of routes.split('\n')) {
-    if (/ dev pllab\d+h\b/.test(line)) continue; // another lab's (a running one: it would fail on it)
+    // A crashed lab's route goes with the sweep at start; a running lab's (another process) blocks this one.
+    const labPid = / dev pllab(\d+)h\b/.exec(line)?.[1];
+    if (labPid && !ownerAlive(Number(labPid))) continue;
     const destination = line.split(' ')[0] === 'local' ? line.split(' ')[1] : line.split(' ')[0];
     const network = parseNetwork(destination ?? '');
     if (!network || network[1] === 0) continue; // default routes cover everything and say nothing
@@ -60,7 +62,7 @@ function routedLabAddress(): string | null {
       length >= prefix ? base >>> (32 - prefix) === address >>> (32 - prefix) : false;
     const covers = (address: number) => address >>> (32 - length) === base >>> (32 - length);
     if (within(labNet, 10) || covers(toNumber(SERVICES_HOST)) || covers(toNumber(CORE_ADDRESS)))
-      return destination ?? null;
+      return `${destination} ${/ dev (\S+)/.exec(line)?.[0].trim() ?? ''}`.trim();
   }
   return null;
 }

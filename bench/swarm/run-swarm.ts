@@ -107,7 +107,7 @@ export async function runSwarm(
   });
   let browsers: ViewerBrowsers | undefined;
   try {
-    browsers = lab ? labBrowsers(lab, stack.origin.url) : await sharedBrowser();
+    browsers = lab ? await labBrowsers(lab, stack.origin.url) : await sharedBrowser();
     return await watch(stack, browsers, settings, p2p, log, lab);
   } finally {
     await browsers?.close();
