@@ -1,11 +1,12 @@
 // Who may open a signaling connection: the checks on the WebSocket handshake, in one place — parameters,
 // origin allow-list, site key, id and token rules, signed join tokens, server and per-IP connection limits.
+
+import { isValidPeerId } from '../protocol/signaling/peer-id';
+import { isValidToken } from '../protocol/signaling/peerjs-messages';
 import type { SignalServerConfig } from './config';
 import type { ErrorReport } from './errors';
 import { verifyJoinToken } from './join-token';
 import { createOriginPolicy, type OriginPolicy } from './origin-policy';
-import { isValidPeerId } from './peer-id';
-import { isValidToken } from './peerjs-messages';
 import { loadSiteKeys, type SiteKeys } from './site-keys';
 
 /** The WebSocket query (key, id, token, version) and headers, read at the upgrade. */

@@ -1,12 +1,13 @@
 // Segment-hash votes across processes (cluster mode): the ledger lives in Redis, one atomic script per vote
 // and per query, so viewers on different processes count toward one quorum. A query registers its process
 // to hear of hashes still missing; the process whose vote reaches the quorum tells exactly those processes.
+
+import type { SegmentHash } from '../protocol/signaling/hash-messages';
 import type { ClusterMessage } from './cluster-messages';
 import type { ClusterTelemetry } from './cluster-metrics';
 import type { SignalServerConfig } from './config';
 import type { HashLedgerPort, HashVote, VoteResult } from './hash-ledger';
 import { parseCandidate } from './hash-ledger';
-import type { SegmentHash } from './hash-messages';
 import type { ClusterKeys, ScriptedRedis } from './redis-scripts';
 
 export interface ClusterHashesDeps {

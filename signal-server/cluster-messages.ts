@@ -1,11 +1,16 @@
 // What signal processes tell each other over Redis pub/sub (cluster mode), declared once with its encoder and
 // validator. Tab-separated fields with the relayed text last and untouched: no JSON escaping on the hot path.
 // Messages for one process within one event-loop turn travel together, as one batch: one SPUBLISH for all.
-import { isValidSegmentId, isValidSegmentSize, isValidSha256, type SegmentHash } from './hash-messages';
-import { isValidPeerId } from './peer-id';
-import { RELAY_TYPES, type RelayType } from './peerjs-messages';
+import {
+  isValidSegmentId,
+  isValidSegmentSize,
+  isValidSha256,
+  type SegmentHash,
+} from '../protocol/signaling/hash-messages';
+import { isValidPeerId } from '../protocol/signaling/peer-id';
+import { RELAY_TYPES, type RelayType } from '../protocol/signaling/peerjs-messages';
+import { isValidSwarmKey } from '../protocol/signaling/swarm-messages';
 import type { RoutedMessage } from './signaling-ports';
-import { isValidSwarmKey } from './swarm-messages';
 
 export type ClusterMessage =
   /** A message for a peer this process should hold. `hops` 1: the process it first reached did not. */

@@ -1,10 +1,11 @@
 // The segment-trust messages, apart from any socket: SEGMENT-HASH votes go to the ledger (members of the
 // swarm only), SEGMENT-HASH-QUERY is answered at once and its unanswered segments once more when accepted,
 // PEER-REPORT tallies liars and hides them from their swarm. One message in, at most one out per waiting entry.
+
+import type { HashClientMessage, SegmentHash } from '../protocol/signaling/hash-messages';
+import { encodeHashServerMessage } from '../protocol/signaling/hash-messages';
 import type { SignalServerConfig } from './config';
 import { type HashLedgerPort, InMemoryHashLedger, type VoteResult } from './hash-ledger';
-import type { HashClientMessage, SegmentHash } from './hash-messages';
-import { encodeHashServerMessage } from './hash-messages';
 import { HashWaits } from './hash-waits';
 import { type PeerReportResult, PeerReports, type PeerReportsPort } from './peer-reports';
 import type { PeerSession } from './peer-session';

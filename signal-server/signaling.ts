@@ -2,6 +2,14 @@
 // with `src` set by the server, hold messages for absent peers, run swarms, enforce limits, sweep idlers, drain.
 // The transport (server.ts) feeds it text frames and events and lends it `send`/`close` (injected); in cluster
 // mode a ClusterPort reaches peers on other processes (its ClusterInbox is built on `delivery` and `evict`).
+
+import {
+  encodeServerMessage,
+  parseClientMessage,
+  type RelayType,
+  withSrc,
+} from '../protocol/signaling/peerjs-messages';
+import { encodeReconnectMessage } from '../protocol/signaling/reconnect-message';
 import { type AdmissionPolicy, admitHandshake, createAdmissionPolicy, type Handshake } from './admission';
 import type { SignalServerConfig } from './config';
 import { Delivery } from './delivery';
@@ -13,10 +21,8 @@ import { IdReservations } from './id-reservations';
 import { IpLimits } from './ip-limits';
 import { InMemoryPeerDirectory, type PeerDirectory } from './peer-directory';
 import { createSession, type PeerSession } from './peer-session';
-import { encodeServerMessage, parseClientMessage, type RelayType, withSrc } from './peerjs-messages';
 import { type RankPeers, rankPeers } from './rank-peers';
 import { fullBucket, type RateLimit, takeToken } from './rate-limiter';
-import { encodeReconnectMessage } from './reconnect-message';
 import type { ClaimResult, ClusterPort, SignalStats, SignalTelemetry, Transport } from './signaling-ports';
 import { maySignal } from './swarm-contacts';
 import { SwarmMembership } from './swarm-membership';

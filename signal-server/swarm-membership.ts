@@ -1,13 +1,14 @@
 // The swarm rules on top of the registry: SWARM-JOIN answers SWARM-PEERS (bounded, ranked) and announces
 // the newcomer to a bounded number of members with SWARM-JOINED; leave on SWARM-LEAVE or on close.
 // In cluster mode the members come from Redis (all processes); the local registry keeps this process's own.
+
+import { encodeSwarmServerMessage } from '../protocol/signaling/swarm-messages';
 import type { SignalServerConfig } from './config';
 import type { ErrorReport } from './errors';
 import type { PeerDirectory } from './peer-directory';
 import type { PeerSession } from './peer-session';
 import type { RankPeers } from './rank-peers';
 import type { ClusterPort } from './signaling-ports';
-import { encodeSwarmServerMessage } from './swarm-messages';
 import type { SwarmRegistry } from './swarms';
 
 type Limits = Pick<SignalServerConfig, 'maxSwarmsPerPeer' | 'swarmPeersLimit' | 'swarmAnnounceLimit'>;

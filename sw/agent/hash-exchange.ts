@@ -6,7 +6,7 @@ import {
   type HashClientMessage,
   MAX_QUERY_SEGMENTS,
   MAX_REPORT_REASON_LENGTH,
-} from '../../signal-server/hash-messages';
+} from '../../protocol/signaling/hash-messages';
 import { BoundedMap } from './bounded-map';
 
 export interface HashExchangeDeps {

@@ -1,7 +1,7 @@
 // Segments held per swarm, with the size and hash announced for them: what this viewer holds (to announce)
 // and what each peer announced (to choose holders). Bounded in swarms and in segments per swarm.
 
-import type { HaveEntry } from '../protocol/peer-wire';
+import type { HaveEntry } from '../../protocol/peers/peer-wire';
 import { BoundedMap } from './bounded-map';
 
 /** Swarms tracked (the agent stays in a few renditions' swarms; a peer announcing more is cut to its latest). */

@@ -9,7 +9,7 @@ import {
   type MissReason,
   type PeerFrame,
   type RequestPriority,
-} from '../protocol/peer-wire';
+} from '../../protocol/peers/peer-wire';
 import { BoundedMap } from './bounded-map';
 import { type Download, DownloadTable } from './download-table';
 import { HaveIndex } from './have-index';

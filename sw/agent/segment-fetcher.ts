@@ -1,7 +1,7 @@
 // Downloads segments from peers: for the player (answering the worker's segment-request within its deadline,
 // never late) and for the cache (prefetch). One download per segment, however many requests wait for it.
 
-import type { PageToWorkerMessage, SegmentRef } from '../protocol/bridge-messages';
+import type { PageToWorkerMessage, SegmentRef } from '../../protocol/bridge/bridge-messages';
 import { BoundedMap } from './bounded-map';
 import type { Download, DownloadResult } from './download-table';
 import type { PlaybackState } from './media-observer';

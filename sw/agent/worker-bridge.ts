@@ -6,7 +6,7 @@ import {
   type PageToWorkerMessage,
   type WorkerSettings,
   type WorkerToPageMessage,
-} from '../protocol/bridge-messages';
+} from '../../protocol/bridge/bridge-messages';
 import { PEERLANE_VERSION } from './config';
 import { describeCause, PeerlaneError } from './errors';
 

@@ -5,7 +5,7 @@ import {
   type RejectReason,
   type SegmentRef,
   type WorkerToPageMessage,
-} from '../protocol/bridge-messages';
+} from '../../protocol/bridge/bridge-messages';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
 

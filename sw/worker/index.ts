@@ -1,9 +1,9 @@
 // Peerlane's service worker (dist/peerlane-sw.js): lifecycle, the fetch and message listeners, and the wiring
 // of the parts. Registered as is, or pulled into a site's own worker with importScripts('/peerlane-sw.js').
 import { clientsClaim } from 'workbox-core';
+import { isPageToWorkerMessage, type WorkerSettings } from '../../protocol/bridge/bridge-messages';
 import { adoptRelease } from '../cache/adopt-release';
 import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
-import { isPageToWorkerMessage, type WorkerSettings } from '../protocol/bridge-messages';
 import { AgentBridge } from './agent-bridge';
 import { parseRangeHeader } from './byte-range';
 import { defaultWorkerSettings, mergeWorkerSettings, WORKER_VERSION, workerLimits } from './config';

@@ -1,7 +1,7 @@
 // Puts what the worker learns (renditions from manifests, sidx contents, sized progressive files) into the index,
 // saves it for a restarted worker, and tells each page's agent the renditions its player uses: one `manifest`
 // per swarm, replayed to an agent whose hello came late, and again when the origin's hashes for it arrive.
-import type { SegmentRef, WorkerToPageMessage } from '../protocol/bridge-messages';
+import type { SegmentRef, WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
 import type { AgentBridge } from './agent-bridge';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';

@@ -1,7 +1,7 @@
 // Decides, synchronously, what the worker does with a request: a manifest (HLS or DASH), a known segment, a range
 // assembled from whole segments or progressive pieces, or hands off. One decision path for every format.
-import type { WorkerSettings } from '../protocol/bridge-messages';
-import { extensionOf } from '../protocol/media-type';
+import type { WorkerSettings } from '../../protocol/bridge/bridge-messages';
+import { extensionOf } from '../../protocol/media-type';
 import { parseRangeHeader } from './byte-range';
 import type { WorkerLimits } from './config';
 import { inMediaScope } from './media-scope';

@@ -2,7 +2,7 @@
 // assembled ones (range-assembler.ts): the cache within a deadline, peers through an agent (verified before use),
 // keeping bytes (cache + announcement to every agent), and a look at each DASH index segment on the way. Where
 // the origin published a segment's hash, no byte contradicting it is served from peers, cached or shared.
-import type { SegmentStore, StoredSegment } from '../cache/segment-store';
+
 import type {
   DeliverySource,
   OriginHash,
@@ -10,8 +10,9 @@ import type {
   SegmentRef,
   StoredSource,
   WorkerSettings,
-} from '../protocol/bridge-messages';
-import { sha256Hex } from '../protocol/sha256-hex';
+} from '../../protocol/bridge/bridge-messages';
+import { sha256Hex } from '../../protocol/sha256-hex';
+import type { SegmentStore, StoredSegment } from '../cache/segment-store';
 import type { AgentBridge, AgentDelivery } from './agent-bridge';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';

@@ -1,7 +1,7 @@
 // Fetches the hash sidecars origins announce (`Peerlane-Hashes` on a manifest or progressive-file response) into
 // the origin-hash table: once per sidecar, again only when a refreshed manifest lists segments it did not cover.
 // Segment work that needs a hash waits briefly for a sidecar still on its way rather than go without.
-import type { SegmentRef, WorkerSettings } from '../protocol/bridge-messages';
+import type { SegmentRef, WorkerSettings } from '../../protocol/bridge/bridge-messages';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
 import { HASHES_HEADER, parseHashSidecar } from './hash-sidecar';

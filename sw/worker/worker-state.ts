@@ -2,7 +2,7 @@
 // the index records (manifests, renditions, sized progressive files), so a restarted worker still recognises the
 // segments of a stream already playing.
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import { isSegmentRef, type WorkerSettings } from '../protocol/bridge-messages';
+import { isSegmentRef, type WorkerSettings } from '../../protocol/bridge/bridge-messages';
 import type { IndexRecord } from './segment-index';
 import type { TemplatePattern } from './segment-template';
 

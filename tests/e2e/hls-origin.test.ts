@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningOrigin, startOrigin } from '../../examples/origin/start-origin';
-import { sha256Hex } from '../../sw/protocol/sha256-hex';
+import { sha256Hex } from '../../protocol/sha256-hex';
 import { defaultWorkerSettings, workerLimits } from '../../sw/worker/config';
 import { type HashSidecarJson, parseHashSidecar } from '../../sw/worker/hash-sidecar';
 import { ensureMedia, type MediaSegment, mediaSegments } from '../support/stack';

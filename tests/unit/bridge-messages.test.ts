@@ -8,7 +8,7 @@ import {
   type SegmentRef,
   validateSettingsPatch,
   type WorkerToPageMessage,
-} from '../../sw/protocol/bridge-messages';
+} from '../../protocol/bridge/bridge-messages';
 import { defaultWorkerSettings } from '../../sw/worker/config';
 
 const SHA = 'ab'.repeat(32);

@@ -1,7 +1,7 @@
 // Range requests answered from whole parts (progressive pieces, byte-range segments): each part from one source —
 // cache, a verified peer, or the network asked for exactly the missing ranges — and a correct 206 built from them.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sha256Hex } from '../../sw/protocol/sha256-hex';
+import { sha256Hex } from '../../protocol/sha256-hex';
 import type { AgentDelivery } from '../../sw/worker/agent-bridge';
 import { parseRangeHeader } from '../../sw/worker/byte-range';
 import { PartFetcher } from '../../sw/worker/part-fetcher';

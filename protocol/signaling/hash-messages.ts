@@ -1,6 +1,6 @@
 // Peerlane's segment-trust messages on the signaling socket: viewers vote for the SHA-256 of segments they
 // fetched from the network, ask for accepted hashes, and report lying peers. Shared with the page agent.
-import { MAX_SEGMENT_ID_BYTES } from '../sw/protocol/peer-wire';
+import { MAX_SEGMENT_ID_BYTES } from '../peers/peer-wire';
 import { isValidPeerId } from './peer-id';
 import { isValidSwarmKey, MAX_SWARM_KEY_LENGTH } from './swarm-messages';
 

@@ -1,6 +1,6 @@
 // The PeerJS server protocol as the stock peerjs 1.5.x client speaks it: messages declared once, with the
 // validator for what clients send, the encoder for what the server sends, and the `src` splice for relays.
-import type { ErrorCode, ErrorReport } from './errors';
+import type { ErrorCode, ErrorReport } from '../../signal-server/errors';
 import { type HashClientMessage, validateHashClientMessage } from './hash-messages';
 import { isValidPeerId } from './peer-id';
 import type { ReconnectMessage } from './reconnect-message';

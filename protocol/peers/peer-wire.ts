@@ -11,7 +11,7 @@ export const MAX_CHUNK_BYTES = 16 * 1024;
 export const MAX_FRAME_BYTES = MAX_CHUNK_BYTES + 64;
 /** Largest segment anyone may announce or send (a 6 s 4K segment at 25 Mb/s is ~19 MB). */
 export const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
-/** UTF-8 byte limits of identifiers (swarm keys are ≤ 256 characters, see signal-server/swarm-messages.ts). */
+/** UTF-8 byte limits of identifiers (swarm keys are ≤ 256 characters, see ../signaling/swarm-messages.ts). */
 export const MAX_SWARM_BYTES = 1024;
 export const MAX_SEGMENT_ID_BYTES = 4096;
 

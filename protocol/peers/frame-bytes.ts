@@ -1,4 +1,4 @@
-// Byte-level reading and writing for the peer wire codec (sw/protocol/peer-wire.ts): big-endian integers and
+// Byte-level reading and writing for the peer wire codec (peer-wire.ts): big-endian integers and
 // length-prefixed UTF-8, where every read is bounds-checked and a short or bad field raises a FrameFault.
 
 /** Why a frame was refused (the decoder's error value). */

@@ -1,7 +1,8 @@
 // Messages between the service worker and the page agent (over a MessageChannel), declared once for both ends,
 // with the validators each end runs on what it receives. The worker owns the HTTP side; the page owns peers.
-import { isValidSwarmKey } from '../../signal-server/swarm-messages';
-import { MAX_SEGMENT_BYTES, MAX_SEGMENT_ID_BYTES } from './peer-wire';
+
+import { MAX_SEGMENT_BYTES, MAX_SEGMENT_ID_BYTES } from '../peers/peer-wire';
+import { isValidSwarmKey } from '../signaling/swarm-messages';
 
 /** One media segment (or byte range of one) as both sides name it. */
 export interface SegmentRef {
