@@ -3,8 +3,8 @@
 
 import { isValidPeerId } from '../protocol/signaling/peer-id';
 import { isValidToken } from '../protocol/signaling/peerjs-messages';
+import type { SignalErrorReport } from '../protocol/signaling/signal-errors';
 import type { SignalServerConfig } from './config';
-import type { ErrorReport } from './errors';
 import { verifyJoinToken } from './join-token';
 import { createOriginPolicy, type OriginPolicy } from './origin-policy';
 import { loadSiteKeys, type SiteKeys } from './site-keys';
@@ -46,7 +46,7 @@ export function admitHandshake(
   { keys, origins, config }: AdmissionPolicy,
   load: Load,
   nowMs: number,
-): ErrorReport | null {
+): SignalErrorReport | null {
   const missing = Object.entries({ id, token, key }).flatMap(([name, value]) => (value ? [] : [name]));
   if (missing.length > 0) return { code: 'invalid-ws-parameters', details: { missing } };
   if (origins && !origins(origin)) return { code: 'origin-not-allowed', details: { origin } };

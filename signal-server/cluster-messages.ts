@@ -1,12 +1,9 @@
 // What signal processes tell each other over Redis pub/sub (cluster mode), declared once with its encoder and
 // validator. Tab-separated fields with the relayed text last and untouched: no JSON escaping on the hot path.
 // Messages for one process within one event-loop turn travel together, as one batch: one SPUBLISH for all.
-import {
-  isValidSegmentId,
-  isValidSegmentSize,
-  isValidSha256,
-  type SegmentHash,
-} from '../protocol/signaling/hash-messages';
+
+import { isSha256Hex } from '../protocol/sha256-hex';
+import { isValidSegmentId, isValidSegmentSize, type SegmentHash } from '../protocol/signaling/hash-messages';
 import { isValidPeerId } from '../protocol/signaling/peer-id';
 import { RELAY_TYPES, type RelayType } from '../protocol/signaling/peerjs-messages';
 import { isValidSwarmKey } from '../protocol/signaling/swarm-messages';
@@ -69,7 +66,7 @@ function decodeHash(text: string): ClusterMessage | null {
   const [, swarm, segment, sizeField = '', sha256, ...rest] = text.split(SEPARATOR);
   const size = /^[1-9][0-9]*$/.test(sizeField) ? Number(sizeField) : 0;
   if (rest.length > 0 || !isValidSwarmKey(swarm) || !isValidSegmentId(segment)) return null;
-  if (!isValidSegmentSize(size) || !isValidSha256(sha256)) return null;
+  if (!isValidSegmentSize(size) || !isSha256Hex(sha256)) return null;
   return { type: 'hash', swarm, hash: { segment, size, sha256 } };
 }
 

@@ -1,6 +1,6 @@
 // The state of one WebSocket connection, stored as the socket's user data. Kept to a few scalar fields —
 // no closures, timers or maps per socket — because idle connections must cost under 2 KB each.
-import type { ErrorReport } from './errors';
+import type { SignalErrorReport } from '../protocol/signaling/signal-errors';
 import type { TokenBucket } from './rate-limiter';
 
 /**
@@ -14,7 +14,7 @@ export interface PeerSession<Socket> extends TokenBucket {
   token: string;
   status: SessionStatus;
   /** Set at the handshake when the connection must be refused once open (the client learns why). */
-  rejection: ErrorReport | null;
+  rejection: SignalErrorReport | null;
   /** Last message from the client (ms); the sweep closes connections idle for too long. */
   lastSeenAt: number;
   /** Swarms joined; null (not []) while there are none, the common case. */
@@ -35,7 +35,7 @@ export function createSession<Socket>(
   id: string,
   token: string,
   ip: string,
-  rejection: ErrorReport | null,
+  rejection: SignalErrorReport | null,
   bucket: TokenBucket,
   now: number,
 ): PeerSession<Socket> {

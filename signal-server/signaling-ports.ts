@@ -4,7 +4,8 @@
 
 import type { SegmentHash } from '../protocol/signaling/hash-messages';
 import type { RelayType } from '../protocol/signaling/peerjs-messages';
-import type { CloseCode, ErrorCode } from './errors';
+import type { CloseCode } from '../protocol/signaling/signal-errors';
+import type { ErrorCode } from './errors';
 import type { QueuedMessage } from './message-queue';
 
 /** 'buffered' = accepted but waiting in the socket's buffer; 'dropped' = the transport refused it. */

@@ -10,11 +10,12 @@ import {
   withSrc,
 } from '../protocol/signaling/peerjs-messages';
 import { encodeReconnectMessage } from '../protocol/signaling/reconnect-message';
+import { CloseCode, type SignalErrorReport } from '../protocol/signaling/signal-errors';
 import { type AdmissionPolicy, admitHandshake, createAdmissionPolicy, type Handshake } from './admission';
 import type { SignalServerConfig } from './config';
 import { Delivery } from './delivery';
 import { DrainSchedule } from './drain-schedule';
-import { CloseCode, type ErrorReport, reportMessage } from './errors';
+import { reportMessage } from './errors';
 import { HashExchange, type HashExchangeDeps } from './hash-exchange';
 import { IdClaims } from './id-claims';
 import { IdReservations } from './id-reservations';
@@ -162,7 +163,7 @@ export class Signaling<Socket> {
     else this.admit(session);
   }
 
-  private localConflict(session: PeerSession<Socket>): ErrorReport | null {
+  private localConflict(session: PeerSession<Socket>): SignalErrorReport | null {
     const token = this.directory.get(session.id)?.token ?? this.reserved.tokenOf(session.id);
     return token !== undefined && token !== session.token
       ? { code: 'id-taken', details: { id: session.id } }
@@ -184,7 +185,7 @@ export class Signaling<Socket> {
   }
 
   private claimed(session: PeerSession<Socket>, result: ClaimResult, held: string[]): void {
-    const taken: ErrorReport = { code: 'id-taken', details: { id: session.id } };
+    const taken: SignalErrorReport = { code: 'id-taken', details: { id: session.id } };
     const rejection = result === 'taken' ? taken : this.localConflict(session);
     if ((rejection || this.drainQueue) && result === 'claimed')
       this.cluster?.release(session.id, session.token);
@@ -271,7 +272,7 @@ export class Signaling<Socket> {
   }
 
   oversizedFrame(session: PeerSession<Socket>, size: number): void {
-    const report: ErrorReport = {
+    const report: SignalErrorReport = {
       code: 'payload-too-large',
       details: { size, limit: this.config.maxPayloadBytes },
     };
@@ -313,7 +314,7 @@ export class Signaling<Socket> {
 
   /** Ends every connection with 1001 "going away"; resolves once all sockets have closed. */
   shutdown(): Promise<void> {
-    const goingAway: ErrorReport = { code: 'going-away', details: {} };
+    const goingAway: SignalErrorReport = { code: 'going-away', details: {} };
     for (const session of this.directory.peers()) this.end(session, CloseCode.goingAway, goingAway);
     for (const session of this.claims?.sessions() ?? []) {
       session.status = 'open';
@@ -387,7 +388,7 @@ export class Signaling<Socket> {
   /** Non-fatal unless followed by end(): tells the client what was wrong, with a stable code. */
   private error(
     session: PeerSession<Socket>,
-    report: ErrorReport,
+    report: SignalErrorReport,
     type: 'ERROR' | 'ID-TAKEN' | 'INVALID-KEY' = 'ERROR',
   ): void {
     this.telemetry.rejected(report.code);
@@ -396,13 +397,13 @@ export class Signaling<Socket> {
   }
 
   /** Fatal: ERROR, then close with the code as the reason. */
-  private violation(session: PeerSession<Socket>, closeCode: CloseCode, report: ErrorReport): void {
+  private violation(session: PeerSession<Socket>, closeCode: CloseCode, report: SignalErrorReport): void {
     this.error(session, report);
     this.end(session, closeCode, report, false);
   }
 
   /** Handshake refusals use the message types the peerjs client reacts to (ID-TAKEN, INVALID-KEY). */
-  private refuse(session: PeerSession<Socket>, report: ErrorReport): void {
+  private refuse(session: PeerSession<Socket>, report: SignalErrorReport): void {
     const { code } = report;
     this.error(
       session,
@@ -414,7 +415,12 @@ export class Signaling<Socket> {
   }
 
   /** Server-initiated close: unregisters at once (the close event may come later), then ends the socket. */
-  private end(session: PeerSession<Socket>, closeCode: CloseCode, report: ErrorReport, count = true): void {
+  private end(
+    session: PeerSession<Socket>,
+    closeCode: CloseCode,
+    report: SignalErrorReport,
+    count = true,
+  ): void {
     const socket = session.socket;
     if (session.status !== 'open' || socket === null) return;
     if (count) this.telemetry.rejected(report.code);

@@ -2,9 +2,9 @@
 // the newcomer to a bounded number of members with SWARM-JOINED; leave on SWARM-LEAVE or on close.
 // In cluster mode the members come from Redis (all processes); the local registry keeps this process's own.
 
+import type { SignalErrorReport } from '../protocol/signaling/signal-errors';
 import { encodeSwarmServerMessage } from '../protocol/signaling/swarm-messages';
 import type { SignalServerConfig } from './config';
-import type { ErrorReport } from './errors';
 import type { PeerDirectory } from './peer-directory';
 import type { PeerSession } from './peer-session';
 import type { RankPeers } from './rank-peers';
@@ -18,7 +18,7 @@ export interface SwarmMembershipDeps<Socket> {
   directory: PeerDirectory<PeerSession<Socket>>;
   rank: RankPeers;
   send(session: PeerSession<Socket>, text: string): void;
-  error(session: PeerSession<Socket>, report: ErrorReport): void;
+  error(session: PeerSession<Socket>, report: SignalErrorReport): void;
   /** A peer reported out of `swarm` (PEER-REPORT): never listed nor announced there. */
   excluded(swarm: string, peer: string): boolean;
   /** Cluster mode: membership across processes, and a way to reach a member on another process. */

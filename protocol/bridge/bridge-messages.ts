@@ -2,6 +2,7 @@
 // with the validators each end runs on what it receives. The worker owns the HTTP side; the page owns peers.
 
 import { MAX_SEGMENT_BYTES, MAX_SEGMENT_ID_BYTES } from '../peers/peer-wire';
+import { isSha256Hex } from '../sha256-hex';
 import { isValidSwarmKey } from '../signaling/swarm-messages';
 
 /** One media segment (or byte range of one) as both sides name it. */
@@ -116,7 +117,6 @@ export type BridgeMessage = WorkerToPageMessage | PageToWorkerMessage;
 
 // ---- validators: each end checks what it receives, then trusts it ----
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 const MAX_TEXT = 1024;
 const MAX_URL = 16 * 1024;
 const MAX_VOLATILE_PARAMS = 256;
@@ -153,10 +153,6 @@ function isRequestId(value: unknown): value is number {
 
 function isDuration(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
-}
-
-export function isSha256Hex(value: unknown): value is string {
-  return typeof value === 'string' && SHA256_HEX.test(value);
 }
 
 function isOriginHash(value: unknown): value is OriginHash {

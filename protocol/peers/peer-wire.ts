@@ -1,6 +1,7 @@
 // Peer ↔ peer wire protocol: compact binary frames over a reliable, ordered PeerJS DataConnection ('raw').
 // Encoder and decoder live together; the decoder bounds-checks every field and returns an error value, never throws.
 
+import { isSha256Hex } from '../sha256-hex';
 import { FrameFault, FrameReader, FrameWriter, type WireError } from './frame-bytes';
 
 /** Bumped on any incompatible layout change; a frame with another version is rejected, not guessed at. */
@@ -56,7 +57,6 @@ const HEADER_BYTES = 2; // version u8, type u8
 const DATA_HEADER_BYTES = HEADER_BYTES + 12; // requestId u32, offset u32, totalSize u32
 const HAVE_HEADER_BYTES = HEADER_BYTES + 1 + 2 + 2; // flags u8, swarm length u16, count u16 (+ swarm bytes)
 const HAVE_ENTRY_FIXED_BYTES = 2 + 4 + 32; // id length u16, size u32, sha256
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 const utf8Encoder = new TextEncoder();
 
@@ -180,7 +180,7 @@ function utf8(value: string, maxBytes: number, field: string): Uint8Array {
 }
 
 function sha256Bytes(hex: string): Uint8Array {
-  if (!SHA256_HEX.test(hex)) throw new RangeError(`sha256 must be 64 lowercase hex digits, got '${hex}'`);
+  if (!isSha256Hex(hex)) throw new RangeError(`sha256 must be 64 lowercase hex digits, got '${hex}'`);
   const out = new Uint8Array(32);
   for (let index = 0; index < 32; index++)
     out[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
@@ -192,7 +192,7 @@ export function isShareable(entry: HaveEntry): boolean {
   return (
     entry.size > 0 &&
     entry.size <= MAX_SEGMENT_BYTES &&
-    SHA256_HEX.test(entry.sha256) &&
+    isSha256Hex(entry.sha256) &&
     utf8Encoder.encode(entry.segmentId).byteLength <= MAX_SEGMENT_ID_BYTES
   );
 }

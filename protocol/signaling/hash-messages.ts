@@ -1,6 +1,7 @@
 // Peerlane's segment-trust messages on the signaling socket: viewers vote for the SHA-256 of segments they
 // fetched from the network, ask for accepted hashes, and report lying peers. Shared with the page agent.
 import { MAX_SEGMENT_ID_BYTES } from '../peers/peer-wire';
+import { isSha256Hex } from '../sha256-hex';
 import { isValidPeerId } from './peer-id';
 import { isValidSwarmKey, MAX_SWARM_KEY_LENGTH } from './swarm-messages';
 
@@ -27,13 +28,8 @@ export const HASH_CLIENT_TYPES = ['SEGMENT-HASH', 'SEGMENT-HASH-QUERY', 'PEER-RE
 export const MAX_QUERY_SEGMENTS = 64;
 export const MAX_REPORT_REASON_LENGTH = 200;
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 const CONTROL_CHARACTER = /\p{Cc}/u;
 const utf8 = new TextEncoder();
-
-export function isValidSha256(sha256: unknown): sha256 is string {
-  return typeof sha256 === 'string' && SHA256_HEX.test(sha256);
-}
 
 export function isValidSegmentSize(size: unknown): size is number {
   return typeof size === 'number' && Number.isSafeInteger(size) && size > 0;
@@ -72,7 +68,7 @@ export function validateHashClientMessage(message: {
       const { segment, size, sha256 } = payload;
       if (!isValidSegmentId(segment)) return `needs payload.segment: ${SEGMENT_RULE}`;
       if (!isValidSegmentSize(size)) return 'needs payload.size: a positive integer (bytes)';
-      if (!isValidSha256(sha256)) return 'needs payload.sha256: 64 lowercase hex digits';
+      if (!isSha256Hex(sha256)) return 'needs payload.sha256: 64 lowercase hex digits';
       return { type, payload: { swarm, segment, size, sha256 } };
     }
     case 'SEGMENT-HASH-QUERY': {
@@ -106,7 +102,7 @@ export function isHashServerMessage(message: unknown): message is HashServerMess
 
 function isSegmentHash(entry: unknown): entry is SegmentHash {
   const { segment, size, sha256 } = (entry ?? {}) as Partial<Record<keyof SegmentHash, unknown>>;
-  return isValidSegmentId(segment) && isValidSegmentSize(size) && isValidSha256(sha256);
+  return isValidSegmentId(segment) && isValidSegmentSize(size) && isSha256Hex(sha256);
 }
 
 export function encodeHashServerMessage(message: HashServerMessage): string {

@@ -1,9 +1,10 @@
 // The PeerJS server protocol as the stock peerjs 1.5.x client speaks it: messages declared once, with the
 // validator for what clients send, the encoder for what the server sends, and the `src` splice for relays.
-import type { ErrorCode, ErrorReport } from '../../signal-server/errors';
+
 import { type HashClientMessage, validateHashClientMessage } from './hash-messages';
 import { isValidPeerId } from './peer-id';
 import type { ReconnectMessage } from './reconnect-message';
+import type { SignalErrorCode, SignalErrorReport } from './signal-errors';
 import { type SwarmClientMessage, validateSwarmClientMessage } from './swarm-messages';
 
 /** Client → server → client: forwarded to `dst` with `src` set by the server. */
@@ -18,13 +19,13 @@ export type PeerJsClientMessage = { type: 'HEARTBEAT' } | { type: RelayType; dst
 
 export type PeerJsServerMessage =
   | { type: 'OPEN' }
-  | { type: 'ERROR' | 'ID-TAKEN' | 'INVALID-KEY'; payload: { msg: string; code: ErrorCode } }
+  | { type: 'ERROR' | 'ID-TAKEN' | 'INVALID-KEY'; payload: { msg: string; code: SignalErrorCode } }
   | { type: RelayType; src: string; dst: string; payload?: unknown }
   | ReconnectMessage;
 
 export type ClientMessage = PeerJsClientMessage | SwarmClientMessage | HashClientMessage;
 
-export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: ErrorReport };
+export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: SignalErrorReport };
 
 /**
  * peerjs tokens are Math.random().toString(36).slice(2) (~11 characters); signed join tokens are 57. The
@@ -84,7 +85,7 @@ export function parseClientMessage(text: string): ParseResult {
   return { ok: true, message: hash };
 }
 
-function fail(error: ErrorReport): ParseResult {
+function fail(error: SignalErrorReport): ParseResult {
   return { ok: false, error };
 }
 
