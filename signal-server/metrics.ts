@@ -2,8 +2,8 @@
 // gauges read from the signaling state at scrape time, counters fed by the signaling telemetry.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RelayType } from '../protocol/signaling/peerjs-messages';
-import type { EngineKind } from './engine';
 import type { ErrorCode } from './errors';
+import type { EngineKind } from './http/engine';
 import type { DropReason, SignalStats, SignalTelemetry } from './signaling-ports';
 
 export interface SignalMetrics {

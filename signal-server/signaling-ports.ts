@@ -6,7 +6,7 @@ import type { SegmentHash } from '../protocol/signaling/hash-messages';
 import type { RelayType } from '../protocol/signaling/peerjs-messages';
 import type { CloseCode } from '../protocol/signaling/signal-errors';
 import type { ErrorCode } from './errors';
-import type { QueuedMessage } from './message-queue';
+import type { QueuedMessage } from './peerjs/message-queue';
 
 /** 'buffered' = accepted but waiting in the socket's buffer; 'dropped' = the transport refused it. */
 export type SendStatus = 'sent' | 'buffered' | 'dropped';

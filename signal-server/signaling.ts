@@ -11,23 +11,28 @@ import {
 } from '../protocol/signaling/peerjs-messages';
 import { encodeReconnectMessage } from '../protocol/signaling/reconnect-message';
 import { CloseCode, type SignalErrorReport } from '../protocol/signaling/signal-errors';
-import { type AdmissionPolicy, admitHandshake, createAdmissionPolicy, type Handshake } from './admission';
+import {
+  type AdmissionPolicy,
+  admitHandshake,
+  createAdmissionPolicy,
+  type Handshake,
+} from './access/admission';
+import { IpLimits } from './access/ip-limits';
+import { fullBucket, type RateLimit, takeToken } from './access/rate-limiter';
+import { IdClaims } from './cluster/id-claims';
 import type { SignalServerConfig } from './config';
-import { Delivery } from './delivery';
-import { DrainSchedule } from './drain-schedule';
 import { reportMessage } from './errors';
-import { HashExchange, type HashExchangeDeps } from './hash-exchange';
-import { IdClaims } from './id-claims';
-import { IdReservations } from './id-reservations';
-import { IpLimits } from './ip-limits';
-import { InMemoryPeerDirectory, type PeerDirectory } from './peer-directory';
-import { createSession, type PeerSession } from './peer-session';
-import { type RankPeers, rankPeers } from './rank-peers';
-import { fullBucket, type RateLimit, takeToken } from './rate-limiter';
+import { Delivery } from './peerjs/delivery';
+import { DrainSchedule } from './peerjs/drain-schedule';
+import { IdReservations } from './peerjs/id-reservations';
+import { InMemoryPeerDirectory, type PeerDirectory } from './peerjs/peer-directory';
+import { createSession, type PeerSession } from './peerjs/peer-session';
 import type { ClaimResult, ClusterPort, SignalStats, SignalTelemetry, Transport } from './signaling-ports';
-import { maySignal } from './swarm-contacts';
-import { SwarmMembership } from './swarm-membership';
-import { InMemorySwarmRegistry, type SwarmRegistry } from './swarms';
+import { type RankPeers, rankPeers } from './swarms/rank-peers';
+import { maySignal } from './swarms/swarm-contacts';
+import { SwarmMembership } from './swarms/swarm-membership';
+import { InMemorySwarmRegistry, type SwarmRegistry } from './swarms/swarms';
+import { HashExchange, type HashExchangeDeps } from './trust/hash-exchange';
 
 export interface SignalingDeps<Socket> {
   transport: Transport<Socket>;

@@ -5,13 +5,18 @@ import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const sources = `${root}signal-server`;
-const entry = `${sources}/main.ts`;
+/** What the server bundle is built from: its own folder and the wire protocol it imports. */
+const sources = ['signal-server', 'protocol'].map((folder) => `${root}${folder}`);
+const entry = `${root}signal-server/main.ts`;
 const outfile = `${root}dist/signal-server.mjs`;
 
 const builtAt = existsSync(outfile) ? statSync(outfile).mtimeMs : 0;
-const stale = readdirSync(sources).some(
-  (name) => name.endsWith('.ts') && statSync(`${sources}/${name}`).mtimeMs > builtAt,
+const stale = sources.some(
+  (folder) =>
+    existsSync(folder) &&
+    readdirSync(folder, { recursive: true }).some(
+      (name) => name.endsWith('.ts') && statSync(`${folder}/${name}`).mtimeMs > builtAt,
+    ),
 );
 
 if (stale && existsSync(entry)) {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { isReconnectMessage } from '../../protocol/signaling/reconnect-message';
 import { resolveConfig } from '../../signal-server/config';
-import type { PeerSession } from '../../signal-server/peer-session';
+import type { PeerSession } from '../../signal-server/peerjs/peer-session';
 import { Signaling } from '../../signal-server/signaling';
 import type { Transport } from '../../signal-server/signaling-ports';
 import { startSignalProcess } from '../support/signal-process';

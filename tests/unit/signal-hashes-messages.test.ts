@@ -8,7 +8,7 @@ import {
   validateHashClientMessage,
 } from '../../protocol/signaling/hash-messages';
 import { parseClientMessage } from '../../protocol/signaling/peerjs-messages';
-import { decodeClusterMessage, encodeClusterMessage } from '../../signal-server/cluster-messages';
+import { decodeClusterMessage, encodeClusterMessage } from '../../signal-server/cluster/cluster-messages';
 
 const SHA = '0123456789abcdef'.repeat(4);
 const hash = (payload: object) => ({ type: 'SEGMENT-HASH', payload });

@@ -3,11 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Registry } from 'prom-client';
-import { version } from '../package.json';
-import type { AdmissionPolicy } from './admission';
-import type { SignalServerConfig } from './config';
+import { version } from '../../package.json';
+import type { AdmissionPolicy } from '../access/admission';
+import type { SignalServerConfig } from '../config';
+import type { SignalStats } from '../signaling-ports';
 import type { EngineKind } from './engine';
-import type { SignalStats } from './signaling-ports';
 
 export interface HttpRequestInfo {
   /** Lowercase. */

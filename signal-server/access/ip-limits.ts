@@ -1,6 +1,6 @@
 // Per client IP: open connections (`maxConnectionsPerIp`) and one message bucket shared by all of that IP's
 // connections (`maxMessagesPerSecondPerIp`), so a flood spread over many sockets is still one flood.
-import type { SignalServerConfig } from './config';
+import type { SignalServerConfig } from '../config';
 import { fullBucket, type RateLimit, type RateVerdict, type TokenBucket, takeToken } from './rate-limiter';
 
 type Limits = Pick<SignalServerConfig, 'maxConnectionsPerIp' | 'maxMessagesPerSecondPerIp'>;

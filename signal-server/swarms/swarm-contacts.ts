@@ -1,6 +1,6 @@
 // swarmOnlySignaling: who may send connection set-up (OFFER/ANSWER/CANDIDATE) to whom. Swarm-mates may,
 // and once they did they stay in contact, so answers and candidates pass even if membership moved on.
-import type { PeerSession } from './peer-session';
+import type { PeerSession } from '../peerjs/peer-session';
 
 /** Peers one connection stays in contact with; the oldest is forgotten first. */
 const MAX_CONTACTS = 64;

@@ -1,6 +1,6 @@
 // Which browser origins may use the server (`--allowed-origins`): exact origins and `*.domain` patterns,
 // checked on the WebSocket upgrade and mirrored in the CORS headers of the HTTP routes.
-import { SignalServerError } from './errors';
+import { SignalServerError } from '../errors';
 
 /** True when `origin` (the Origin header, maybe '') may connect. */
 export type OriginPolicy = (origin: string) => boolean;

@@ -1,7 +1,7 @@
 // Signed join tokens: a site's backend lets one page in as one peer id until a deadline, proven with an
 // HMAC-SHA256 over `key|id|exp` under the key's secret. The page passes it as the PeerJS `token` option.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { SignalErrorReport } from '../protocol/signaling/signal-errors';
+import type { SignalErrorReport } from '../../protocol/signaling/signal-errors';
 
 /** v1.<exp: unix seconds>.<base64url HMAC-SHA256(secret, "<key>|<id>|<exp>")>: 57 characters today. */
 const FORMAT = /^v1\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;

@@ -1,7 +1,7 @@
 // PEER-REPORT tallies: distinct reporters per reported peer per swarm. Once `peerReportThreshold` of them
 // (counted once per address with hashQuorumDistinctIps) reported a peer, it is excluded: no longer listed in
 // that swarm's SWARM-PEERS and SWARM-JOINED. Bounded per swarm; a swarm's tallies go when it empties.
-import type { SignalServerConfig } from './config';
+import type { SignalServerConfig } from '../config';
 
 type Limits = Pick<SignalServerConfig, 'peerReportThreshold' | 'peerReportsPerSwarm'>;
 

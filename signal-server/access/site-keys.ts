@@ -1,8 +1,8 @@
 // The keys sites connect with (`--key`, `--keys`, `--keys-file`), each with the secret that signs its join
 // tokens when it has one. Read once at start; a bad file stops the server with a clear message.
 import { readFileSync } from 'node:fs';
-import type { SignalServerConfig } from './config';
-import { SignalServerError } from './errors';
+import type { SignalServerConfig } from '../config';
+import { SignalServerError } from '../errors';
 
 /** key → secret of its join tokens, or null for a key whose pages connect without one. */
 export type SiteKeys = ReadonlyMap<string, string | null>;

@@ -2,12 +2,16 @@
 // validator. Tab-separated fields with the relayed text last and untouched: no JSON escaping on the hot path.
 // Messages for one process within one event-loop turn travel together, as one batch: one SPUBLISH for all.
 
-import { isSha256Hex } from '../protocol/sha256-hex';
-import { isValidSegmentId, isValidSegmentSize, type SegmentHash } from '../protocol/signaling/hash-messages';
-import { isValidPeerId } from '../protocol/signaling/peer-id';
-import { RELAY_TYPES, type RelayType } from '../protocol/signaling/peerjs-messages';
-import { isValidSwarmKey } from '../protocol/signaling/swarm-messages';
-import type { RoutedMessage } from './signaling-ports';
+import { isSha256Hex } from '../../protocol/sha256-hex';
+import {
+  isValidSegmentId,
+  isValidSegmentSize,
+  type SegmentHash,
+} from '../../protocol/signaling/hash-messages';
+import { isValidPeerId } from '../../protocol/signaling/peer-id';
+import { RELAY_TYPES, type RelayType } from '../../protocol/signaling/peerjs-messages';
+import { isValidSwarmKey } from '../../protocol/signaling/swarm-messages';
+import type { RoutedMessage } from '../signaling-ports';
 
 export type ClusterMessage =
   /** A message for a peer this process should hold. `hops` 1: the process it first reached did not. */

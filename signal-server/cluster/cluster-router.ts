@@ -2,16 +2,16 @@
 // peer (cached briefly), publishes messages to that process's channel, hands what arrives on ours to the
 // signaling rules, and refreshes every entry this process holds in one batch per clusterRefreshMs.
 
+import type { SignalServerConfig } from '../config';
+import type { ClaimResult, ClusterInbox, ClusterPort, RoutedMessage } from '../signaling-ports';
 import { ClusterHashes, type ClusterHashesDeps } from './cluster-hashes';
 import { type ClusterMessage, decodeClusterBatch, encodeClusterBatch } from './cluster-messages';
 import type { ClusterTelemetry } from './cluster-metrics';
 import { ClusterPeerReports, type ClusterPeerReportsDeps } from './cluster-peer-reports';
 import { ClusterSwarms } from './cluster-swarms';
-import type { SignalServerConfig } from './config';
 import { LocationCache } from './location-cache';
 import type { RedisLink } from './redis-link';
 import { type ClusterKeys, locationValue, parseLocation, scriptedPipeline } from './redis-scripts';
-import type { ClaimResult, ClusterInbox, ClusterPort, RoutedMessage } from './signaling-ports';
 
 export interface ClusterRouterDeps {
   link: RedisLink;

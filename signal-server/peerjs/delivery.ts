@@ -1,12 +1,12 @@
 // Getting a message to its peer: delivered here when the peer is connected to this process, sent on to the
 // process that holds it (cluster mode), or held a while for a peer that is not connected yet (EXPIRE after).
 
-import { encodeServerMessage } from '../protocol/signaling/peerjs-messages';
-import type { SignalServerConfig } from './config';
+import { encodeServerMessage } from '../../protocol/signaling/peerjs-messages';
+import type { SignalServerConfig } from '../config';
+import type { ClusterPort, RoutedMessage, SignalTelemetry } from '../signaling-ports';
 import { MessageQueue, type QueuedMessage } from './message-queue';
 import type { PeerDirectory } from './peer-directory';
 import type { PeerSession } from './peer-session';
-import type { ClusterPort, RoutedMessage, SignalTelemetry } from './signaling-ports';
 
 export interface DeliveryDeps<Socket> {
   directory: PeerDirectory<PeerSession<Socket>>;

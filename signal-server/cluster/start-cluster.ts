@@ -3,14 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
+import type { SignalServerConfig } from '../config';
+import type { ClusterInbox, ClusterPort } from '../signaling-ports';
+import type { HashLedgerPort } from '../trust/hash-ledger';
+import type { PeerReportsPort } from '../trust/peer-reports';
 import { createClusterMetrics } from './cluster-metrics';
 import { ClusterRouter } from './cluster-router';
-import type { SignalServerConfig } from './config';
-import type { HashLedgerPort } from './hash-ledger';
-import type { PeerReportsPort } from './peer-reports';
 import { connectRedis, type PubSubKind } from './redis-link';
 import { clusterKeys } from './redis-scripts';
-import type { ClusterInbox, ClusterPort } from './signaling-ports';
 
 export interface Cluster {
   port: ClusterPort;

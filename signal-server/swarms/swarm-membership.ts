@@ -2,13 +2,13 @@
 // the newcomer to a bounded number of members with SWARM-JOINED; leave on SWARM-LEAVE or on close.
 // In cluster mode the members come from Redis (all processes); the local registry keeps this process's own.
 
-import type { SignalErrorReport } from '../protocol/signaling/signal-errors';
-import { encodeSwarmServerMessage } from '../protocol/signaling/swarm-messages';
-import type { SignalServerConfig } from './config';
-import type { PeerDirectory } from './peer-directory';
-import type { PeerSession } from './peer-session';
+import type { SignalErrorReport } from '../../protocol/signaling/signal-errors';
+import { encodeSwarmServerMessage } from '../../protocol/signaling/swarm-messages';
+import type { SignalServerConfig } from '../config';
+import type { PeerDirectory } from '../peerjs/peer-directory';
+import type { PeerSession } from '../peerjs/peer-session';
+import type { ClusterPort } from '../signaling-ports';
 import type { RankPeers } from './rank-peers';
-import type { ClusterPort } from './signaling-ports';
 import type { SwarmRegistry } from './swarms';
 
 type Limits = Pick<SignalServerConfig, 'maxSwarmsPerPeer' | 'swarmPeersLimit' | 'swarmAnnounceLimit'>;

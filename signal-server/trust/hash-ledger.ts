@@ -2,8 +2,8 @@
 // (connections; with hashQuorumDistinctIps, distinct addresses too) agree; the first accepted is final.
 // Bounded per swarm (least recently used segment forgotten) and per segment; entries expire after hashTtlMs.
 
-import type { SegmentHash } from '../protocol/signaling/hash-messages';
-import type { SignalServerConfig } from './config';
+import type { SegmentHash } from '../../protocol/signaling/hash-messages';
+import type { SignalServerConfig } from '../config';
 
 /** One SEGMENT-HASH from a member. `ip` null when addresses need not differ (hashQuorumDistinctIps off). */
 export interface HashVote extends SegmentHash {

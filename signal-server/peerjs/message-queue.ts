@@ -1,6 +1,6 @@
 // Messages for peers that are not connected (yet): held briefly, bounded per destination and in total,
 // handed over when the peer connects, or returned as expired so the sender can be told (EXPIRE).
-import type { RelayType } from '../protocol/signaling/peerjs-messages';
+import type { RelayType } from '../../protocol/signaling/peerjs-messages';
 
 export interface QueuedMessage {
   src: string;

@@ -1,7 +1,7 @@
 // The state of one WebSocket connection, stored as the socket's user data. Kept to a few scalar fields —
 // no closures, timers or maps per socket — because idle connections must cost under 2 KB each.
-import type { SignalErrorReport } from '../protocol/signaling/signal-errors';
-import type { TokenBucket } from './rate-limiter';
+import type { SignalErrorReport } from '../../protocol/signaling/signal-errors';
+import type { TokenBucket } from '../access/rate-limiter';
 
 /**
  * connecting: upgraded, not open yet. claiming: open, its id being claimed in Redis (cluster mode), messages

@@ -1,10 +1,10 @@
 // Who may open a signaling connection: the checks on the WebSocket handshake, in one place — parameters,
 // origin allow-list, site key, id and token rules, signed join tokens, server and per-IP connection limits.
 
-import { isValidPeerId } from '../protocol/signaling/peer-id';
-import { isValidToken } from '../protocol/signaling/peerjs-messages';
-import type { SignalErrorReport } from '../protocol/signaling/signal-errors';
-import type { SignalServerConfig } from './config';
+import { isValidPeerId } from '../../protocol/signaling/peer-id';
+import { isValidToken } from '../../protocol/signaling/peerjs-messages';
+import type { SignalErrorReport } from '../../protocol/signaling/signal-errors';
+import type { SignalServerConfig } from '../config';
 import { verifyJoinToken } from './join-token';
 import { createOriginPolicy, type OriginPolicy } from './origin-policy';
 import { loadSiteKeys, type SiteKeys } from './site-keys';

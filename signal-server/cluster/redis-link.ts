@@ -2,8 +2,8 @@
 // subscriber on this process's own channel. Sharded pub/sub (SSUBSCRIBE/SPUBLISH, Redis ≥ 7) when the server
 // has it, so Redis Cluster spreads the traffic over shards; classic PUBLISH/SUBSCRIBE otherwise.
 import { Redis, type RedisOptions } from 'ioredis';
-import { redactUrl } from './config';
-import { SignalServerError } from './errors';
+import { redactUrl } from '../config';
+import { SignalServerError } from '../errors';
 import { type ScriptedRedis, withClusterScripts } from './redis-scripts';
 
 export type PubSubKind = 'sharded' | 'classic';

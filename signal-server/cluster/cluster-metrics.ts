@@ -1,8 +1,8 @@
 // Cluster-mode metrics on the server's registry: is Redis reachable, what crosses between processes, what
 // Redis refused, how the id claims went and what the batched refresh costs. Hot counters are pre-bound.
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ClaimResult } from '../signaling-ports';
 import type { PubSubKind } from './redis-link';
-import type { ClaimResult } from './signaling-ports';
 
 const PREFIX = 'peerlane_signal_';
 

@@ -1,6 +1,6 @@
 // Queried segments without an accepted hash yet, per connection: each waits (bounded, hashWaitMs at most)
 // until its hash is accepted and is then answered exactly once, to the connection that asked — never a broadcast.
-import type { SignalServerConfig } from './config';
+import type { SignalServerConfig } from '../config';
 
 type Limits = Pick<SignalServerConfig, 'hashWaitsPerPeer' | 'hashWaitsTotal' | 'hashWaitMs'>;
 

@@ -1,9 +1,10 @@
 // PEER-REPORT tallies across processes (cluster mode): reporters per peer and the excluded peers of each swarm
 // live in Redis (one script per report); each process keeps a view of who is excluded, refreshed by every
 // SWARM-JOIN (read in the same round trip as the members) and by its own reports, to filter what it lists.
+
+import type { SignalServerConfig } from '../config';
+import type { PeerReportResult, PeerReportsPort } from '../trust/peer-reports';
 import type { ClusterTelemetry } from './cluster-metrics';
-import type { SignalServerConfig } from './config';
-import type { PeerReportResult, PeerReportsPort } from './peer-reports';
 import type { ClusterKeys, ScriptedRedis } from './redis-scripts';
 
 export interface ClusterPeerReportsDeps {

@@ -2,12 +2,12 @@
 // and per query, so viewers on different processes count toward one quorum. A query registers its process
 // to hear of hashes still missing; the process whose vote reaches the quorum tells exactly those processes.
 
-import type { SegmentHash } from '../protocol/signaling/hash-messages';
+import type { SegmentHash } from '../../protocol/signaling/hash-messages';
+import type { SignalServerConfig } from '../config';
+import type { HashLedgerPort, HashVote, VoteResult } from '../trust/hash-ledger';
+import { parseCandidate } from '../trust/hash-ledger';
 import type { ClusterMessage } from './cluster-messages';
 import type { ClusterTelemetry } from './cluster-metrics';
-import type { SignalServerConfig } from './config';
-import type { HashLedgerPort, HashVote, VoteResult } from './hash-ledger';
-import { parseCandidate } from './hash-ledger';
 import type { ClusterKeys, ScriptedRedis } from './redis-scripts';
 
 export interface ClusterHashesDeps {

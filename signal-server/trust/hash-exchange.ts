@@ -2,13 +2,13 @@
 // swarm only), SEGMENT-HASH-QUERY is answered at once and its unanswered segments once more when accepted,
 // PEER-REPORT tallies liars and hides them from their swarm. One message in, at most one out per waiting entry.
 
-import type { HashClientMessage, SegmentHash } from '../protocol/signaling/hash-messages';
-import { encodeHashServerMessage } from '../protocol/signaling/hash-messages';
-import type { SignalServerConfig } from './config';
+import type { HashClientMessage, SegmentHash } from '../../protocol/signaling/hash-messages';
+import { encodeHashServerMessage } from '../../protocol/signaling/hash-messages';
+import type { SignalServerConfig } from '../config';
+import type { PeerSession } from '../peerjs/peer-session';
 import { type HashLedgerPort, InMemoryHashLedger, type VoteResult } from './hash-ledger';
 import { HashWaits } from './hash-waits';
 import { type PeerReportResult, PeerReports, type PeerReportsPort } from './peer-reports';
-import type { PeerSession } from './peer-session';
 
 /** not-member: the sender is not in that swarm. excluded: the sender was itself reported out of it. */
 export type HashIgnoreReason = 'not-member' | 'excluded' | 'self-report';

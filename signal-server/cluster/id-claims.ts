@@ -1,7 +1,7 @@
 // Cluster mode: a new connection's id is claimed in Redis before OPEN, so an id is unique across processes.
 // Messages the client sends during that round trip are held (bounded), then handled in order.
-import type { PeerSession } from './peer-session';
-import type { ClaimResult, ClusterPort, SignalTelemetry } from './signaling-ports';
+import type { PeerSession } from '../peerjs/peer-session';
+import type { ClaimResult, ClusterPort, SignalTelemetry } from '../signaling-ports';
 
 /** Messages a connection may send while its id is claimed (one Redis round trip; peerjs sends none). */
 const CLAIM_HOLD_LIMIT = 16;

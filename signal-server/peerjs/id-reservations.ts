@@ -1,6 +1,6 @@
 // Ids whose connection closed lately, still bound to their token for idReserveMs, so a peer that watched an
 // id (in SWARM-PEERS) cannot take it, and the messages queued for it, in the gap of a reconnect.
-import type { SignalServerConfig } from './config';
+import type { SignalServerConfig } from '../config';
 
 type Limits = Pick<SignalServerConfig, 'idReserveMs' | 'maxConnections'>;
 
