@@ -3,7 +3,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RelayType } from '../protocol/signaling/peerjs-messages';
 import type { ErrorCode } from './errors';
-import type { EngineKind } from './http/engine';
+import type { EngineKind } from './http/engine-api';
 import type { DropReason, SignalStats, SignalTelemetry } from './signaling-ports';
 
 export interface SignalMetrics {

@@ -7,14 +7,8 @@ import type { PubSubKind } from './cluster/redis-link';
 import { startCluster } from './cluster/start-cluster';
 import { resolveConfig, type SignalServerConfig } from './config';
 import { SignalServerError } from './errors';
-import {
-  type Engine,
-  type EngineKind,
-  type EngineRequest,
-  type EngineResponse,
-  type EngineSocket,
-  loadEngine,
-} from './http/engine';
+import { loadEngine } from './http/engine';
+import type { Engine, EngineKind, EngineRequest, EngineResponse, EngineSocket } from './http/engine-api';
 import { createHttpRoutes, type HttpReply, type HttpRoutes, statusLine } from './http/http-routes';
 import { createSignalMetrics } from './metrics';
 import type { PeerSession } from './peerjs/peer-session';

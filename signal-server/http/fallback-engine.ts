@@ -10,7 +10,7 @@ import type {
   EngineSocket,
   EngineSocketBehavior,
   UwsModule,
-} from './engine';
+} from './engine-api';
 
 /** The few members of the `ws` package used here (it ships no types of its own). */
 interface WsSocket {

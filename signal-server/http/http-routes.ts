@@ -7,7 +7,7 @@ import { version } from '../../package.json';
 import type { AdmissionPolicy } from '../access/admission';
 import type { SignalServerConfig } from '../config';
 import type { SignalStats } from '../signaling-ports';
-import type { EngineKind } from './engine';
+import type { EngineKind } from './engine-api';
 
 export interface HttpRequestInfo {
   /** Lowercase. */
