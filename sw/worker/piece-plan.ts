@@ -1,7 +1,8 @@
 // A progressive file (`<video src=file.mp4>`) as peers share it: fixed-size pieces, and which pieces answer a
 // Range request. Pure: the assembler (range-assembler.ts) gets the bytes.
+
+import type { AssemblyPlan } from './assembly-plan';
 import type { ByteRange, RangeSpec } from './byte-range';
-import type { AssemblyPlan } from './range-assembler';
 import { pieceId } from './segment-id';
 import type { ProgressiveRecord, RangedRef } from './segment-index';
 

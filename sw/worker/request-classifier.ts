@@ -2,11 +2,11 @@
 // assembled from whole segments or progressive pieces, or hands off. One decision path for every format.
 import type { WorkerSettings } from '../../protocol/bridge/bridge-messages';
 import { extensionOf } from '../../protocol/media-type';
+import type { AssemblyPlan } from './assembly-plan';
 import { parseRangeHeader } from './byte-range';
 import type { WorkerLimits } from './config';
 import { inMediaScope } from './media-scope';
 import { progressivePlan } from './piece-plan';
-import type { AssemblyPlan } from './range-assembler';
 import { canonicalUrl, playlistUrl } from './segment-id';
 import type { SegmentIndex, SegmentMatch } from './segment-index';
 

@@ -3,10 +3,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sha256Hex } from '../../protocol/sha256-hex';
 import type { AgentDelivery } from '../../sw/worker/agent-bridge';
+import type { AssemblyPlan } from '../../sw/worker/assembly-plan';
 import { parseRangeHeader } from '../../sw/worker/byte-range';
 import { PartFetcher } from '../../sw/worker/part-fetcher';
 import { pieceRef, progressivePlan } from '../../sw/worker/piece-plan';
-import { type AssemblyPlan, RangeAssembler } from '../../sw/worker/range-assembler';
+import { RangeAssembler } from '../../sw/worker/range-assembler';
 import type { ProgressiveRecord, RangedRef } from '../../sw/worker/segment-index';
 import { backgroundWork, type FakeEdgeOptions, fakeEdges } from './worker-fakes';
 
