@@ -8,7 +8,7 @@ import {
   type RequestPriority,
 } from '../../protocol/peers/peer-wire';
 import { sha256Hex } from '../../protocol/sha256-hex';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../shared/bounded-map';
 import { ThroughputEstimate } from './throughput-estimate';
 
 export type DownloadResult =

@@ -7,7 +7,7 @@ import {
   MAX_QUERY_SEGMENTS,
   MAX_REPORT_REASON_LENGTH,
 } from '../../protocol/signaling/hash-messages';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../shared/bounded-map';
 
 export interface HashExchangeDeps {
   now: () => number;

@@ -6,7 +6,7 @@ import type { SegmentRef } from '../../protocol/bridge/bridge-messages';
 import { mediaTypeFor } from '../../protocol/media-type';
 import type { HaveEntry } from '../../protocol/peers/peer-wire';
 import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../shared/bounded-map';
 import { describeCause, PeerlaneError } from './errors';
 import { HaveIndex } from './have-index';
 

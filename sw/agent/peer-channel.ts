@@ -10,7 +10,7 @@ import {
   type PeerFrame,
   type RequestPriority,
 } from '../../protocol/peers/peer-wire';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../shared/bounded-map';
 import { type Download, DownloadTable } from './download-table';
 import { HaveIndex } from './have-index';
 import type { Holder } from './scheduler';

@@ -3,7 +3,7 @@
 
 import type { DataConnection } from 'peerjs';
 import type { HaveEntry } from '../../protocol/peers/peer-wire';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../shared/bounded-map';
 import { type ChannelEvents, PeerChannel } from './peer-channel';
 import type { Holder } from './scheduler';
 import { CONNECTION_LABEL, CONNECTION_METADATA } from './signal-client';

@@ -3,7 +3,7 @@
 // our own playlist lists them.
 
 import type { SegmentRef } from '../../protocol/bridge/bridge-messages';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../shared/bounded-map';
 
 interface Rendition {
   live: boolean;

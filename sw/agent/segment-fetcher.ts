@@ -2,7 +2,7 @@
 // never late) and for the cache (prefetch). One download per segment, however many requests wait for it.
 
 import type { PageToWorkerMessage, SegmentRef } from '../../protocol/bridge/bridge-messages';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../shared/bounded-map';
 import type { Download, DownloadResult } from './download-table';
 import type { PlaybackState } from './media-observer';
 import type { PeerChannel } from './peer-channel';

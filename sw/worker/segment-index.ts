@@ -1,10 +1,10 @@
 // What the worker knows from the manifests it has seen: which URLs (and byte ranges) are shareable segments, which
 // are manifests or keys, and which progressive files it has sized. Bounded: a few dozen records, a cap on each.
 import type { SegmentRef } from '../../protocol/bridge/bridge-messages';
+import { BoundedMap } from '../shared/bounded-map';
 import type { ByteRange, RangeSpec } from './byte-range';
 import type { WorkerLimits } from './config';
 import { CountedSet } from './counted-set';
-import { setRecent } from './recent-map';
 import { segmentUrlOf } from './segment-id';
 import { matchTemplate, type TemplatePattern } from './segment-template';
 
@@ -96,7 +96,7 @@ function rangeKey(range: SegmentRef['range']): string {
 
 export class SegmentIndex {
   /** Insertion order is recency: re-adding moves a record to the end, eviction takes from the front. */
-  private readonly records = new Map<string, IndexRecord>();
+  private readonly records: BoundedMap<string, IndexRecord>;
   /** Canonical segment URL → range key ('' for the whole resource) → segment. */
   private readonly segments = new Map<string, Map<string, IndexedSegment>>();
   /** Byte-range segments of a URL sorted by start, built when a span is first looked up. */
@@ -107,16 +107,19 @@ export class SegmentIndex {
   private readonly passUrls = new CountedSet();
   private readonly indexIds = new CountedSet();
   /** Files that cannot be pieced (no ranges, size hidden by CORS): passed through without another probe. */
-  private readonly unshareable = new Map<string, true>();
+  private readonly unshareable: BoundedMap<string, true>;
 
-  constructor(private readonly limits: IndexLimits) {}
+  constructor(private readonly limits: IndexLimits) {
+    this.records = new BoundedMap(limits.maxPlaylists);
+    this.unshareable = new BoundedMap(limits.maxPlaylists);
+  }
 
   /** Adds or replaces a record. Returns the record as kept (to persist) and the keys of records evicted. */
   add(record: IndexRecord): { kept: IndexRecord; evicted: string[] } {
     const previous = this.records.get(record.url);
     const kept = record.kind === 'media' ? this.bounded(record, previous) : record;
     if (previous) this.unregister(previous);
-    const dropped = setRecent(this.records, record.url, kept, this.limits.maxPlaylists);
+    const dropped = this.records.setAndEvict(record.url, kept);
     this.register(kept);
     for (const [, oldest] of dropped) this.unregister(oldest);
     return { kept, evicted: dropped.map(([url]) => url) };
@@ -162,7 +165,7 @@ export class SegmentIndex {
   }
 
   markUnshareable(canonicalUrl: string): void {
-    setRecent(this.unshareable, canonicalUrl, true, this.limits.maxPlaylists);
+    this.unshareable.set(canonicalUrl, true);
   }
 
   isUnshareable(canonicalUrl: string): boolean {
