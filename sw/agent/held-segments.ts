@@ -2,7 +2,7 @@
 // (from earlier visits or other tabs), as segments arrive, and empty after a clear. Also keeps what peers prefetched
 // for us, so a cache hit on those bytes counts as p2p.
 
-import type { SegmentRef } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { mediaTypeFor } from '../../protocol/media-type';
 import type { HaveEntry } from '../../protocol/peers/peer-wire';
 import { openSegmentStore, type SegmentStore } from '../cache/segment-store';

@@ -1,7 +1,8 @@
 // The page agent: wires the worker bridge, the signal client, the peer pool, the segment fetcher and the media
 // observer together; keeps the stats and emits the public events. Policy lives in scheduler.ts, bytes in the channels.
 
-import type { DeliverySource, SegmentRef, WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
+import type { DeliverySource, WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { type PeerlaneConfig, workerSettings } from './config';
 import { PeerlaneError, reportError } from './errors';
 import { HashExchange } from './hash-exchange';

@@ -1,7 +1,8 @@
 // Downloads segments from peers: for the player (answering the worker's segment-request within its deadline,
 // never late) and for the cache (prefetch). One download per segment, however many requests wait for it.
 
-import type { PageToWorkerMessage, SegmentRef } from '../../protocol/bridge/bridge-messages';
+import type { PageToWorkerMessage } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { BoundedMap } from '../shared/bounded-map';
 import type { Download, DownloadResult } from './download-table';
 import type { PlaybackState } from './media-observer';

@@ -1,6 +1,6 @@
 // The origin's hash sidecar (announced by the `Peerlane-Hashes` response header): its JSON format, declared once
 // for the origin that writes it and the worker that reads it, and the strict parser that turns it into hashes.
-import type { OriginHash } from '../../protocol/bridge/bridge-messages';
+import type { OriginHash } from '../../protocol/bridge/segment-ref';
 import { isSha256Hex } from '../../protocol/sha256-hex';
 import { pieceCount, pieceRange } from './piece-plan';
 import { canonicalUrl, pieceId, segmentId } from './segment-id';

@@ -2,7 +2,8 @@
 // of the parts. Registered as is, or pulled into a site's own worker with importScripts('/peerlane-sw.js').
 
 import { clientsClaim } from 'workbox-core';
-import { isPageToWorkerMessage, type WorkerSettings } from '../../protocol/bridge/bridge-messages';
+import { isPageToWorkerMessage } from '../../protocol/bridge/bridge-messages';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { adoptRelease } from '../cache/adopt-release';
 import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
 import { BoundedMap } from '../shared/bounded-map';

@@ -1,7 +1,8 @@
 // Manifests (HLS playlists, DASH MPDs) pass through the worker untouched (never cached); on the way the tracker
 // reads a copy into renditions for the index and the page's agent. It also reads DASH index (sidx) segments,
 // which list the media segments of SegmentBase files.
-import type { SegmentRef, WorkerSettings } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import type { WorkerLimits } from './config';
 import { isDashContentType, looksLikeDashManifest, parseDashManifest } from './dash-manifest';
 import { logWorkerError } from './errors';

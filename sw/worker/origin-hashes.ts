@@ -1,6 +1,6 @@
 // The hashes origins published for segments and progressive pieces (from their sidecars), keyed by segment id:
 // bounded, most recently published kept. The strongest trust there is: peer bytes must match them.
-import type { OriginHash, SegmentRef } from '../../protocol/bridge/bridge-messages';
+import type { OriginHash, SegmentRef } from '../../protocol/bridge/segment-ref';
 import { BoundedMap } from '../shared/bounded-map';
 
 export class OriginHashes {

@@ -1,6 +1,6 @@
 // Learns the size of a progressive file the first time a media element asks for it (a one-byte Range request),
 // so every later Range request is answered from pieces. Files that cannot be pieced are remembered and passed.
-import type { WorkerSettings } from '../../protocol/bridge/bridge-messages';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { mediaTypeFor } from '../../protocol/media-type';
 import { logWorkerError } from './errors';
 import { isShareable, readableRequest, readContentRange } from './network-request';

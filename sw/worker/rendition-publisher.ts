@@ -2,7 +2,8 @@
 // saves it for a restarted worker, and tells each page's agent the renditions its player uses: one `manifest`
 // per swarm, replayed to an agent whose hello came late, and again when the origin's hashes for it arrive.
 
-import type { SegmentRef, WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
+import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { BoundedMap } from '../shared/bounded-map';
 import type { AgentBridge } from './agent-bridge';
 import type { WorkerLimits } from './config';

@@ -1,6 +1,6 @@
 // Decides, synchronously, what the worker does with a request: a manifest (HLS or DASH), a known segment, a range
 // assembled from whole segments or progressive pieces, or hands off. One decision path for every format.
-import type { WorkerSettings } from '../../protocol/bridge/bridge-messages';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { extensionOf } from '../../protocol/media-type';
 import type { AssemblyPlan } from './assembly-plan';
 import { parseRangeHeader } from './byte-range';

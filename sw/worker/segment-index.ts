@@ -1,6 +1,6 @@
 // What the worker knows from the manifests it has seen: which URLs (and byte ranges) are shareable segments, which
 // are manifests or keys, and which progressive files it has sized. Bounded: a few dozen records, a cap on each.
-import type { SegmentRef } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { BoundedMap } from '../shared/bounded-map';
 import type { ByteRange, RangeSpec } from './byte-range';
 import type { WorkerLimits } from './config';

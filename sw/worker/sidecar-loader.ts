@@ -2,7 +2,8 @@
 // the origin-hash table: once per sidecar, again only when a refreshed manifest lists segments it did not cover.
 // Segment work that needs a hash waits briefly for a sidecar still on its way rather than go without.
 
-import type { SegmentRef, WorkerSettings } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { BoundedMap } from '../shared/bounded-map';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';

@@ -2,7 +2,8 @@
 // the index records (manifests, renditions, sized progressive files), so a restarted worker still recognises the
 // segments of a stream already playing.
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import { isSegmentRef, type WorkerSettings } from '../../protocol/bridge/bridge-messages';
+import { isSegmentRef } from '../../protocol/bridge/segment-ref';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import type { IndexRecord } from './segment-index';
 import type { TemplatePattern } from './segment-template';
 

@@ -1,6 +1,6 @@
 // Where the player is in the rendition it plays, and the prefetch window after it (VoD and a sliding live window).
 import { describe, expect, it } from 'vitest';
-import type { SegmentRef } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { RenditionTracker } from '../../sw/agent/rendition-tracker';
 
 function segments(swarm: string, from: number, to: number): SegmentRef[] {

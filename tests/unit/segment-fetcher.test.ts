@@ -1,6 +1,7 @@
 // Answering the worker's segment requests from peers: deadlines, early abandon, sharing one download, prefetch.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PageToWorkerMessage, SegmentRef } from '../../protocol/bridge/bridge-messages';
+import type { PageToWorkerMessage } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { PEERLANE_DEFAULTS } from '../../sw/agent/config';
 import type { Download, DownloadResult } from '../../sw/agent/download-table';
 import type { PlaybackState } from '../../sw/agent/media-observer';

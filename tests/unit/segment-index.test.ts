@@ -1,6 +1,6 @@
 // The segment index: matching requests (URL + Range) to known segments, the live window, and its bounds.
 import { describe, expect, it } from 'vitest';
-import type { SegmentRef } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { parseRangeHeader } from '../../sw/worker/byte-range';
 import { type RenditionRecord, SegmentIndex } from '../../sw/worker/segment-index';
 import { compileTemplate } from '../../sw/worker/segment-template';

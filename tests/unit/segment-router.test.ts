@@ -1,7 +1,7 @@
 // Serving a recognised segment: cache → peers (verified) → network, what gets cached and announced, and that
 // every failure still ends in a real network response.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SegmentRef } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { sha256Hex } from '../../protocol/sha256-hex';
 import type { SegmentStore } from '../../sw/cache/segment-store';
 import type { AgentDelivery } from '../../sw/worker/agent-bridge';
