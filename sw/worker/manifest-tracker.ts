@@ -7,11 +7,12 @@ import type { WorkerLimits } from './config';
 import { isDashContentType, looksLikeDashManifest, parseDashManifest } from './dash-manifest';
 import { logWorkerError } from './errors';
 import { isHlsContentType, looksLikeHlsPlaylist, parseHlsPlaylist } from './hls-playlist';
+import type { IndexRecord, RenditionRecord } from './index-records';
 import { readBodyCapped } from './read-body';
 import type { MediaEntry, ParsedRendition } from './rendition';
 import type { PublishOptions, RenditionPublisher } from './rendition-publisher';
 import { canonicalUrl, playlistUrl, segmentId, swarmKey } from './segment-id';
-import type { IndexRecord, RenditionRecord, SegmentIndex } from './segment-index';
+import type { SegmentIndex } from './segment-index';
 import type { SidecarLoader } from './sidecar-loader';
 import { parseSidx } from './sidx-box';
 

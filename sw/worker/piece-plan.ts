@@ -3,8 +3,9 @@
 
 import type { AssemblyPlan } from './assembly-plan';
 import type { ByteRange, RangeSpec } from './byte-range';
+import type { ProgressiveRecord } from './index-records';
 import { pieceId } from './segment-id';
-import type { ProgressiveRecord, RangedRef } from './segment-index';
+import type { RangedRef } from './segment-index';
 
 export interface PieceLayout {
   /** Size of the whole file in bytes (> 0). */

@@ -3,10 +3,11 @@
 import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { mediaTypeFor } from '../../protocol/media-type';
 import { logWorkerError } from './errors';
+import type { ProgressiveRecord } from './index-records';
 import { isShareable, readableRequest, readContentRange } from './network-request';
 import type { RenditionPublisher } from './rendition-publisher';
 import { canonicalUrl, swarmKey } from './segment-id';
-import type { ProgressiveRecord, SegmentIndex } from './segment-index';
+import type { SegmentIndex } from './segment-index';
 import type { SidecarLoader } from './sidecar-loader';
 
 export interface ProgressiveProbeDeps {

@@ -8,9 +8,10 @@ import { BoundedMap } from '../shared/bounded-map';
 import type { AgentBridge } from './agent-bridge';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
+import type { IndexRecord } from './index-records';
 import type { OriginHashes } from './origin-hashes';
 import { pieceCount, pieceRef } from './piece-plan';
-import type { IndexRecord, SegmentIndex } from './segment-index';
+import type { SegmentIndex } from './segment-index';
 
 export type ManifestMessage = Extract<WorkerToPageMessage, { type: 'manifest' }>;
 

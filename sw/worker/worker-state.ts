@@ -4,7 +4,7 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import { isSegmentRef } from '../../protocol/bridge/segment-ref';
 import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
-import type { IndexRecord } from './segment-index';
+import type { IndexRecord } from './index-records';
 import type { TemplatePattern } from './segment-template';
 
 export interface WorkerState {

@@ -5,10 +5,11 @@ import { sha256Hex } from '../../protocol/sha256-hex';
 import type { AgentDelivery } from '../../sw/worker/agent-bridge';
 import type { AssemblyPlan } from '../../sw/worker/assembly-plan';
 import { parseRangeHeader } from '../../sw/worker/byte-range';
+import type { ProgressiveRecord } from '../../sw/worker/index-records';
 import { PartFetcher } from '../../sw/worker/part-fetcher';
 import { pieceRef, progressivePlan } from '../../sw/worker/piece-plan';
 import { RangeAssembler } from '../../sw/worker/range-assembler';
-import type { ProgressiveRecord, RangedRef } from '../../sw/worker/segment-index';
+import type { RangedRef } from '../../sw/worker/segment-index';
 import { backgroundWork, type FakeEdgeOptions, fakeEdges } from './worker-fakes';
 
 const ORIGIN = 'https://site.example';
