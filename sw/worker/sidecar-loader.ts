@@ -4,10 +4,11 @@
 
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
+import { HASHES_HEADER } from '../../protocol/hash-sidecar-format';
 import { BoundedMap } from '../shared/bounded-map';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
-import { HASHES_HEADER, parseHashSidecar } from './hash-sidecar';
+import { parseHashSidecar } from './hash-sidecar';
 import type { OriginHashes } from './origin-hashes';
 import { readBodyCapped } from './read-body';
 import { withTimeout } from './with-timeout';
