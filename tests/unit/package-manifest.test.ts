@@ -1,7 +1,6 @@
-// package.json as an installable package: every command (bin) has its bundle in build-targets.mjs `commands` and
-// the other way round, and the entry points sites use stay in what is packed. (The packed package itself, installed
-// and run: tests/e2e/package-install.test.ts.)
-import { readFileSync } from 'node:fs';
+// package.json as an installable package: publishable, every command (bin) laid out as run-command.mjs expects,
+// and the entry points sites use. (The packed package itself, installed and run: tests/e2e/package-install.test.ts.)
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 interface Manifest {
@@ -21,13 +20,21 @@ describe('package.json', () => {
     expect(manifest.scripts.prepack).toBe('node build.mjs');
   });
 
-  it('runs every bin through run-command.mjs with a command of the same name, and has a bin for every command', async () => {
-    const { commands } = (await import(buildTargets)) as { commands: Record<string, unknown> };
-    expect(Object.keys(manifest.bin).sort()).toEqual(Object.keys(commands).sort());
+  it('has every command as <folder>/bin/<name>.mjs, the shared two-line launcher of <folder>/main.ts', async () => {
+    const { commandTarget } = (await import(buildTargets)) as {
+      commandTarget(launcher: string): { entryPoints: string[]; outfile: string };
+    };
+    const launcherOf = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+    const reference = launcherOf(manifest.bin['peerlane-signal'] as string);
+    expect(reference).toMatch(/^#!\/usr\/bin\/env node\n/);
+    expect(reference).toContain('await runCommand(import.meta.url);');
     for (const [name, file] of Object.entries(manifest.bin)) {
-      const launcher = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
-      expect(launcher, file).toMatch(/^#!\/usr\/bin\/env node\n/);
-      expect(launcher, file).toContain(`runCommand('${name}')`);
+      expect(file, name).toMatch(new RegExp(`^[\\w-]+/bin/${name}\\.mjs$`));
+      expect(launcherOf(file), file).toBe(reference);
+      const { entryPoints } = commandTarget(file);
+      expect(existsSync(new URL(`../../${entryPoints[0]}`, import.meta.url)), `${file}: its main.ts`).toBe(
+        true,
+      );
     }
   });
 
