@@ -1,5 +1,6 @@
-// What build.mjs builds, shared with the tools that build one piece on their own
-// (`npx peerlane-signal` on a fresh clone, the benchmarks).
+// What build.mjs builds, shared with the tools that build one piece on their own (run-command.mjs on a git
+// clone, the benchmarks, deploy/Dockerfile). Shipped in the package, where run-command.mjs finds a command's bundle.
+import { readFileSync } from 'node:fs';
 
 /** esbuild options every target uses. */
 export const common = { bundle: true, sourcemap: true, logLevel: 'warning' };
@@ -14,11 +15,19 @@ export const node = {
   packages: 'external',
 };
 
-export const signalServerTarget = {
-  ...node,
-  entryPoints: ['signal-server/main.ts'],
-  outfile: 'dist/signal-server.mjs',
-};
+/**
+ * The bundle a command runs. A command (package.json `bin`) is a launcher at `<folder>/bin/<name>.mjs`, the same two
+ * lines for every command, running `<folder>/main.ts` bundled to `dist/<folder>.mjs` (run-command.mjs): adding a
+ * command is its `bin` line, that launcher and its main.ts.
+ */
+export function commandTarget(launcher) {
+  const folder = launcher.slice(0, launcher.indexOf('/bin/'));
+  return { ...node, entryPoints: [`${folder}/main.ts`], outfile: `dist/${folder}.mjs` };
+}
+
+const { bin } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+
+export const signalServerTarget = commandTarget(bin['peerlane-signal']);
 
 export const targets = [
   // The service worker: a classic script, so a site with its own worker can importScripts() it.
@@ -32,7 +41,8 @@ export const targets = [
     globalName: 'Peerlane',
   },
   { ...browser, entryPoints: ['sw/agent/index.ts'], outfile: 'dist/peerlane.mjs', format: 'esm' },
-  signalServerTarget,
+  // The commands (package.json `bin`): the signal server.
+  ...Object.values(bin).map(commandTarget),
   // Dev tools: the local test origin and the one-command demo (signal server + origin).
   { ...node, entryPoints: ['examples/origin/main.ts'], outfile: 'dist/origin.mjs' },
   { ...node, entryPoints: ['examples/demo.ts'], outfile: 'dist/demo.mjs' },

@@ -1,38 +1,10 @@
-// Every error the signal server reports — to a client (ERROR payloads, close reasons) or to an operator
-// (start-up failures) — with its stable code and actionable message, declared once in one typed table.
+// Every error the signal server reports — to a client (ERROR payloads, close reasons; the codes and close codes
+// are the protocol's: protocol/signaling/signal-errors.ts) or to an operator (start-up failures) — with its
+// stable code and actionable message, declared once in one typed table.
+import type { SignalErrorDetails, SignalErrorReport } from '../protocol/signaling/signal-errors';
 
-/** Details each error message is built from; the table below must handle every code. */
-export interface ErrorDetails {
-  'invalid-ws-parameters': { missing: string[] };
-  'invalid-key': { key: string };
-  'invalid-id': { id: string };
-  'invalid-token': { length: number; min: number };
-  'id-taken': { id: string };
-  'origin-not-allowed': { origin: string };
-  'invalid-join-token': { reason: string };
-  'join-token-expired': { exp: number };
-  'server-full': { limit: number };
-  'too-many-connections': { limit: number };
-  'malformed-json': { reason: string };
-  'invalid-message': { reason: string };
-  'unknown-type': { type: string };
-  'forged-src': { src: string };
-  'missing-dst': { type: string };
-  'invalid-dst': { type: string };
-  'invalid-payload': { type: string; reason: string };
-  'payload-too-large': { size: number; limit: number };
-  'binary-frame': Record<string, never>;
-  'rate-limited': { perSecond: number; burst: number };
-  'ip-rate-limited': { perSecond: number; burst: number };
-  flood: { perSecond: number; burst: number };
-  'not-in-swarm': { dst: string };
-  'invalid-swarm': { reason: string };
-  'too-many-swarms': { limit: number };
-  'slow-reader': { bufferedBytes: number; limit: number };
-  'idle-timeout': { idleMs: number };
-  replaced: Record<string, never>;
-  'going-away': Record<string, never>;
-  draining: Record<string, never>;
+/** Details each error message is built from: the codes a client can receive, plus start-up failures. */
+export interface ErrorDetails extends SignalErrorDetails {
   'invalid-config': { field: string; value: string; expected: string };
   'unknown-flag': { flag: string };
   'fallback-engine': Record<string, never>;
@@ -41,9 +13,6 @@ export interface ErrorDetails {
 }
 
 export type ErrorCode = keyof ErrorDetails;
-
-/** A code together with its details, as one value (what validators return instead of throwing). */
-export type ErrorReport = { [Code in ErrorCode]: { code: Code; details: ErrorDetails[Code] } }[ErrorCode];
 
 /** Messages for each code. Reference-server wording is kept where the peerjs client shows it to users. */
 export const errorMessages: { [Code in ErrorCode]: (details: ErrorDetails[Code]) => string } = {
@@ -109,8 +78,8 @@ export function errorMessage<Code extends ErrorCode>(code: Code, details: ErrorD
 }
 
 /** Same as errorMessage, for a report whose code is only known at run time. */
-export function reportMessage(report: ErrorReport): string {
-  return (errorMessages[report.code] as (details: ErrorReport['details']) => string)(report.details);
+export function reportMessage(report: SignalErrorReport): string {
+  return (errorMessages[report.code] as (details: SignalErrorReport['details']) => string)(report.details);
 }
 
 /** A failure with a stable code, thrown at start-up (config, engine, listen). */
@@ -123,21 +92,3 @@ export class SignalServerError<Code extends ErrorCode = ErrorCode> extends Error
     super(errorMessage(code, details));
   }
 }
-
-/**
- * WebSocket close codes the server uses. 1000-1015 are RFC 6455; 4000-4999 are ours (application range).
- * Each close also carries a short reason (≤ 123 bytes, the RFC limit).
- */
-export const CloseCode = {
-  goingAway: 1001,
-  unsupportedData: 1003,
-  policyViolation: 1008,
-  messageTooBig: 1009,
-  tryAgainLater: 1013,
-  replaced: 4000,
-  rejected: 4001,
-  idleTimeout: 4002,
-  slowReader: 4003,
-} as const;
-
-export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -1,9 +1,9 @@
 // Prometheus metrics on the server's own registry (several servers can share a process, as in tests):
 // gauges read from the signaling state at scrape time, counters fed by the signaling telemetry.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { EngineKind } from './engine';
+import type { RelayType } from '../protocol/signaling/peerjs-messages';
 import type { ErrorCode } from './errors';
-import type { RelayType } from './peerjs-messages';
+import type { EngineKind } from './http/engine-api';
 import type { DropReason, SignalStats, SignalTelemetry } from './signaling-ports';
 
 export interface SignalMetrics {

@@ -1,26 +1,20 @@
 // The transport: uWebSockets.js (or the fallback) moving bytes between sockets and the signaling rules,
 // plus cluster mode (Redis) when configured, and the graceful drain. Handlers stay short and synchronous;
 // a closed socket is never touched (signaling drops its reference).
-import { createAdmissionPolicy } from './admission';
-import { clientIp } from './client-ip';
+import { createAdmissionPolicy } from './access/admission';
+import { clientIp } from './access/client-ip';
+import type { PubSubKind } from './cluster/redis-link';
+import { startCluster } from './cluster/start-cluster';
 import { resolveConfig, type SignalServerConfig } from './config';
-import {
-  type Engine,
-  type EngineKind,
-  type EngineRequest,
-  type EngineResponse,
-  type EngineSocket,
-  loadEngine,
-} from './engine';
 import { SignalServerError } from './errors';
-import { createHashMetrics } from './hash-metrics';
-import { createHttpRoutes, type HttpReply, type HttpRoutes, statusLine } from './http-routes';
+import { loadEngine } from './http/engine';
+import type { Engine, EngineKind, EngineRequest, EngineResponse, EngineSocket } from './http/engine-api';
+import { createHttpRoutes, type HttpReply, type HttpRoutes, statusLine } from './http/http-routes';
 import { createSignalMetrics } from './metrics';
-import type { PeerSession } from './peer-session';
-import type { PubSubKind } from './redis-link';
+import type { PeerSession } from './peerjs/peer-session';
 import { Signaling } from './signaling';
 import type { ClusterInbox, Transport } from './signaling-ports';
-import { startCluster } from './start-cluster';
+import { createHashMetrics } from './trust/hash-metrics';
 
 export interface SignalServer {
   /** The port actually listened on (the chosen one when config.port is 0). */

@@ -1,10 +1,12 @@
 // What the signaling rules need from their edges, as interfaces: the transport that moves bytes
 // (uWS in server.ts, a fake in tests), the telemetry that metrics.ts turns into Prometheus counters, and in
 // cluster mode the link to the other processes (Redis, cluster-router.ts).
-import type { CloseCode, ErrorCode } from './errors';
-import type { SegmentHash } from './hash-messages';
-import type { QueuedMessage } from './message-queue';
-import type { RelayType } from './peerjs-messages';
+
+import type { SegmentHash } from '../protocol/signaling/hash-messages';
+import type { RelayType } from '../protocol/signaling/peerjs-messages';
+import type { CloseCode } from '../protocol/signaling/signal-errors';
+import type { ErrorCode } from './errors';
+import type { QueuedMessage } from './peerjs/message-queue';
 
 /** 'buffered' = accepted but waiting in the socket's buffer; 'dropped' = the transport refused it. */
 export type SendStatus = 'sent' | 'buffered' | 'dropped';

@@ -2,25 +2,31 @@
 // with `src` set by the server, hold messages for absent peers, run swarms, enforce limits, sweep idlers, drain.
 // The transport (server.ts) feeds it text frames and events and lends it `send`/`close` (injected); in cluster
 // mode a ClusterPort reaches peers on other processes (its ClusterInbox is built on `delivery` and `evict`).
-import { type AdmissionPolicy, admitHandshake, createAdmissionPolicy, type Handshake } from './admission';
+
+import { encodeServerMessage } from '../protocol/signaling/peerjs-messages';
+import { CloseCode, type SignalErrorReport } from '../protocol/signaling/signal-errors';
+import {
+  type AdmissionPolicy,
+  admitHandshake,
+  createAdmissionPolicy,
+  type Handshake,
+} from './access/admission';
+import { IpLimits } from './access/ip-limits';
+import { fullBucket, type RateLimit } from './access/rate-limiter';
+import { IdClaims } from './cluster/id-claims';
 import type { SignalServerConfig } from './config';
-import { Delivery } from './delivery';
-import { DrainSchedule } from './drain-schedule';
-import { CloseCode, type ErrorReport, reportMessage } from './errors';
-import { HashExchange, type HashExchangeDeps } from './hash-exchange';
-import { IdClaims } from './id-claims';
-import { IdReservations } from './id-reservations';
-import { IpLimits } from './ip-limits';
-import { InMemoryPeerDirectory, type PeerDirectory } from './peer-directory';
-import { createSession, type PeerSession } from './peer-session';
-import { encodeServerMessage, parseClientMessage, type RelayType, withSrc } from './peerjs-messages';
-import { type RankPeers, rankPeers } from './rank-peers';
-import { fullBucket, type RateLimit, takeToken } from './rate-limiter';
-import { encodeReconnectMessage } from './reconnect-message';
+import { ConnectionDrain } from './peerjs/connection-drain';
+import { Delivery } from './peerjs/delivery';
+import { IdReservations } from './peerjs/id-reservations';
+import { InboundMessages } from './peerjs/inbound-messages';
+import { InMemoryPeerDirectory, type PeerDirectory } from './peerjs/peer-directory';
+import { createSession, type PeerSession } from './peerjs/peer-session';
+import { SessionOutput } from './peerjs/session-output';
 import type { ClaimResult, ClusterPort, SignalStats, SignalTelemetry, Transport } from './signaling-ports';
-import { maySignal } from './swarm-contacts';
-import { SwarmMembership } from './swarm-membership';
-import { InMemorySwarmRegistry, type SwarmRegistry } from './swarms';
+import { type RankPeers, rankPeers } from './swarms/rank-peers';
+import { SwarmMembership } from './swarms/swarm-membership';
+import { InMemorySwarmRegistry, type SwarmRegistry } from './swarms/swarms';
+import { HashExchange, type HashExchangeDeps } from './trust/hash-exchange';
 
 export interface SignalingDeps<Socket> {
   transport: Transport<Socket>;
@@ -40,8 +46,6 @@ export interface SignalingDeps<Socket> {
 const OPEN = encodeServerMessage({ type: 'OPEN' });
 const ignore = () => {};
 const noTelemetry: SignalTelemetry = { relayed: ignore, dropped: ignore, rejected: ignore };
-/** The relays swarmOnlySignaling gates: connection set-up. LEAVE and EXPIRE only end what exists. */
-const SETUP_TYPES: ReadonlySet<RelayType> = new Set(['OFFER', 'ANSWER', 'CANDIDATE']);
 
 export class Signaling<Socket> {
   readonly directory: PeerDirectory<PeerSession<Socket>>;
@@ -51,8 +55,8 @@ export class Signaling<Socket> {
   /** SEGMENT-HASH, SEGMENT-HASH-QUERY, PEER-REPORT; also what the cluster hands accepted hashes to. */
   readonly hashes: HashExchange<Socket>;
   private readonly membership: SwarmMembership<Socket>;
-  private readonly transport: Transport<Socket>;
-  private readonly telemetry: SignalTelemetry;
+  private readonly output: SessionOutput<Socket>;
+  private readonly inbound: InboundMessages<Socket>;
   private readonly now: () => number;
   private readonly rate: RateLimit;
   private readonly cluster: ClusterPort | undefined;
@@ -61,22 +65,22 @@ export class Signaling<Socket> {
   private readonly ipLimits: IpLimits;
   /** Single process: in cluster mode the id is released in Redis at close instead. */
   private readonly reserved: IdReservations;
-  /** Set once draining: when each peer told to RECONNECT is closed. */
-  private drainQueue: DrainSchedule<PeerSession<Socket>> | null = null;
-  /** Open sockets, registered or not (a refused one counts until its close event). */
-  private sockets = 0;
-  private whenAllClosed: (() => void) | null = null;
-  private allClosedPromise: Promise<void> | null = null;
+  private readonly drainer: ConnectionDrain<Socket>;
 
   constructor(
     private readonly config: SignalServerConfig,
     deps: SignalingDeps<Socket>,
   ) {
-    this.transport = deps.transport;
-    this.telemetry = deps.telemetry ?? noTelemetry;
+    const telemetry = deps.telemetry ?? noTelemetry;
+    this.now = deps.now ?? Date.now;
+    this.output = new SessionOutput(config, {
+      transport: deps.transport,
+      telemetry,
+      detach: (session) => this.detach(session),
+    });
+    this.drainer = new ConnectionDrain(config, this.output, this.now);
     this.directory = deps.directory ?? new InMemoryPeerDirectory();
     this.registry = deps.swarms ?? new InMemorySwarmRegistry();
-    this.now = deps.now ?? Date.now;
     this.rate = { perSecond: config.maxMessagesPerSecond, burst: config.messageBurst };
     this.cluster = deps.cluster;
     this.admission = deps.admission ?? createAdmissionPolicy(config);
@@ -84,14 +88,12 @@ export class Signaling<Socket> {
     this.reserved = new IdReservations(config, this.now);
     this.claims =
       deps.cluster &&
-      new IdClaims(deps.cluster, this.telemetry, (session, result, held) =>
-        this.claimed(session, result, held),
-      );
-    const send = (session: PeerSession<Socket>, text: string) => this.send(session, text);
+      new IdClaims(deps.cluster, telemetry, (session, result, held) => this.claimed(session, result, held));
+    const send = (session: PeerSession<Socket>, text: string) => this.output.send(session, text);
     this.delivery = new Delivery(config, {
       directory: this.directory,
       send,
-      telemetry: this.telemetry,
+      telemetry,
       now: this.now,
       cluster: this.cluster,
     });
@@ -106,7 +108,7 @@ export class Signaling<Socket> {
       directory: this.directory,
       rank: deps.rank ?? rankPeers,
       send,
-      error: (session, report) => this.error(session, report),
+      error: (session, report) => this.output.error(session, report),
       excluded: (swarm, peer) => this.hashes.isExcluded(swarm, peer),
       ...(this.cluster && {
         remote: {
@@ -115,12 +117,23 @@ export class Signaling<Socket> {
         },
       }),
     });
+    this.inbound = new InboundMessages(config, {
+      rate: this.rate,
+      ipLimits: this.ipLimits,
+      telemetry,
+      output: this.output,
+      directory: this.directory,
+      delivery: this.delivery,
+      membership: this.membership,
+      hashes: this.hashes,
+      clustered: this.cluster !== undefined,
+    });
   }
 
   stats(): SignalStats {
-    const { sockets: connections, directory, registry, delivery } = this;
+    const { directory, registry, delivery } = this;
     return {
-      connections,
+      connections: this.drainer.openSockets,
       peers: directory.size,
       swarms: registry.swarmCount,
       members: registry.memberCount,
@@ -131,7 +144,7 @@ export class Signaling<Socket> {
   /** At the upgrade: the session the socket will carry, marked with a rejection if it must be refused. */
   handshake(handshake: Handshake): PeerSession<Socket> {
     const now = this.now();
-    const load = { openSockets: this.sockets, ipAllowed: this.ipLimits.mayConnect(handshake.ip) };
+    const load = { openSockets: this.drainer.openSockets, ipAllowed: this.ipLimits.mayConnect(handshake.ip) };
     const rejection = admitHandshake(handshake, this.admission, load, now);
     const { id, token, ip } = handshake;
     return createSession(id, token, ip, rejection, fullBucket(this.rate, now), now);
@@ -144,19 +157,19 @@ export class Signaling<Socket> {
   open(session: PeerSession<Socket>, socket: Socket): void {
     session.socket = socket;
     session.status = 'open';
-    this.sockets++;
+    this.drainer.opened();
     this.ipLimits.opened(session.ip, this.now());
-    if (this.drainQueue) {
-      this.turnAway(session);
+    if (this.drainer.draining) {
+      this.drainer.turnAway(session);
       return;
     }
     const rejection = session.rejection ?? this.localConflict(session);
-    if (rejection) this.refuse(session, rejection);
+    if (rejection) this.output.refuse(session, rejection);
     else if (this.claims) this.claims.start(session);
     else this.admit(session);
   }
 
-  private localConflict(session: PeerSession<Socket>): ErrorReport | null {
+  private localConflict(session: PeerSession<Socket>): SignalErrorReport | null {
     const token = this.directory.get(session.id)?.token ?? this.reserved.tokenOf(session.id);
     return token !== undefined && token !== session.token
       ? { code: 'id-taken', details: { id: session.id } }
@@ -171,19 +184,19 @@ export class Signaling<Socket> {
     if (existing) {
       // A reconnect keeps its contacts: candidates for a connection set up before it must still pass.
       session.contacts = existing.contacts;
-      this.end(existing, CloseCode.replaced, { code: 'replaced', details: {} });
+      this.output.end(existing, CloseCode.replaced, { code: 'replaced', details: {} });
     }
-    this.send(session, OPEN);
+    this.output.send(session, OPEN);
     this.delivery.admitted(session);
   }
 
   private claimed(session: PeerSession<Socket>, result: ClaimResult, held: string[]): void {
-    const taken: ErrorReport = { code: 'id-taken', details: { id: session.id } };
+    const taken: SignalErrorReport = { code: 'id-taken', details: { id: session.id } };
     const rejection = result === 'taken' ? taken : this.localConflict(session);
-    if ((rejection || this.drainQueue) && result === 'claimed')
+    if ((rejection || this.drainer.draining) && result === 'claimed')
       this.cluster?.release(session.id, session.token);
-    if (rejection) this.refuse(session, rejection);
-    else if (this.drainQueue) this.turnAway(session);
+    if (rejection) this.output.refuse(session, rejection);
+    else if (this.drainer.draining) this.drainer.turnAway(session);
     else {
       this.admit(session);
       for (const text of held) this.message(session, text);
@@ -198,78 +211,15 @@ export class Signaling<Socket> {
     }
     const now = this.now();
     session.lastSeenAt = now;
-    const verdict = takeToken(session, this.rate, now);
-    if (verdict !== 'allowed') {
-      this.telemetry.dropped('any', 'rate-limited');
-      if (verdict === 'limited') this.error(session, { code: 'rate-limited', details: this.rate });
-      if (verdict === 'flood')
-        this.violation(session, CloseCode.policyViolation, { code: 'flood', details: this.rate });
-      return;
-    }
-    // The same flood spread over many sockets from one address: one bucket for all of them.
-    const ipVerdict = this.ipLimits.takeMessage(session.ip, now);
-    if (ipVerdict !== 'allowed') {
-      this.telemetry.dropped('any', 'ip-rate-limited');
-      const rate = this.ipLimits.messageRate;
-      if (ipVerdict === 'limited' && rate) this.error(session, { code: 'ip-rate-limited', details: rate });
-      return;
-    }
-    const parsed = parseClientMessage(text);
-    if (!parsed.ok) {
-      this.error(session, parsed.error);
-      return;
-    }
-    const message = parsed.message;
-    switch (message.type) {
-      case 'HEARTBEAT':
-        break;
-      case 'SWARM-JOIN':
-        this.join(session, message.payload.swarm);
-        break;
-      case 'SWARM-LEAVE':
-        this.membership.leave(session, message.payload.swarm);
-        break;
-      case 'SEGMENT-HASH':
-      case 'SEGMENT-HASH-QUERY':
-      case 'PEER-REPORT':
-        this.hashes.handle(session, message);
-        break;
-      default: {
-        const { type, dst } = message;
-        if (
-          SETUP_TYPES.has(type) &&
-          this.config.swarmOnlySignaling &&
-          !maySignal(session, dst, this.directory.get(dst), this.cluster !== undefined)
-        ) {
-          this.telemetry.dropped(type, 'not-in-swarm');
-          this.error(session, { code: 'not-in-swarm', details: { dst } });
-          return;
-        }
-        this.delivery.relay({ src: session.id, dst, type, text: withSrc(text, session.id), queuedAt: now });
-      }
-    }
-  }
-
-  /**
-   * A first join announces the newcomer to up to swarmAnnounceLimit members: it costs that many messages
-   * from the joiner's bucket, so what goes out never exceeds what the joiner may send (no amplification).
-   */
-  private join(session: PeerSession<Socket>, swarm: string): void {
-    const wasMember = session.swarms?.includes(swarm) ?? false;
-    this.membership.join(session, swarm);
-    if (!wasMember && session.swarms?.includes(swarm)) session.tokens -= this.config.swarmAnnounceLimit;
+    this.inbound.handle(session, text, now);
   }
 
   binaryFrame(session: PeerSession<Socket>): void {
-    this.violation(session, CloseCode.unsupportedData, { code: 'binary-frame', details: {} });
+    this.inbound.binaryFrame(session);
   }
 
   oversizedFrame(session: PeerSession<Socket>, size: number): void {
-    const report: ErrorReport = {
-      code: 'payload-too-large',
-      details: { size, limit: this.config.maxPayloadBytes },
-    };
-    this.violation(session, CloseCode.messageTooBig, report);
+    this.inbound.oversizedFrame(session, size);
   }
 
   /** The transport's close event (client, network or our own end()). Never touches the socket again. */
@@ -280,12 +230,8 @@ export class Signaling<Socket> {
     session.socket = null;
     if (status === 'connecting') return;
     if (status === 'open') this.detach(session);
-    this.sockets--;
     this.ipLimits.closed(session.ip);
-    if (this.sockets === 0) {
-      this.whenAllClosed?.();
-      this.allClosedPromise = null;
-    }
+    this.drainer.closed();
   }
 
   /** Every sweepIntervalMs: closes idle connections and tells senders of expired messages (EXPIRE). */
@@ -294,7 +240,7 @@ export class Signaling<Socket> {
     const idleSince = now - this.config.idleTimeoutMs;
     for (const session of this.directory.peers()) {
       if (session.lastSeenAt < idleSince) {
-        this.end(session, CloseCode.idleTimeout, {
+        this.output.end(session, CloseCode.idleTimeout, {
           code: 'idle-timeout',
           details: { idleMs: this.config.idleTimeoutMs },
         });
@@ -307,14 +253,14 @@ export class Signaling<Socket> {
 
   /** Ends every connection with 1001 "going away"; resolves once all sockets have closed. */
   shutdown(): Promise<void> {
-    const goingAway: ErrorReport = { code: 'going-away', details: {} };
-    for (const session of this.directory.peers()) this.end(session, CloseCode.goingAway, goingAway);
+    const goingAway: SignalErrorReport = { code: 'going-away', details: {} };
+    for (const session of this.directory.peers()) this.output.end(session, CloseCode.goingAway, goingAway);
     for (const session of this.claims?.sessions() ?? []) {
       session.status = 'open';
-      this.end(session, CloseCode.goingAway, goingAway);
+      this.output.end(session, CloseCode.goingAway, goingAway);
     }
     this.delivery.clear();
-    return this.allClosed();
+    return this.drainer.allClosed();
   }
 
   /**
@@ -322,35 +268,12 @@ export class Signaling<Socket> {
    * processes are not stampeded) and is closed 1001 then by closeDrained(); new connections are turned away.
    */
   drain(spreadMs: number, random: () => number = Math.random): Promise<void> {
-    if (!this.drainQueue) {
-      const now = this.now();
-      this.drainQueue = new DrainSchedule(this.directory.peers(), now, spreadMs, random);
-      for (const [session, afterMs] of this.drainQueue.delays(now))
-        this.send(session, encodeReconnectMessage(afterMs));
-    }
-    return this.allClosed();
+    return this.drainer.start(this.directory.peers(), spreadMs, random);
   }
 
   /** Closes the drained peers whose delay has passed; ms until the next one is due, or null when none is left. */
   closeDrained(): number | null {
-    const now = this.now();
-    for (const session of this.drainQueue?.takeDue(now) ?? [])
-      this.end(session, CloseCode.goingAway, { code: 'going-away', details: {} });
-    return this.drainQueue?.nextIn(now) ?? null;
-  }
-
-  /** A connection opened while draining: told to RECONNECT (elsewhere) and closed. */
-  private turnAway(session: PeerSession<Socket>): void {
-    this.send(session, encodeReconnectMessage(Math.floor(Math.random() * this.config.drainSpreadMs)));
-    this.end(session, CloseCode.goingAway, { code: 'draining', details: {} });
-  }
-
-  private allClosed(): Promise<void> {
-    if (this.sockets === 0) return Promise.resolve();
-    this.allClosedPromise ??= new Promise((resolve) => {
-      this.whenAllClosed = resolve;
-    });
-    return this.allClosedPromise;
+    return this.drainer.closeDue();
   }
 
   /** Cluster mode: another process now holds `id` (claimed with `token`); ends the connection here, if any. */
@@ -360,61 +283,9 @@ export class Signaling<Socket> {
     // The id lives on elsewhere: neither release it nor take it out of its swarms there.
     this.directory.delete(id, session);
     this.membership.leaveAll(session, false);
-    if (token === session.token) this.end(session, CloseCode.replaced, { code: 'replaced', details: {} });
-    else this.end(session, CloseCode.rejected, { code: 'id-taken', details: { id } });
-  }
-
-  /** Sends unless the socket is gone or its reader is too slow, in which case it is closed. */
-  private send(session: PeerSession<Socket>, text: string): boolean {
-    const socket = session.socket;
-    if (session.status !== 'open' || socket === null) return false;
-    const buffered = this.transport.bufferedAmount(socket);
-    const limit = this.config.maxBufferedBytes;
-    if (buffered <= limit && this.transport.send(socket, text) !== 'dropped') return true;
-    this.end(session, CloseCode.slowReader, {
-      code: 'slow-reader',
-      details: { bufferedBytes: buffered, limit },
-    });
-    return false;
-  }
-
-  /** Non-fatal unless followed by end(): tells the client what was wrong, with a stable code. */
-  private error(
-    session: PeerSession<Socket>,
-    report: ErrorReport,
-    type: 'ERROR' | 'ID-TAKEN' | 'INVALID-KEY' = 'ERROR',
-  ): void {
-    this.telemetry.rejected(report.code);
-    const payload = { msg: reportMessage(report), code: report.code };
-    this.send(session, encodeServerMessage({ type, payload }));
-  }
-
-  /** Fatal: ERROR, then close with the code as the reason. */
-  private violation(session: PeerSession<Socket>, closeCode: CloseCode, report: ErrorReport): void {
-    this.error(session, report);
-    this.end(session, closeCode, report, false);
-  }
-
-  /** Handshake refusals use the message types the peerjs client reacts to (ID-TAKEN, INVALID-KEY). */
-  private refuse(session: PeerSession<Socket>, report: ErrorReport): void {
-    const { code } = report;
-    this.error(
-      session,
-      report,
-      code === 'id-taken' ? 'ID-TAKEN' : code === 'invalid-key' ? 'INVALID-KEY' : 'ERROR',
-    );
-    const busy = code === 'server-full' || code === 'too-many-connections';
-    this.end(session, busy ? CloseCode.tryAgainLater : CloseCode.rejected, report, false);
-  }
-
-  /** Server-initiated close: unregisters at once (the close event may come later), then ends the socket. */
-  private end(session: PeerSession<Socket>, closeCode: CloseCode, report: ErrorReport, count = true): void {
-    const socket = session.socket;
-    if (session.status !== 'open' || socket === null) return;
-    if (count) this.telemetry.rejected(report.code);
-    session.status = 'closing';
-    this.detach(session);
-    this.transport.close(socket, closeCode, report.code);
+    if (token === session.token)
+      this.output.end(session, CloseCode.replaced, { code: 'replaced', details: {} });
+    else this.output.end(session, CloseCode.rejected, { code: 'id-taken', details: { id } });
   }
 
   private detach(session: PeerSession<Socket>): void {

@@ -4,9 +4,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type HashSidecarJson, SIDECAR_VERSION } from '../../protocol/hash-sidecar-format';
 import { defaultWorkerSettings, workerLimits } from '../../sw/worker/config';
 import { parseDashManifest } from '../../sw/worker/dash-manifest';
-import { type HashSidecarJson, SIDECAR_VERSION } from '../../sw/worker/hash-sidecar';
 import { parseHlsPlaylist } from '../../sw/worker/hls-playlist';
 import { pieceCount, pieceRange } from '../../sw/worker/piece-plan';
 import type { MediaEntry } from '../../sw/worker/rendition';

@@ -1,7 +1,7 @@
 // Answers `/media/live/…`: the master playlist (the VoD one), a rendition's current media playlist, or one of
 // its segments (a VoD file under a per-sequence URL); all shaped and counted as media by the CDN model.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HASHES_HEADER } from '../../sw/worker/hash-sidecar';
+import { HASHES_HEADER } from '../../protocol/hash-sidecar-format';
 import type { CdnShaper } from './cdn-shaper';
 import { contentTypeOf } from './content-type';
 import type { HashSidecars } from './hash-sidecars';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { HASHES_HEADER } from '../../sw/worker/hash-sidecar';
+import { HASHES_HEADER } from '../../protocol/hash-sidecar-format';
 import { CdnShaper, directDelivery } from './cdn-shaper';
 import { type HashSidecars, publishHashSidecars } from './hash-sidecars';
 import { type LiveStream, openLiveStream } from './live-stream';

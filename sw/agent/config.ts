@@ -2,7 +2,7 @@
 // Options come from Peerlane.start({...}) or, for the script tag, from data-* attributes mapped 1:1 by name.
 
 import { version } from '../../package.json';
-import type { WorkerSettings } from '../protocol/bridge-messages';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { PeerlaneError } from './errors';
 
 /** Sent to the worker in `hello`, so a page script and a worker from different releases can tell. */

@@ -1,9 +1,14 @@
 // Our downloads from one peer: requests sent, chunks reassembled in order, and the whole checked against the
 // announced size and SHA-256 before it is handed over. Wrong, short, misplaced or stray bytes never get out.
 
-import { encodeFrame, type MissReason, type PeerFrame, type RequestPriority } from '../protocol/peer-wire';
-import { sha256Hex } from '../protocol/sha256-hex';
-import { BoundedMap } from './bounded-map';
+import {
+  encodeFrame,
+  type MissReason,
+  type PeerFrame,
+  type RequestPriority,
+} from '../../protocol/peers/peer-wire';
+import { sha256Hex } from '../../protocol/sha256-hex';
+import { BoundedMap } from '../shared/bounded-map';
 import { ThroughputEstimate } from './throughput-estimate';
 
 export type DownloadResult =

@@ -6,8 +6,8 @@ import {
   type HashClientMessage,
   MAX_QUERY_SEGMENTS,
   MAX_REPORT_REASON_LENGTH,
-} from '../../signal-server/hash-messages';
-import { BoundedMap } from './bounded-map';
+} from '../../protocol/signaling/hash-messages';
+import { BoundedMap } from '../shared/bounded-map';
 
 export interface HashExchangeDeps {
   now: () => number;

@@ -1,8 +1,8 @@
 // Segments held per swarm, with the size and hash announced for them: what this viewer holds (to announce)
 // and what each peer announced (to choose holders). Bounded in swarms and in segments per swarm.
 
-import type { HaveEntry } from '../protocol/peer-wire';
-import { BoundedMap } from './bounded-map';
+import type { HaveEntry } from '../../protocol/peers/peer-wire';
+import { BoundedMap } from '../shared/bounded-map';
 
 /** Swarms tracked (the agent stays in a few renditions' swarms; a peer announcing more is cut to its latest). */
 const MAX_SWARMS = 8;

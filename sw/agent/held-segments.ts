@@ -2,11 +2,11 @@
 // (from earlier visits or other tabs), as segments arrive, and empty after a clear. Also keeps what peers prefetched
 // for us, so a cache hit on those bytes counts as p2p.
 
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import { mediaTypeFor } from '../../protocol/media-type';
+import type { HaveEntry } from '../../protocol/peers/peer-wire';
 import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
-import type { SegmentRef } from '../protocol/bridge-messages';
-import { mediaTypeFor } from '../protocol/media-type';
-import type { HaveEntry } from '../protocol/peer-wire';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../shared/bounded-map';
 import { describeCause, PeerlaneError } from './errors';
 import { HaveIndex } from './have-index';
 

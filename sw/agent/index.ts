@@ -4,12 +4,13 @@
 import { optionsFromDataset, type PeerlaneOptions, resolveConfig } from './config';
 import { PeerlaneError, reportError } from './errors';
 import { emptySegmentCache } from './held-segments';
-import { PeerlaneAgent, type PeerlaneEvents, type PeerlaneStats } from './peerlane-agent';
+import { PeerlaneAgent } from './peerlane-agent';
+import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
 import { TypedEmitter } from './typed-emitter';
 
 export type { PeerlaneOptions } from './config';
 export type { ErrorCode } from './errors';
-export type { PeerlaneEvents, PeerlaneStats } from './peerlane-agent';
+export type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
 export { PeerlaneError };
 
 const events = new TypedEmitter<PeerlaneEvents>();

@@ -9,8 +9,8 @@ import {
   type MissReason,
   type PeerFrame,
   type RequestPriority,
-} from '../protocol/peer-wire';
-import { BoundedMap } from './bounded-map';
+} from '../../protocol/peers/peer-wire';
+import { BoundedMap } from '../shared/bounded-map';
 import { type Download, DownloadTable } from './download-table';
 import { HaveIndex } from './have-index';
 import type { Holder } from './scheduler';

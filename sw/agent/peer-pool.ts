@@ -2,8 +2,8 @@
 // within the bound, keeps one connection per peer, bans misbehaving peers, and answers "who has this segment?".
 
 import type { DataConnection } from 'peerjs';
-import type { HaveEntry } from '../protocol/peer-wire';
-import { BoundedMap } from './bounded-map';
+import type { HaveEntry } from '../../protocol/peers/peer-wire';
+import { BoundedMap } from '../shared/bounded-map';
 import { type ChannelEvents, PeerChannel } from './peer-channel';
 import type { Holder } from './scheduler';
 import { CONNECTION_LABEL, CONNECTION_METADATA } from './signal-client';

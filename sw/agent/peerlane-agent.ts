@@ -1,48 +1,23 @@
-// The page agent: wires the worker bridge, the signal client, the peer pool, the segment fetcher and the media
-// observer together; keeps the stats and emits the public events. Policy lives in scheduler.ts, bytes in the channels.
+// The page agent: wires the worker bridge, the signal client, the peer pool, the segment fetcher, the fetch planner
+// and the media observer together; keeps the stats and emits the public events (declared in peerlane-events.ts).
 
-import type { DeliverySource, SegmentRef, WorkerToPageMessage } from '../protocol/bridge-messages';
+import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { type PeerlaneConfig, workerSettings } from './config';
 import { PeerlaneError, reportError } from './errors';
+import { FetchPlanner } from './fetch-planner';
 import { HashExchange } from './hash-exchange';
 import { HeldSegments } from './held-segments';
 import { MediaObserver } from './media-observer';
 import { PeerPool } from './peer-pool';
-import { edgeRank } from './peer-wait';
+import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
 import { RenditionTracker } from './rendition-tracker';
-import { planPrefetch } from './scheduler';
 import { SegmentFetcher } from './segment-fetcher';
 import { SignalClient } from './signal-client';
 import { ThroughputEstimate } from './throughput-estimate';
 import type { TypedEmitter } from './typed-emitter';
 import { VerifiedHolders } from './verified-holders';
 import { WorkerBridge } from './worker-bridge';
-
-export interface PeerlaneStats {
-  /** Media segment bytes handed to the player, by origin. A segment prefetched from a peer counts as p2p when played. */
-  httpBytes: number;
-  p2pBytes: number;
-  cacheBytes: number;
-  /** Bytes of segments sent (completely) to peers. */
-  uploadedBytes: number;
-  /** Open peer connections. */
-  peers: number;
-  /** Our id at the signal server, null while offline. */
-  peerId: string | null;
-  /** Peers banned this session: bad bytes, a hash that contradicts a trusted one, or protocol abuse. */
-  bannedPeers: string[];
-  /** Playback stalls seen on the page's media elements. */
-  stalls: number;
-  bufferAheadSec: number;
-}
-
-export interface PeerlaneEvents {
-  'segment-loaded': { segment: SegmentRef; source: DeliverySource; bytes: number; ms: number };
-  'segment-uploaded': { segmentId: string; peerId: string; bytes: number };
-  'peer-connected': { peerId: string };
-  'peer-disconnected': { peerId: string; reason: string };
-  error: PeerlaneError;
-}
 
 /** Swarms (renditions) we stay in: the current one and a few recent ABR levels. Older ones are left. */
 const MAX_JOINED_SWARMS = 4;
@@ -64,12 +39,13 @@ export class PeerlaneAgent {
   private readonly hashes: HashExchange;
   private readonly verified: VerifiedHolders;
   private readonly held: HeldSegments;
+  private readonly planner: FetchPlanner;
   private planQueued = false;
   /** Size of the last segment handed to the player: what a segment probably weighs before its swarm's are known. */
   private lastSegmentBytes = 0;
 
   constructor(
-    private readonly config: PeerlaneConfig,
+    config: PeerlaneConfig,
     private readonly events: TypedEmitter<PeerlaneEvents>,
   ) {
     const now = () => performance.now();
@@ -159,12 +135,23 @@ export class PeerlaneAgent {
       // A hash answer on its way may make announced holders usable.
       peersPending: (swarm) =>
         this.signal.awaitingMembers(swarm) || this.pool.connectingCount > 0 || this.hashes.awaiting(swarm),
-      edgeRank: (segment) => this.edgeRank(segment),
+      edgeRank: (segment) => this.planner.edgeRank(segment),
       typicalBytes: (swarm) => this.held.latestSize(swarm) ?? this.lastSegmentBytes,
       networkMs: (bytes) => this.network.msFor(bytes, NETWORK_FALLBACK_MS),
       respond: (message, transfer) => this.bridge.post(message, transfer),
       prefetched: (segment, data, sha256) => this.held.keepPrefetched(segment, data, sha256),
       settled: () => this.schedulePlan(),
+    });
+    this.planner = new FetchPlanner(config, {
+      renditions: this.renditions,
+      held: this.held,
+      fetcher: this.fetcher,
+      verified: this.verified,
+      media: this.media,
+      pool: this.pool,
+      selfId: () => this.signal.peerId,
+      running: () => this.status === 'running',
+      askTrust: (segment) => this.askTrust(segment),
     });
   }
 
@@ -283,38 +270,8 @@ export class PeerlaneAgent {
       this.planQueued = false;
       if (this.status === 'destroyed') return;
       this.fetcher.retryParked();
-      this.prefetch();
+      this.planner.prefetch();
     });
-  }
-
-  private prefetch(): void {
-    if (this.status !== 'running' || !this.held.ready) return;
-    const ahead = this.renditions.ahead(this.config.prefetchAhead);
-    for (const segment of ahead) this.askTrust(segment);
-    const picks = planPrefetch(
-      {
-        upcoming: ahead.map((segment) => segment.id),
-        isStored: (segmentId) => this.held.isSettled(segmentId),
-        isDownloading: (segmentId) => this.fetcher.isDownloading(segmentId),
-        holdersOf: (segmentId) => this.verified.holdersOf(segmentId),
-        active: this.fetcher.activePrefetches,
-        playback: this.media.state(),
-        live: this.renditions.live,
-      },
-      this.config,
-    );
-    for (const { segmentId, holder } of picks) {
-      const segment = ahead.find((candidate) => candidate.id === segmentId);
-      if (segment) this.fetcher.prefetch(segment, holder);
-    }
-  }
-
-  /** Our turn among the swarm's peers to fetch a live segment from the network; null: not live, or alone. */
-  private edgeRank(segment: SegmentRef): number | null {
-    const selfId = this.signal.peerId;
-    if (!selfId || !this.renditions.isLive(segment)) return null;
-    const peers = this.pool.swarmPeers(segment.swarm);
-    return peers.length === 0 ? null : edgeRank(segment.id, selfId, peers);
   }
 
   clear(): Promise<void> {

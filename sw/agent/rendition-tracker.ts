@@ -2,8 +2,8 @@
 // after its latest request are the window prefetch fills — at a live edge, also those peers announced before
 // our own playlist lists them.
 
-import type { SegmentRef } from '../protocol/bridge-messages';
-import { BoundedMap } from './bounded-map';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import { BoundedMap } from '../shared/bounded-map';
 
 interface Rendition {
   live: boolean;

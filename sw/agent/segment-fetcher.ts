@@ -1,18 +1,19 @@
-// Downloads segments from peers: for the player (answering the worker's segment-request within its deadline,
-// never late) and for the cache (prefetch). One download per segment, however many requests wait for it.
+// Gets segments from peers: for the player (answering the worker's segment-request within its deadline, never
+// late; parked while an announcement is worth waiting for) and for the cache (prefetch). The downloads themselves,
+// one per segment however many requests wait for it, are peer-downloads.ts.
 
-import type { PageToWorkerMessage, SegmentRef } from '../protocol/bridge-messages';
-import { BoundedMap } from './bounded-map';
-import type { Download, DownloadResult } from './download-table';
+import type { PageToWorkerMessage } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import { BoundedMap } from '../shared/bounded-map';
 import type { PlaybackState } from './media-observer';
 import type { PeerChannel } from './peer-channel';
+import { type Ask, PeerDownloads } from './peer-downloads';
 import { type PeerWait, peerWait } from './peer-wait';
 import {
   type Holder,
   isHopeless,
   MIN_PEER_WINDOW_MS,
   planPlayerRequest,
-  prefetchDeadlineMs,
   requestDeadlineMs,
   type SchedulerConfig,
 } from './scheduler';
@@ -38,37 +39,6 @@ export interface FetcherDeps {
   settled: () => void;
 }
 
-/** One segment-request of the worker, as it goes from plan to plan. */
-interface Ask {
-  requestId: number;
-  segment: SegmentRef;
-  maxWaitMs: number;
-  /** When the worker's request arrived (its budgets count from there). */
-  receivedAt: number;
-  /** Peer downloads tried for it so far (a failed one is replaced while time allows, up to MAX_ATTEMPTS). */
-  attempt: number;
-}
-
-interface Waiter {
-  ask: Ask;
-  deadlineAt: number;
-  timer: ReturnType<typeof setTimeout>;
-}
-
-interface Transfer {
-  segment: SegmentRef;
-  peerId: string;
-  size: number;
-  download: Download;
-  /** Player requests waiting for this download, by request id. */
-  waiters: Map<number, Waiter>;
-  /** Started for the cache (counts against prefetch concurrency). */
-  prefetch: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  /** A finished prefetch's bytes, while they are being stored. */
-  completed?: { data: ArrayBuffer; sha256: string };
-}
-
 /** A request waiting for an announcement (see peerWait), sent to the network when its timer fires. */
 interface Parked {
   ask: Ask;
@@ -82,21 +52,32 @@ const ANSWERS_REMEMBERED = 128;
 const MAX_ATTEMPTS = 3;
 
 export class SegmentFetcher {
-  private readonly transfers = new Map<string, Transfer>();
-  private readonly waiting = new Map<number, Transfer>();
+  private readonly downloads: PeerDownloads;
   private readonly parked = new Map<number, Parked>();
   private readonly answeredBy = new BoundedMap<number, string>(ANSWERS_REMEMBERED);
 
-  constructor(private readonly deps: FetcherDeps) {}
+  constructor(private readonly deps: FetcherDeps) {
+    this.downloads = new PeerDownloads({
+      now: () => this.deps.now(),
+      channel: (peerId) => this.deps.channel(peerId),
+      answer: (requestId, peerId, data, sha256) => this.answer(requestId, peerId, data, sha256),
+      miss: (requestId, reason) => this.miss(requestId, reason),
+      // Busy, gone, or bad bytes: another holder (or a short wait for one) while time allows, else the network.
+      failed: (ask, reason) => {
+        if (ask.attempt + 1 < MAX_ATTEMPTS) this.plan({ ...ask, attempt: ask.attempt + 1 });
+        else this.miss(ask.requestId, reason);
+      },
+      prefetched: (segment, data, sha256) => this.deps.prefetched(segment, data, sha256),
+      settled: () => this.deps.settled(),
+    });
+  }
 
   get activePrefetches(): number {
-    let count = 0;
-    for (const transfer of this.transfers.values()) if (transfer.prefetch) count++;
-    return count;
+    return this.downloads.activePrefetches;
   }
 
   isDownloading(segmentId: string): boolean {
-    return this.transfers.has(segmentId);
+    return this.downloads.get(segmentId) !== undefined;
   }
 
   /** Which peer's bytes answered `requestId` (for a segment-rejected). */
@@ -109,7 +90,7 @@ export class SegmentFetcher {
    * or a wait for an announcement — of peers still arriving, or at the live edge our turn (see edgeWaitMs).
    */
   request(requestId: number, segment: SegmentRef, maxWaitMs: number): void {
-    if (this.waiting.has(requestId) || this.parked.has(requestId)) return;
+    if (this.downloads.isWaiting(requestId) || this.parked.has(requestId)) return;
     this.plan({ requestId, segment, maxWaitMs, receivedAt: this.deps.now(), attempt: 0 });
   }
 
@@ -124,7 +105,7 @@ export class SegmentFetcher {
     const { segment, maxWaitMs } = ask;
     const waitedMs = this.deps.now() - ask.receivedAt;
     const playback = this.deps.playback();
-    const running = this.transfers.get(segment.id);
+    const running = this.downloads.get(segment.id);
     if (running?.completed) {
       this.answer(ask.requestId, running.peerId, running.completed.data.slice(0), running.completed.sha256);
       return null;
@@ -133,8 +114,8 @@ export class SegmentFetcher {
       const networkMs = this.deps.networkMs(running.size);
       const deadlineMs = requestDeadlineMs(maxWaitMs, playback, networkMs, this.deps.config, waitedMs);
       if (deadlineMs < MIN_PEER_WINDOW_MS) return 'buffer-low';
-      if (isHopeless(this.progressOf(running, deadlineMs))) return 'too-slow';
-      this.attach(running, ask, deadlineMs);
+      if (isHopeless(this.downloads.progressOf(running, deadlineMs))) return 'too-slow';
+      this.downloads.attach(running, ask, deadlineMs);
       return null;
     }
     const holders = this.deps.holdersOf(segment.id);
@@ -145,9 +126,9 @@ export class SegmentFetcher {
       this.deps.config,
     );
     if (plan.action === 'miss') return plan.reason;
-    const transfer = this.begin(segment, plan.holder, false);
+    const transfer = this.downloads.begin(segment, plan.holder, false);
     if (!transfer) return 'peer-gone';
-    this.attach(transfer, ask, plan.deadlineMs);
+    this.downloads.attach(transfer, ask, plan.deadlineMs);
     return null;
   }
 
@@ -172,10 +153,8 @@ export class SegmentFetcher {
 
   /** Downloads `segment` into the cache from `holder` (the scheduler chose both). */
   prefetch(segment: SegmentRef, holder: Holder): void {
-    if (this.transfers.has(segment.id)) return;
-    const transfer = this.begin(segment, holder, true);
-    if (transfer)
-      transfer.timer = setTimeout(() => transfer.download.cancel(true), prefetchDeadlineMs(holder));
+    if (this.downloads.get(segment.id)) return;
+    this.downloads.prefetch(segment, holder);
   }
 
   /** Peers announced, connected, left, or the member list came in: waiting requests with a holder now go on. */
@@ -201,100 +180,7 @@ export class SegmentFetcher {
   /** The worker no longer needs `requestId` (the player aborted). */
   cancel(requestId: number): void {
     this.unpark(requestId, undefined);
-    this.release(requestId, undefined);
-  }
-
-  private begin(segment: SegmentRef, holder: Holder, prefetch: boolean): Transfer | undefined {
-    const channel = this.deps.channel(holder.peerId);
-    if (!channel) return undefined;
-    const expected = { size: holder.size, sha256: holder.sha256 };
-    const download = channel.download(segment.id, expected, prefetch ? 'prefetch' : 'urgent', () =>
-      this.onChunk(segment.id),
-    );
-    const transfer: Transfer = {
-      segment,
-      peerId: holder.peerId,
-      size: holder.size,
-      download,
-      waiters: new Map(),
-      prefetch,
-      timer: undefined,
-    };
-    this.transfers.set(segment.id, transfer);
-    void download.result.then((result) => this.finish(transfer, result));
-    return transfer;
-  }
-
-  private attach(transfer: Transfer, ask: Ask, deadlineMs: number): void {
-    const timer = setTimeout(() => this.release(ask.requestId, 'deadline'), deadlineMs);
-    transfer.waiters.set(ask.requestId, { ask, deadlineAt: this.deps.now() + deadlineMs, timer });
-    this.waiting.set(ask.requestId, transfer);
-  }
-
-  private progressOf(transfer: Transfer, remainingMs: number) {
-    const { receivedBytes, firstByteAt } = transfer.download.progress();
-    const elapsedMs = firstByteAt === undefined ? 0 : this.deps.now() - firstByteAt;
-    return { elapsedMs, receivedBytes, totalBytes: transfer.size, remainingMs };
-  }
-
-  /** A slow peer is given up as soon as its pace shows it will miss a waiter's deadline, not only at the deadline. */
-  private onChunk(segmentId: string): void {
-    const transfer = this.transfers.get(segmentId);
-    if (!transfer) return;
-    for (const [requestId, waiter] of transfer.waiters) {
-      if (isHopeless(this.progressOf(transfer, waiter.deadlineAt - this.deps.now())))
-        this.release(requestId, 'too-slow');
-    }
-  }
-
-  /**
-   * Stops waiting for `requestId`; answers the worker with a miss when `reason` is given (the network takes over).
-   * A download nobody waits for any more is cancelled — the network fetch will fill the cache anyway — unless it is a
-   * prefetch the player merely stopped asking for.
-   */
-  private release(requestId: number, reason: string | undefined): void {
-    const transfer = this.waiting.get(requestId);
-    if (!transfer) return;
-    clearTimeout(transfer.waiters.get(requestId)?.timer);
-    transfer.waiters.delete(requestId);
-    this.waiting.delete(requestId);
-    if (reason !== undefined) this.miss(requestId, reason);
-    if (transfer.waiters.size > 0 || (transfer.prefetch && reason === undefined)) return;
-    transfer.download.cancel(reason === 'deadline' || reason === 'too-slow');
-  }
-
-  private async finish(transfer: Transfer, result: DownloadResult): Promise<void> {
-    clearTimeout(transfer.timer);
-    const waiters = [...transfer.waiters.values()];
-    const requestIds = [...transfer.waiters.keys()];
-    for (const waiter of waiters) clearTimeout(waiter.timer);
-    for (const requestId of requestIds) this.waiting.delete(requestId);
-    transfer.waiters.clear();
-    if (!result.ok) {
-      if (this.transfers.get(transfer.segment.id) === transfer) this.transfers.delete(transfer.segment.id);
-      // Busy, gone, or bad bytes: another holder (or a short wait for one) while time allows, else the network.
-      for (const { ask } of waiters) {
-        if (ask.attempt + 1 < MAX_ATTEMPTS) this.plan({ ...ask, attempt: ask.attempt + 1 });
-        else this.miss(ask.requestId, `peer-${result.reason}: ${result.detail}`);
-      }
-    } else if (requestIds.length > 0) {
-      requestIds.forEach((requestId, index) => {
-        // Copies for all but the last waiter: a transferred buffer is gone from this side.
-        this.answer(
-          requestId,
-          transfer.peerId,
-          index === requestIds.length - 1 ? result.data : result.data.slice(0),
-          result.sha256,
-        );
-      });
-    } else if (transfer.prefetch) {
-      // Listed as downloading until it is in the cache, so the plan does not fetch it again meanwhile; a request
-      // arriving in that window is answered from these bytes.
-      transfer.completed = result;
-      await this.deps.prefetched(transfer.segment, result.data, result.sha256);
-    }
-    if (this.transfers.get(transfer.segment.id) === transfer) this.transfers.delete(transfer.segment.id);
-    this.deps.settled();
+    this.downloads.release(requestId, undefined);
   }
 
   private answer(requestId: number, peerId: string, data: ArrayBuffer, sha256: string): void {
@@ -309,20 +195,11 @@ export class SegmentFetcher {
   /** The worker's port changed: its requests are void (nobody would read the answers). */
   reset(): void {
     for (const requestId of [...this.parked.keys()]) this.unpark(requestId, undefined);
-    for (const [requestId, transfer] of [...this.waiting]) {
-      clearTimeout(transfer.waiters.get(requestId)?.timer);
-      transfer.waiters.delete(requestId);
-      this.waiting.delete(requestId);
-      if (transfer.waiters.size === 0 && !transfer.prefetch) transfer.download.cancel();
-    }
+    this.downloads.reset();
   }
 
   destroy(): void {
     this.reset();
-    for (const transfer of [...this.transfers.values()]) {
-      clearTimeout(transfer.timer);
-      transfer.download.cancel();
-    }
-    this.transfers.clear();
+    this.downloads.destroy();
   }
 }

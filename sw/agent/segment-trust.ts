@@ -2,7 +2,7 @@
 // exactly the trusted size and SHA-256. Trusted hashes come from the origin (its sidecar, via the worker) or from
 // the swarm (accepted by the signal server once enough independent viewers reported the same hash).
 
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../shared/bounded-map';
 import type { Holder } from './scheduler';
 
 export interface TrustedHash {

@@ -2,14 +2,14 @@
 // members, hands over incoming connections, and reconnects (re-joining every swarm) with backoff after a loss.
 
 import { type DataConnection, Peer, type PeerError, type PeerOptions } from 'peerjs';
+import { PEER_WIRE_VERSION } from '../../protocol/peers/peer-wire';
 import {
   type HashClientMessage,
   isHashServerMessage,
   type SegmentHash,
-} from '../../signal-server/hash-messages';
-import { isReconnectMessage } from '../../signal-server/reconnect-message';
-import { isSwarmServerMessage, type SwarmClientMessage } from '../../signal-server/swarm-messages';
-import { PEER_WIRE_VERSION } from '../protocol/peer-wire';
+} from '../../protocol/signaling/hash-messages';
+import { isReconnectMessage } from '../../protocol/signaling/reconnect-message';
+import { isSwarmServerMessage, type SwarmClientMessage } from '../../protocol/signaling/swarm-messages';
 import { describeCause, PeerlaneError } from './errors';
 
 export interface SignalEvents {

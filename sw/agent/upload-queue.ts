@@ -1,7 +1,12 @@
 // What one peer asked us for: a short queue (urgent before prefetch), served one segment at a time in chunks,
 // each chunk waiting for room in the data channel and for upload-cap tokens. Cancel stops between chunks.
 
-import { encodeFrame, MAX_CHUNK_BYTES, MAX_SEGMENT_BYTES, type RequestPriority } from '../protocol/peer-wire';
+import {
+  encodeFrame,
+  MAX_CHUNK_BYTES,
+  MAX_SEGMENT_BYTES,
+  type RequestPriority,
+} from '../../protocol/peers/peer-wire';
 import type { TokenBucket } from './token-bucket';
 import type { UploadSlots } from './upload-slots';
 

@@ -2,7 +2,7 @@
 // that announces a segment with another hash holds bytes that are not that segment — it is banned, at once if the
 // trusted hash is known, else as soon as it becomes known. Segments announced without a trusted hash are asked for.
 
-import type { HaveEntry } from '../protocol/peer-wire';
+import type { HaveEntry } from '../../protocol/peers/peer-wire';
 import type { Holder } from './scheduler';
 import { matchesTrusted, SegmentTrust, type TrustedHash } from './segment-trust';
 

@@ -4,9 +4,9 @@
 import {
   isWorkerToPageMessage,
   type PageToWorkerMessage,
-  type WorkerSettings,
   type WorkerToPageMessage,
-} from '../protocol/bridge-messages';
+} from '../../protocol/bridge/bridge-messages';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { PEERLANE_VERSION } from './config';
 import { describeCause, PeerlaneError } from './errors';
 

@@ -3,9 +3,9 @@
 import {
   isPageToWorkerMessage,
   type RejectReason,
-  type SegmentRef,
   type WorkerToPageMessage,
-} from '../protocol/bridge-messages';
+} from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
 

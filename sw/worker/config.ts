@@ -1,8 +1,8 @@
 // The worker's configuration in one place: per-site settings (sent by the page in `hello`, defaults here) and the
 // fixed limits that bound every table and queue the worker keeps.
 import { version } from '../../package.json';
-import { validateSettingsPatch, type WorkerSettings } from '../protocol/bridge-messages';
-import { MAX_SEGMENT_BYTES, MAX_SEGMENT_ID_BYTES } from '../protocol/peer-wire';
+import { validateSettingsPatch, type WorkerSettings } from '../../protocol/bridge/worker-settings';
+import { MAX_SEGMENT_BYTES, MAX_SEGMENT_ID_BYTES } from '../../protocol/peers/peer-wire';
 import { logWorkerError } from './errors';
 
 /** Release of this worker; the page agent sends its own in `hello` and a mismatch is logged. */

@@ -1,6 +1,8 @@
 // Every problem the service worker reports, with its stable code and an actionable message, in one typed table.
 // The worker never throws these into the player: it logs them and falls back to the network.
-import type { OriginHash, RejectReason } from '../protocol/bridge-messages';
+
+import type { RejectReason } from '../../protocol/bridge/bridge-messages';
+import type { OriginHash } from '../../protocol/bridge/segment-ref';
 
 /** URLs (tokens and all) are cut to this in messages, so one huge URL cannot flood the console. */
 const clip = (url: string) => url.slice(0, 200);

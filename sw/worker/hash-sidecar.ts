@@ -1,21 +1,10 @@
-// The origin's hash sidecar (announced by the `Peerlane-Hashes` response header): its JSON format, declared once
-// for the origin that writes it and the worker that reads it, and the strict parser that turns it into hashes.
-import { isSha256Hex, type OriginHash } from '../protocol/bridge-messages';
+// Reads the origin's hash sidecar (announced by the `Peerlane-Hashes` response header; its format is
+// protocol/hash-sidecar-format.ts) with a strict parser that turns it into hashes keyed by segment id.
+import type { OriginHash } from '../../protocol/bridge/segment-ref';
+import { SIDECAR_VERSION } from '../../protocol/hash-sidecar-format';
+import { isSha256Hex } from '../../protocol/sha256-hex';
 import { pieceCount, pieceRange } from './piece-plan';
 import { canonicalUrl, pieceId, segmentId } from './segment-id';
-
-/** Response header naming the sidecar, relative to the response's URL. */
-export const HASHES_HEADER = 'Peerlane-Hashes';
-export const SIDECAR_VERSION = 'hashes/1';
-
-/** The sidecar as JSON. URLs are relative to the sidecar's own URL. */
-export interface HashSidecarJson {
-  peerlane: typeof SIDECAR_VERSION;
-  /** Segments (or byte ranges of files, `range` inclusive) with their size and SHA-256. */
-  segments?: Array<{ url: string; range?: [number, number]; size: number; sha256: string }>;
-  /** Progressive files: one SHA-256 per piece of `pieceBytes` (the last piece holds the rest). */
-  files?: Array<{ url: string; size: number; pieceBytes: number; pieces: string[] }>;
-}
 
 export interface SidecarParseOptions {
   /** Per-viewer query parameters, dropped from ids exactly as the worker does (segment-id.ts). */

@@ -1,9 +1,12 @@
 // Peerlane's service worker (dist/peerlane-sw.js): lifecycle, the fetch and message listeners, and the wiring
 // of the parts. Registered as is, or pulled into a site's own worker with importScripts('/peerlane-sw.js').
+
 import { clientsClaim } from 'workbox-core';
+import { isPageToWorkerMessage } from '../../protocol/bridge/bridge-messages';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { adoptRelease } from '../cache/adopt-release';
 import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
-import { isPageToWorkerMessage, type WorkerSettings } from '../protocol/bridge-messages';
+import { BoundedMap } from '../shared/bounded-map';
 import { AgentBridge } from './agent-bridge';
 import { parseRangeHeader } from './byte-range';
 import { defaultWorkerSettings, mergeWorkerSettings, WORKER_VERSION, workerLimits } from './config';
@@ -15,7 +18,6 @@ import { progressivePlan } from './piece-plan';
 import { ProgressiveProbe } from './progressive-probe';
 import { RangeAssembler } from './range-assembler';
 import { createUnsatisfiableResponse } from './range-response';
-import { setRecent } from './recent-map';
 import { RenditionPublisher } from './rendition-publisher';
 import { classifyRequest, type Route, screenRequest } from './request-classifier';
 import { SegmentIndex } from './segment-index';
@@ -230,14 +232,14 @@ function keepAlive(event: ExtendableEvent, promise: Promise<unknown>): void {
   }
 }
 
-const helloAsked = new Map<string, number>();
+const helloAsked = new BoundedMap<string, number>(workerLimits.maxTrackedClients);
 
 /** Asks a page without a port (worker restarted, hello lost) to say hello, at most once per interval. */
 function askForHello(clientId: string): void {
   if (!clientId || bridge.has(clientId)) return;
   const now = Date.now();
   if (now - (helloAsked.get(clientId) ?? 0) < workerLimits.helloRequestIntervalMs) return;
-  setRecent(helloAsked, clientId, now, workerLimits.maxTrackedClients);
+  helloAsked.set(clientId, now);
   void self.clients.get(clientId).then((client) => client?.postMessage({ type: 'hello-request' }));
 }
 

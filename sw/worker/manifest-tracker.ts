@@ -1,16 +1,18 @@
 // Manifests (HLS playlists, DASH MPDs) pass through the worker untouched (never cached); on the way the tracker
 // reads a copy into renditions for the index and the page's agent. It also reads DASH index (sidx) segments,
 // which list the media segments of SegmentBase files.
-import type { SegmentRef, WorkerSettings } from '../protocol/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import type { WorkerLimits } from './config';
 import { isDashContentType, looksLikeDashManifest, parseDashManifest } from './dash-manifest';
 import { logWorkerError } from './errors';
 import { isHlsContentType, looksLikeHlsPlaylist, parseHlsPlaylist } from './hls-playlist';
+import type { IndexRecord, RenditionRecord } from './index-records';
 import { readBodyCapped } from './read-body';
 import type { MediaEntry, ParsedRendition } from './rendition';
 import type { PublishOptions, RenditionPublisher } from './rendition-publisher';
 import { canonicalUrl, playlistUrl, segmentId, swarmKey } from './segment-id';
-import type { IndexRecord, RenditionRecord, SegmentIndex } from './segment-index';
+import type { SegmentIndex } from './segment-index';
 import type { SidecarLoader } from './sidecar-loader';
 import { parseSidx } from './sidx-box';
 

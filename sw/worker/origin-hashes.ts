@@ -1,13 +1,15 @@
 // The hashes origins published for segments and progressive pieces (from their sidecars), keyed by segment id:
 // bounded, most recently published kept. The strongest trust there is: peer bytes must match them.
-import type { OriginHash, SegmentRef } from '../protocol/bridge-messages';
-import { setRecent } from './recent-map';
+import type { OriginHash, SegmentRef } from '../../protocol/bridge/segment-ref';
+import { BoundedMap } from '../shared/bounded-map';
 
 export class OriginHashes {
-  private readonly hashes = new Map<string, OriginHash>();
+  private readonly hashes: BoundedMap<string, OriginHash>;
 
   /** `maxEntries`: oldest hashes are forgotten beyond it (their segments fall back to the swarm's trust). */
-  constructor(private readonly maxEntries: number) {}
+  constructor(maxEntries: number) {
+    this.hashes = new BoundedMap(maxEntries);
+  }
 
   /** Adds what a sidecar published; returns the ids whose hash is new or changed. */
   add(hashes: Map<string, OriginHash>): string[] {
@@ -15,7 +17,7 @@ export class OriginHashes {
     for (const [id, hash] of hashes) {
       const known = this.hashes.get(id);
       if (known?.size !== hash.size || known.sha256 !== hash.sha256) changed.push(id);
-      setRecent(this.hashes, id, hash, this.maxEntries);
+      this.hashes.set(id, hash);
     }
     return changed;
   }

@@ -1,8 +1,8 @@
 // Gets the whole segments (or progressive pieces) an assembled answer is cut from. Each part comes from exactly
 // one source — cache, a peer, or the network, where adjacent missing parts share one Range request — and is
 // complete and checked before anyone gets it or keeps it.
-import type { DeliverySource } from '../protocol/bridge-messages';
-import { mediaTypeFor } from '../protocol/media-type';
+import type { DeliverySource } from '../../protocol/bridge/bridge-messages';
+import { mediaTypeFor } from '../../protocol/media-type';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
 import { isShareable, readableRequest, readContentRange } from './network-request';

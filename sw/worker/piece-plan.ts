@@ -1,9 +1,11 @@
 // A progressive file (`<video src=file.mp4>`) as peers share it: fixed-size pieces, and which pieces answer a
 // Range request. Pure: the assembler (range-assembler.ts) gets the bytes.
+
+import type { AssemblyPlan } from './assembly-plan';
 import type { ByteRange, RangeSpec } from './byte-range';
-import type { AssemblyPlan } from './range-assembler';
+import type { ProgressiveRecord } from './index-records';
 import { pieceId } from './segment-id';
-import type { ProgressiveRecord, RangedRef } from './segment-index';
+import type { RangedRef } from './segment-index';
 
 export interface PieceLayout {
   /** Size of the whole file in bytes (> 0). */

@@ -1,12 +1,13 @@
 // Learns the size of a progressive file the first time a media element asks for it (a one-byte Range request),
 // so every later Range request is answered from pieces. Files that cannot be pieced are remembered and passed.
-import type { WorkerSettings } from '../protocol/bridge-messages';
-import { mediaTypeFor } from '../protocol/media-type';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
+import { mediaTypeFor } from '../../protocol/media-type';
 import { logWorkerError } from './errors';
+import type { ProgressiveRecord } from './index-records';
 import { isShareable, readableRequest, readContentRange } from './network-request';
 import type { RenditionPublisher } from './rendition-publisher';
 import { canonicalUrl, swarmKey } from './segment-id';
-import type { ProgressiveRecord, SegmentIndex } from './segment-index';
+import type { SegmentIndex } from './segment-index';
 import type { SidecarLoader } from './sidecar-loader';
 
 export interface ProgressiveProbeDeps {

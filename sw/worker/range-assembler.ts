@@ -1,24 +1,11 @@
 // Answers a Range request from whole parts: a slice of one byte-range segment, a span over adjacent ones, or a
 // progressive file's pieces. The 206 streams part by part; if the first part cannot be had, the network answers.
+import type { AssemblyPlan } from './assembly-plan';
 import type { ByteRange } from './byte-range';
 import { logWorkerError } from './errors';
 import type { Part, PartFetcher } from './part-fetcher';
 import type { RangedRef } from './segment-index';
 import type { SegmentSources } from './segment-sources';
-
-/** What to answer with, decided by the classifier from the index. */
-export interface AssemblyPlan {
-  /** Adjacent whole parts, in byte order, that together hold `range`. */
-  parts: RangedRef[];
-  /** The bytes to answer with (within the parts). */
-  range: ByteRange;
-  /** The file's size when known (progressive files); else Content-Range says `/*`, as RFC 9110 allows. */
-  totalSize: number | null;
-  /** Content-Type of the file when known; else that of the first part. */
-  contentType: string | null;
-  /** Canonical URL of a progressive file (its record is dropped if the network reports another size). */
-  progressiveUrl: string | null;
-}
 
 export interface AssemblyJob {
   request: Request;

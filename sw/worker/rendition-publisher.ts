@@ -1,14 +1,17 @@
 // Puts what the worker learns (renditions from manifests, sidx contents, sized progressive files) into the index,
 // saves it for a restarted worker, and tells each page's agent the renditions its player uses: one `manifest`
 // per swarm, replayed to an agent whose hello came late, and again when the origin's hashes for it arrive.
-import type { SegmentRef, WorkerToPageMessage } from '../protocol/bridge-messages';
+
+import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import { BoundedMap } from '../shared/bounded-map';
 import type { AgentBridge } from './agent-bridge';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
+import type { IndexRecord } from './index-records';
 import type { OriginHashes } from './origin-hashes';
 import { pieceCount, pieceRef } from './piece-plan';
-import { setRecent } from './recent-map';
-import type { IndexRecord, SegmentIndex } from './segment-index';
+import type { SegmentIndex } from './segment-index';
 
 export type ManifestMessage = Extract<WorkerToPageMessage, { type: 'manifest' }>;
 
@@ -36,10 +39,13 @@ export interface PublishOptions {
 
 export class RenditionPublisher {
   /** Latest record per swarm (its manifest is built when sent), and the swarms each page was told about. */
-  private readonly latest = new Map<string, IndexRecord>();
-  private readonly announced = new Map<string, Map<string, true>>();
+  private readonly latest: BoundedMap<string, IndexRecord>;
+  private readonly announced: BoundedMap<string, BoundedMap<string, true>>;
 
-  constructor(private readonly deps: RenditionPublisherDeps) {}
+  constructor(private readonly deps: RenditionPublisherDeps) {
+    this.latest = new BoundedMap(deps.limits.maxPlaylists);
+    this.announced = new BoundedMap(deps.limits.maxTrackedClients);
+  }
 
   publish(records: IndexRecord[], options: PublishOptions): void {
     const { index } = this.deps;
@@ -105,7 +111,7 @@ export class RenditionPublisher {
   /** The swarm of a record that has one (renditions, progressive files), now its latest. */
   private remember(record: IndexRecord): string | undefined {
     if (record.kind === 'master') return undefined;
-    setRecent(this.latest, record.swarm, record, this.deps.limits.maxPlaylists);
+    this.latest.set(record.swarm, record);
     return record.swarm;
   }
 
@@ -141,10 +147,9 @@ export class RenditionPublisher {
     const manifest = this.manifestOf(this.latest.get(swarm));
     if (!manifest) return;
     if (clientId) {
-      const max = this.deps.limits.maxPlaylists;
-      const swarms = this.announced.get(clientId) ?? new Map<string, true>();
-      setRecent(swarms, swarm, true, max);
-      setRecent(this.announced, clientId, swarms, this.deps.limits.maxTrackedClients);
+      const swarms = this.announced.get(clientId) ?? new BoundedMap(this.deps.limits.maxPlaylists);
+      swarms.set(swarm, true);
+      this.announced.set(clientId, swarms);
     }
     if (!this.deps.bridge.post(clientId, manifest) && orAny) this.deps.bridge.broadcast(manifest);
   }

@@ -1,12 +1,12 @@
 // Decides, synchronously, what the worker does with a request: a manifest (HLS or DASH), a known segment, a range
 // assembled from whole segments or progressive pieces, or hands off. One decision path for every format.
-import type { WorkerSettings } from '../protocol/bridge-messages';
-import { extensionOf } from '../protocol/media-type';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
+import { extensionOf } from '../../protocol/media-type';
+import type { AssemblyPlan } from './assembly-plan';
 import { parseRangeHeader } from './byte-range';
 import type { WorkerLimits } from './config';
 import { inMediaScope } from './media-scope';
 import { progressivePlan } from './piece-plan';
-import type { AssemblyPlan } from './range-assembler';
 import { canonicalUrl, playlistUrl } from './segment-id';
 import type { SegmentIndex, SegmentMatch } from './segment-index';
 

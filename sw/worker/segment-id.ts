@@ -1,7 +1,8 @@
 // Names segments and swarms the same way for every viewer: per-viewer query parameters (CDN tokens, sessions)
 // are dropped and the rest sorted, so two viewers of one stream agree on ids whatever URLs their CDN signed.
-import { MAX_SWARM_KEY_LENGTH } from '../../signal-server/swarm-messages';
-import { sha256Hex } from '../protocol/sha256-hex';
+
+import { sha256Hex } from '../../protocol/sha256-hex';
+import { MAX_SWARM_KEY_LENGTH } from '../../protocol/signaling/swarm-messages';
 import type { ByteRange } from './byte-range';
 
 /** LL-HLS delivery directives (`_HLS_msn`, `_HLS_part`, `_HLS_skip`) ask for a playlist version, not another stream. */

@@ -1,61 +1,13 @@
 // What the worker knows from the manifests it has seen: which URLs (and byte ranges) are shareable segments, which
 // are manifests or keys, and which progressive files it has sized. Bounded: a few dozen records, a cap on each.
-import type { SegmentRef } from '../protocol/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import { BoundedMap } from '../shared/bounded-map';
 import type { ByteRange, RangeSpec } from './byte-range';
 import type { WorkerLimits } from './config';
 import { CountedSet } from './counted-set';
-import { setRecent } from './recent-map';
+import type { IndexRecord, ProgressiveRecord, RenditionRecord } from './index-records';
 import { segmentUrlOf } from './segment-id';
 import { matchTemplate, type TemplatePattern } from './segment-template';
-
-/** One rendition: an HLS media playlist, or one DASH Representation of one Period. */
-export interface RenditionRecord {
-  kind: 'media';
-  /** The record's key: a media playlist's canonical URL (segment-id.ts `playlistUrl`), or a DASH rendition key. */
-  url: string;
-  swarm: string;
-  /** The manifest URL the player asked for, tokens included. */
-  playerUrl: string;
-  live: boolean;
-  /** Listed segments; for live, the current window preceded by some that slid out of it. */
-  segments: SegmentRef[];
-  /** Canonical key URIs: never intercepted. */
-  keyUrls: string[];
-  /** DASH SegmentTemplate patterns: segments recognised by URL beyond those listed. */
-  templates?: TemplatePattern[];
-  /** DASH SegmentBase: ids of the index (sidx) segments, whose bytes list the media segments. */
-  indexIds?: string[];
-  /** LL-HLS parts and preload hints (canonical): never intercepted. */
-  passUrls?: string[];
-  updatedAt: number;
-}
-
-/** An HLS master playlist or a DASH MPD: recognised as a manifest when reloaded, whatever its URL looks like. */
-export interface ManifestRecord {
-  kind: 'master';
-  url: string;
-  /** Canonical URLs of the playlists it names, recognised as playlists even without `.m3u8`. */
-  playlistUrls: string[];
-  keyUrls: string[];
-  updatedAt: number;
-}
-
-/** A file a media element plays by Range requests, shared as fixed-size pieces (piece-plan.ts). */
-export interface ProgressiveRecord {
-  kind: 'progressive';
-  /** Canonical URL of the file. */
-  url: string;
-  swarm: string;
-  playerUrl: string;
-  /** Total size, learned from the network's Content-Range. */
-  size: number;
-  /** Piece size the ids were made with (kept, so a settings change does not rename what is cached). */
-  pieceBytes: number;
-  contentType: string;
-  updatedAt: number;
-}
-
-export type IndexRecord = RenditionRecord | ManifestRecord | ProgressiveRecord;
 
 /** A request for one known segment. `exact`: exactly its bytes; otherwise a range inside a whole-file segment. */
 export interface SegmentMatch {
@@ -96,7 +48,7 @@ function rangeKey(range: SegmentRef['range']): string {
 
 export class SegmentIndex {
   /** Insertion order is recency: re-adding moves a record to the end, eviction takes from the front. */
-  private readonly records = new Map<string, IndexRecord>();
+  private readonly records: BoundedMap<string, IndexRecord>;
   /** Canonical segment URL → range key ('' for the whole resource) → segment. */
   private readonly segments = new Map<string, Map<string, IndexedSegment>>();
   /** Byte-range segments of a URL sorted by start, built when a span is first looked up. */
@@ -107,16 +59,19 @@ export class SegmentIndex {
   private readonly passUrls = new CountedSet();
   private readonly indexIds = new CountedSet();
   /** Files that cannot be pieced (no ranges, size hidden by CORS): passed through without another probe. */
-  private readonly unshareable = new Map<string, true>();
+  private readonly unshareable: BoundedMap<string, true>;
 
-  constructor(private readonly limits: IndexLimits) {}
+  constructor(private readonly limits: IndexLimits) {
+    this.records = new BoundedMap(limits.maxPlaylists);
+    this.unshareable = new BoundedMap(limits.maxPlaylists);
+  }
 
   /** Adds or replaces a record. Returns the record as kept (to persist) and the keys of records evicted. */
   add(record: IndexRecord): { kept: IndexRecord; evicted: string[] } {
     const previous = this.records.get(record.url);
     const kept = record.kind === 'media' ? this.bounded(record, previous) : record;
     if (previous) this.unregister(previous);
-    const dropped = setRecent(this.records, record.url, kept, this.limits.maxPlaylists);
+    const dropped = this.records.setAndEvict(record.url, kept);
     this.register(kept);
     for (const [, oldest] of dropped) this.unregister(oldest);
     return { kept, evicted: dropped.map(([url]) => url) };
@@ -162,7 +117,7 @@ export class SegmentIndex {
   }
 
   markUnshareable(canonicalUrl: string): void {
-    setRecent(this.unshareable, canonicalUrl, true, this.limits.maxPlaylists);
+    this.unshareable.set(canonicalUrl, true);
   }
 
   isUnshareable(canonicalUrl: string): boolean {

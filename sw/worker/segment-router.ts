@@ -1,7 +1,7 @@
 // Serves a request for one recognised segment: local cache → peers (through a page agent, within a deadline,
 // verified) → network. Whatever fails on the way, the player gets a real network response. No FetchEvent in here.
-import type { SegmentRef } from '../protocol/bridge-messages';
-import { mediaTypeFor } from '../protocol/media-type';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import { mediaTypeFor } from '../../protocol/media-type';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
 import { isShareable, readableRequest } from './network-request';

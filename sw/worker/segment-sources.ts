@@ -2,16 +2,12 @@
 // assembled ones (range-assembler.ts): the cache within a deadline, peers through an agent (verified before use),
 // keeping bytes (cache + announcement to every agent), and a look at each DASH index segment on the way. Where
 // the origin published a segment's hash, no byte contradicting it is served from peers, cached or shared.
+
+import type { DeliverySource, RejectReason, StoredSource } from '../../protocol/bridge/bridge-messages';
+import type { OriginHash, SegmentRef } from '../../protocol/bridge/segment-ref';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
+import { sha256Hex } from '../../protocol/sha256-hex';
 import type { SegmentStore, StoredSegment } from '../cache/segment-store';
-import type {
-  DeliverySource,
-  OriginHash,
-  RejectReason,
-  SegmentRef,
-  StoredSource,
-  WorkerSettings,
-} from '../protocol/bridge-messages';
-import { sha256Hex } from '../protocol/sha256-hex';
 import type { AgentBridge, AgentDelivery } from './agent-bridge';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';

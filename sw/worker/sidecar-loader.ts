@@ -1,13 +1,16 @@
 // Fetches the hash sidecars origins announce (`Peerlane-Hashes` on a manifest or progressive-file response) into
 // the origin-hash table: once per sidecar, again only when a refreshed manifest lists segments it did not cover.
 // Segment work that needs a hash waits briefly for a sidecar still on its way rather than go without.
-import type { SegmentRef, WorkerSettings } from '../protocol/bridge-messages';
+
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
+import { HASHES_HEADER } from '../../protocol/hash-sidecar-format';
+import { BoundedMap } from '../shared/bounded-map';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
-import { HASHES_HEADER, parseHashSidecar } from './hash-sidecar';
+import { parseHashSidecar } from './hash-sidecar';
 import type { OriginHashes } from './origin-hashes';
 import { readBodyCapped } from './read-body';
-import { setRecent } from './recent-map';
 import { withTimeout } from './with-timeout';
 
 export interface SidecarLoaderDeps {
@@ -28,9 +31,11 @@ export interface SidecarLoaderDeps {
 export class SidecarLoader {
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Sidecar URL → when it was last fetched (whatever the outcome): bounds re-fetches of a live sidecar. */
-  private readonly fetchedAt = new Map<string, number>();
+  private readonly fetchedAt: BoundedMap<string, number>;
 
-  constructor(private readonly deps: SidecarLoaderDeps) {}
+  constructor(private readonly deps: SidecarLoaderDeps) {
+    this.fetchedAt = new BoundedMap(deps.limits.maxPlaylists);
+  }
 
   /**
    * A manifest or file response arrived: if it names a sidecar, fetch it — unless already fetched and every
@@ -55,7 +60,7 @@ export class SidecarLoader {
       const { table, limits, now } = this.deps;
       if (listedIds.every((id) => table.has(id)) || now() - last < limits.hashSidecarRefetchMs) return;
     }
-    setRecent(this.fetchedAt, url, this.deps.now(), this.deps.limits.maxPlaylists);
+    this.fetchedAt.set(url, this.deps.now());
     const load = this.load(url).finally(() => this.inFlight.delete(url));
     this.inFlight.set(url, load);
     waitUntil(load);

@@ -2,8 +2,9 @@
 // the index records (manifests, renditions, sized progressive files), so a restarted worker still recognises the
 // segments of a stream already playing.
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import { isSegmentRef, type WorkerSettings } from '../protocol/bridge-messages';
-import type { IndexRecord } from './segment-index';
+import { isSegmentRef } from '../../protocol/bridge/segment-ref';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
+import type { IndexRecord } from './index-records';
 import type { TemplatePattern } from './segment-template';
 
 export interface WorkerState {

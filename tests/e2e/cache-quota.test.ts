@@ -1,14 +1,13 @@
 // A viewer whose storage quota is smaller than the stream (CDP Storage.overrideQuotaForOrigin): Chromium aborts
 // cache writes with QuotaExceededError, the segment store evicts and retries, and playback never notices; the
 // newest segments stay cached and are still shared with a second viewer of the same swarm.
-import type { Browser, CDPSession } from 'puppeteer';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { CDPSession } from 'puppeteer';
+import { expect, it } from 'vitest';
 import { playlistUrl, swarmKey } from '../../sw/worker/segment-id';
-import { launchChromium } from '../support/browser';
+import { useBrowserStack } from '../support/browser-stack';
 import { expectCleanPlayback } from '../support/clean-playback';
 import { cachedSegments } from '../support/segment-cache';
-import { type Stack, startStack } from '../support/stack';
-import { openViewer, segmentBytes, type Viewer } from '../support/viewer';
+import { segmentBytes } from '../support/viewer';
 
 const LEVEL = 1;
 const RENDITION = '360p';
@@ -18,42 +17,28 @@ const RENDITION = '360p';
  */
 const QUOTA_BYTES = 2 * 1024 * 1024;
 
-let stack: Stack;
-let browser: Browser;
-const viewers = new Set<Viewer>();
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await Promise.all([...viewers].map((viewer) => viewer.close()));
-  await browser?.close();
-  await stack?.close();
-});
+const suite = useBrowserStack();
 
 it('keeps playing and sharing when the storage quota is smaller than the stream', async () => {
-  const segments = stack.segments(RENDITION);
+  const segments = suite.stack.segments(RENDITION);
   const streamBytes = segments.reduce((sum, segment) => sum + segment.size, 0);
   expect(QUOTA_BYTES, 'the quota is smaller than the stream').toBeLessThan(streamBytes);
-  const url = stack.pageUrl({ level: LEVEL });
-  const origin = stack.origin.url;
+  const url = suite.stack.pageUrl({ level: LEVEL });
+  const origin = suite.stack.origin.url;
 
   let storage: CDPSession | undefined;
-  const first = await openViewer(browser, url, {
+  const first = await suite.open(url, {
     name: 'viewer 1 (small quota)',
     setup: async (page) => {
       storage = await page.createCDPSession();
       await storage.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: QUOTA_BYTES });
     },
   });
-  viewers.add(first);
   const quota = () => (storage as CDPSession).send('Storage.getUsageAndQuota', { origin });
   expect((await quota()).quota, 'the quota override is in force').toBe(QUOTA_BYTES);
   await first.waitFor('holding the whole stream', (probe) => segmentBytes(probe.stats) >= streamBytes);
 
-  const second = await openViewer(browser, url, { name: 'viewer 2' });
-  viewers.add(second);
+  const second = await suite.open(url, { name: 'viewer 2' });
   const [end1, end2] = await Promise.all([
     first.waitFor('played to the end', (probe) => probe.ended && probe.pendingDigests === 0, 90_000),
     second.waitFor('played to the end', (probe) => probe.ended && probe.pendingDigests === 0, 90_000),

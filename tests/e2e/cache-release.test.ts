@@ -2,28 +2,15 @@
 // stored is served or shared by the new one; an update within the same release keeps the cache.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'puppeteer';
+import { expect, it } from 'vitest';
 import { version } from '../../package.json';
 import { playlistUrl, swarmKey } from '../../sw/worker/segment-id';
-import { launchChromium } from '../support/browser';
+import { useBrowserStack } from '../support/browser-stack';
 import { cachedSegments } from '../support/segment-cache';
-import { type Stack, startStack } from '../support/stack';
-import { openViewer, segmentBytes, type Viewer } from '../support/viewer';
+import { segmentBytes, type Viewer } from '../support/viewer';
 
-let stack: Stack;
-let browser: Browser;
-let viewer: Viewer | undefined;
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack({ privateDist: true }), launchChromium()]);
-});
-
-afterAll(async () => {
-  await viewer?.close();
-  await browser?.close();
-  await stack?.close();
-});
+const suite = useBrowserStack({ privateDist: true });
 
 /** The release mark of the page's segment cache (schema: sw/cache/segment-db.ts). */
 function releaseMark(page: Page): Promise<unknown> {
@@ -52,7 +39,7 @@ async function readCache(page: Page, swarm: string): Promise<{ ids: string[]; re
 
 /** Rewrites the served worker script (a changed byte is an update), then has the page check for it now. */
 async function updateWorker(page: Viewer, edit: (script: string) => string): Promise<void> {
-  const file = join(stack.distDir, 'peerlane-sw.js');
+  const file = join(suite.stack.distDir, 'peerlane-sw.js');
   writeFileSync(file, edit(readFileSync(file, 'utf8')));
   const before = (await page.probe()).controllerChanges;
   await page.page.evaluate(async () => {
@@ -69,12 +56,11 @@ async function updateWorker(page: Viewer, edit: (script: string) => string): Pro
 }
 
 it('empties the cache when a worker of another release activates, and only then', async () => {
-  const segments = stack.segments('360p');
+  const segments = suite.stack.segments('360p');
   const streamBytes = segments.reduce((sum, segment) => sum + segment.size, 0);
-  viewer = await openViewer(browser, stack.pageUrl({ level: 1 }), { name: 'viewer' });
-  const opened = viewer;
+  const opened = await suite.open(suite.stack.pageUrl({ level: 1 }), { name: 'viewer' });
   await opened.waitFor('holding the whole stream', (probe) => segmentBytes(probe.stats) >= streamBytes);
-  const swarm = await swarmKey(playlistUrl(`${stack.origin.url}/media/hls/360p/index.m3u8`, []));
+  const swarm = await swarmKey(playlistUrl(`${suite.stack.origin.url}/media/hls/360p/index.m3u8`, []));
   const filled = await readCache(opened.page, swarm);
   expect(filled.release, 'the first worker marked the cache as its release').toBe(version);
   expect(filled.ids.length, 'segments cached').toBeGreaterThanOrEqual(segments.length);

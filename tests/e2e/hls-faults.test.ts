@@ -3,47 +3,26 @@
 // Same page and player as the swarm test; the faults are injected into the uploading page only.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBrowserStack } from '../support/browser-stack';
 import { expectCleanPlayback } from '../support/clean-playback';
 import { faultCounters, injectUploadFault, setUploadFault, type UploadFault } from '../support/peer-faults';
-import { type Stack, startStack } from '../support/stack';
-import { openViewer, type Probe, segmentBytes, type Viewer, type ViewerOptions } from '../support/viewer';
+import { type Probe, segmentBytes, type Viewer, type ViewerOptions } from '../support/viewer';
 import { waitUntil } from '../support/wait-until';
 
 const LEVEL = 1;
 const RENDITION = '360p';
 
-let stack: Stack;
-let browser: Browser;
-const open = new Set<Viewer>();
+// A private copy of dist/, so the update test can change the worker script the origin serves.
+const suite = useBrowserStack({ privateDist: true });
 
-beforeAll(async () => {
-  // A private copy of dist/, so the update test can change the worker script the origin serves.
-  [stack, browser] = await Promise.all([startStack({ privateDist: true }), launchChromium()]);
-});
-
-afterAll(async () => {
-  await Promise.all([...open].map((viewer) => viewer.close()));
-  await browser?.close();
-  await stack?.close();
-});
-
-async function viewer(options: ViewerOptions, buffer?: number): Promise<Viewer> {
-  const opened = await openViewer(browser, stack.pageUrl({ level: LEVEL, buffer }), options);
-  open.add(opened);
-  return opened;
-}
-
-async function close(viewer: Viewer): Promise<void> {
-  open.delete(viewer);
-  await viewer.close();
+function viewer(options: ViewerOptions, buffer?: number): Promise<Viewer> {
+  return suite.open(suite.stack.pageUrl({ level: LEVEL, buffer }), options);
 }
 
 /** A viewer whose worker has delivered (and so cached) the whole stream: the swarm's only holder. */
 async function seeder(fault: UploadFault | null): Promise<Viewer> {
-  const streamBytes = stack.segments(RENDITION).reduce((sum, segment) => sum + segment.size, 0);
+  const streamBytes = suite.stack.segments(RENDITION).reduce((sum, segment) => sum + segment.size, 0);
   const seed = await viewer({ name: 'seeder', setup: (page) => injectUploadFault(page, fault) });
   await seed.waitFor('holding the whole stream', (probe) => segmentBytes(probe.stats) >= streamBytes);
   return seed;
@@ -69,7 +48,7 @@ it('keeps playing from the network when the serving peer freezes mid-transfer an
       context: () => [...seed.log(), ...watcher.log()].join('\n'),
     },
   );
-  await close(seed);
+  await suite.close(seed);
 
   const end = await watcher.waitFor(
     'played well past the frozen segment',
@@ -77,10 +56,10 @@ it('keeps playing from the network when the serving peer freezes mid-transfer an
     90_000,
   );
   console.log(`serving peer froze and left: ${playbackSummary(end)}`);
-  expectCleanPlayback(watcher, end, stack.segments(RENDITION), [watcher]);
+  expectCleanPlayback(watcher, end, suite.stack.segments(RENDITION), [watcher]);
   expect(end.stats?.p2pBytes, 'the first segments came from the peer').toBeGreaterThan(0);
   expect(end.stats?.httpBytes, 'the rest came from the network').toBeGreaterThan(0);
-  await close(watcher);
+  await suite.close(watcher);
 });
 
 describe('a peer sending bad segment data', () => {
@@ -112,7 +91,7 @@ describe('a peer sending bad segment data', () => {
       (probe) => probe.segments.length >= atFault.segments.length + 3 && probe.pendingDigests === 0,
       60_000,
     );
-    await close(watcher);
+    await suite.close(watcher);
     const after = await faultCounters(seed.page);
     await setUploadFault(seed.page, null);
 
@@ -120,7 +99,7 @@ describe('a peer sending bad segment data', () => {
       `${fault.kind}: ${after.tampered - before.tampered} bad responses sent; ${playbackSummary(end)}`,
     );
     expect(after.tampered - before.tampered, 'bad responses the seeder sent').toBeGreaterThan(0);
-    expectCleanPlayback(watcher, end, stack.segments(RENDITION), [seed, watcher]);
+    expectCleanPlayback(watcher, end, suite.stack.segments(RENDITION), [seed, watcher]);
     // Every response from the only peer was bad: whatever the player got came from the network.
     expect(end.stats?.p2pBytes, 'bytes served from bad peer responses').toBe(0);
   });
@@ -131,7 +110,10 @@ it('keeps playing, through the new worker, when the worker is updated mid-playba
   const playing = await watcher.waitFor('playing', (probe) => probe.currentTime >= 2 && probe.stats !== null);
 
   // A changed byte in the script is an update to the browser; update() checks now instead of within 24 h.
-  appendFileSync(join(stack.distDir, 'peerlane-sw.js'), `\n// updated by the fault test at ${Date.now()}\n`);
+  appendFileSync(
+    join(suite.stack.distDir, 'peerlane-sw.js'),
+    `\n// updated by the fault test at ${Date.now()}\n`,
+  );
   await watcher.page.evaluate(async () => {
     const registration = await navigator.serviceWorker.getRegistration();
     await registration?.update();
@@ -147,6 +129,6 @@ it('keeps playing, through the new worker, when the worker is updated mid-playba
       probe.currentTime >= updated.currentTime + 8 && segmentBytes(probe.stats) > segmentBytes(updated.stats),
     60_000,
   );
-  expectCleanPlayback(watcher, end, stack.segments(RENDITION), [watcher]);
-  await close(watcher);
+  expectCleanPlayback(watcher, end, suite.stack.segments(RENDITION), [watcher]);
+  await suite.close(watcher);
 });

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningOrigin, startOrigin } from '../../examples/origin/start-origin';
-import { sha256Hex } from '../../sw/protocol/sha256-hex';
+import type { HashSidecarJson } from '../../protocol/hash-sidecar-format';
+import { sha256Hex } from '../../protocol/sha256-hex';
 import { defaultWorkerSettings, workerLimits } from '../../sw/worker/config';
-import { type HashSidecarJson, parseHashSidecar } from '../../sw/worker/hash-sidecar';
+import { parseHashSidecar } from '../../sw/worker/hash-sidecar';
 import { ensureMedia, type MediaSegment, mediaSegments } from '../support/stack';
 
 const SIGNAL = 'ws://localhost:9/';

@@ -1,32 +1,18 @@
 // Two viewers of one VoD through the hls.js example page, each in its own browser context (real hls.js, real
 // service workers, IndexedDB and WebRTC): the second, started once the first has the whole stream, plays
 // mostly from the first, and both play to the end without stalls, errors or a wrong byte.
-import type { Browser } from 'puppeteer';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { PeerlaneStats } from '../../sw/agent/index';
-import { launchChromium } from '../support/browser';
+import { useBrowserStack } from '../support/browser-stack';
 import { segmentMismatches } from '../support/segment-check';
-import { type Stack, startStack } from '../support/stack';
-import { openViewer, segmentBytes, type Viewer } from '../support/viewer';
+import { segmentBytes } from '../support/viewer';
 
 /** Both viewers play the 360p rendition (index 1): ABR choices would split them into different swarms. */
 const LEVEL = 1;
 const RENDITION = '360p';
 const MIN_P2P_SHARE = 0.6;
 
-let stack: Stack;
-let browser: Browser;
-const viewers = new Set<Viewer>();
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await Promise.all([...viewers].map((viewer) => viewer.close()));
-  await browser?.close();
-  await stack?.close();
-});
+const suite = useBrowserStack();
 
 // Media from the page's own origin, then from the cross-origin CDN (CORS requests through the worker).
 it.each([
@@ -35,17 +21,15 @@ it.each([
 ])(
   'serves a second viewer mostly from the first, both playing to the end without stalls (%s)',
   async (_, cdn) => {
-    const segments = stack.segments(RENDITION);
+    const segments = suite.stack.segments(RENDITION);
     const streamBytes = segments.reduce((sum, segment) => sum + segment.size, 0);
-    const url = stack.pageUrl({ level: LEVEL, cdn });
+    const url = suite.stack.pageUrl({ level: LEVEL, cdn });
 
-    const first = await openViewer(browser, url, { name: 'viewer 1' });
-    viewers.add(first);
+    const first = await suite.open(url, { name: 'viewer 1' });
     // hls.js buffers 30 s ahead by default: the whole 30 s stream, delivered through viewer 1's worker.
     await first.waitFor('holding the whole stream', (probe) => segmentBytes(probe.stats) >= streamBytes);
 
-    const second = await openViewer(browser, url, { name: 'viewer 2' });
-    viewers.add(second);
+    const second = await suite.open(url, { name: 'viewer 2' });
     const [end1, end2] = await Promise.all([
       first.waitFor('played to the end', (probe) => probe.ended && probe.pendingDigests === 0, 90_000),
       second.waitFor('played to the end', (probe) => probe.ended && probe.pendingDigests === 0, 90_000),

@@ -1,28 +1,15 @@
 // Only the media the site lists in `mediaUrls` goes through Peerlane: a page whose CDN is listed gets its
 // playlists and segments from the worker; the same page without it plays straight from the CDN, untouched.
-import type { Browser, HTTPResponse } from 'puppeteer';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser';
+import type { HTTPResponse } from 'puppeteer';
+import { expect, it } from 'vitest';
+import { useBrowserStack } from '../support/browser-stack';
 import { segmentMismatches } from '../support/segment-check';
-import { type Stack, startStack } from '../support/stack';
-import { openViewer, segmentBytes, type Viewer } from '../support/viewer';
+import { segmentBytes } from '../support/viewer';
 
 const LEVEL = 1;
 const RENDITION = '360p';
 
-let stack: Stack;
-let browser: Browser;
-const viewers = new Set<Viewer>();
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await Promise.all([...viewers].map((viewer) => viewer.close()));
-  await browser?.close();
-  await stack?.close();
-});
+const suite = useBrowserStack();
 
 it.each([
   // The example pages list where their media is (examples/shared/page-settings.js): here, the CDN.
@@ -30,10 +17,10 @@ it.each([
   // `media-urls=/`: this site's own origin only (the worker's default), the CDN is not listed.
   ['not listed', '&media-urls=/', false],
 ])('the worker answers a CDN only when mediaUrls lists it (%s)', async (_, extra, listed) => {
-  const segments = stack.segments(RENDITION);
-  const cdn = stack.origin.cdnUrl as string;
+  const segments = suite.stack.segments(RENDITION);
+  const cdn = suite.stack.origin.cdnUrl as string;
   const fromCdn: HTTPResponse[] = [];
-  const viewer = await openViewer(browser, stack.pageUrl({ level: LEVEL, cdn: true }) + extra, {
+  const viewer = await suite.open(suite.stack.pageUrl({ level: LEVEL, cdn: true }) + extra, {
     name: `CDN ${listed ? 'listed' : 'not listed'}`,
     setup: async (page) => {
       page.on('response', (response) => {
@@ -41,7 +28,6 @@ it.each([
       });
     },
   });
-  viewers.add(viewer);
   // hls.js buffers 30 s ahead: the whole 30 s rendition arrives without waiting for playback to end.
   const end = await viewer.waitFor(
     'playing with every segment received',
@@ -51,8 +37,7 @@ it.each([
   const started = await viewer.page.evaluate(() =>
     (window as unknown as { Peerlane: { ready: Promise<void> } }).Peerlane.ready.then(() => true),
   );
-  await viewer.close();
-  viewers.delete(viewer);
+  await suite.close(viewer);
 
   const diagnostics = viewer.log().join('\n');
   expect(viewer.problems(), diagnostics).toEqual([]);

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import type { DataConnection, Peer } from 'peerjs';
 import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sha256Hex } from '../../sw/protocol/sha256-hex';
+import { sha256Hex } from '../../protocol/sha256-hex';
 import { launchChromium } from '../support/browser';
 import { type SignalProcess, startSignalProcess } from '../support/signal-process';
 import { type StaticServer, startStaticServer } from '../support/static-server';

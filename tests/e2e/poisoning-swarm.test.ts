@@ -4,10 +4,9 @@
 // (whoever it sent bytes to) the corrupter, report them, and still take most of their bytes from peers.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'puppeteer';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { canonicalUrl, playlistUrl, segmentId, swarmKey } from '../../sw/worker/segment-id';
-import { launchChromium } from '../support/browser';
+import { useBrowserStack } from '../support/browser-stack';
 import { expectCleanPlayback } from '../support/clean-playback';
 import { announceEagerly, trackDataChannels } from '../support/eager-announcer';
 import { openHashLiar } from '../support/hash-liar';
@@ -15,9 +14,8 @@ import { faultCounters, injectUploadFault } from '../support/peer-faults';
 import { playWhenConnected } from '../support/play-when-connected';
 import { PLAY_TIMEOUT_MS, setRate, VIEWER_RATE } from '../support/player-swarm';
 import { cachedSegments, poisonCache, poisonedSha256 } from '../support/segment-cache';
-import { type Stack, startStack } from '../support/stack';
 import { readUploads, recordUploads } from '../support/upload-log';
-import { openViewer, type Probe, type Viewer, type ViewerOptions } from '../support/viewer';
+import type { Probe, Viewer, ViewerOptions } from '../support/viewer';
 import { waitUntil } from '../support/wait-until';
 
 /** Everyone plays the 360p rendition (index 1): one swarm. */
@@ -48,27 +46,11 @@ const SIGNAL_FLAGS = [
   '1000',
 ];
 
-let stack: Stack;
-let browser: Browser;
-const viewers: Viewer[] = [];
-const closers: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([
-    startStack({ origin: { publishHashes: false }, signal: SIGNAL_FLAGS }),
-    launchChromium(),
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all([...viewers.map((viewer) => viewer.close()), ...closers.map((close) => close())]);
-  await browser?.close();
-  await stack?.close();
-});
+const suite = useBrowserStack({ origin: { publishHashes: false }, signal: SIGNAL_FLAGS });
 
 it('keeps honest viewers on the origin bytes and bans a liar and a corrupter, with offload above 0.5', async () => {
-  const segments = stack.segments(RENDITION);
-  const base = stack.origin.url;
+  const segments = suite.stack.segments(RENDITION);
+  const base = suite.stack.origin.url;
   // Named as the worker names them (segment-id.ts); checked against a seeder's cache below.
   const swarm = await swarmKey(playlistUrl(`${base}/media/hls/${RENDITION}/index.m3u8`, []));
   const ids = segments.map((segment) => segmentId(canonicalUrl(`${base}${segment.path}`, []), null));
@@ -76,13 +58,15 @@ it('keeps honest viewers on the origin bytes and bans a liar and a corrupter, wi
     segment: ids[index] as string,
     size: segment.size,
     sha256: poisonedSha256(
-      new Uint8Array(readFileSync(join(stack.origin.config.mediaDir, segment.path.replace('/media/', '')))),
+      new Uint8Array(
+        readFileSync(join(suite.stack.origin.config.mediaDir, segment.path.replace('/media/', ''))),
+      ),
     ),
   }));
 
   // 1. A raw client votes the poisoned hashes first: one voter, however often it votes, is not a quorum.
-  const hashLiar = await openHashLiar(stack.signal.port, 'hash-liar', swarm, lies);
-  closers.push(() => hashLiar.close());
+  const hashLiar = await openHashLiar(suite.stack.signal.port, 'hash-liar', swarm, lies);
+  suite.onClose(() => hashLiar.close());
 
   // 2. Two honest seeders fetch everything from the network together (at normal speed, kept to the end of the
   // test): their votes make the true hashes trusted.
@@ -123,7 +107,7 @@ it('keeps honest viewers on the origin bytes and bans a liar and a corrupter, wi
   expect(await poisonCache(liar.page, swarm), 'poisoned cache: the hashes the raw client voted').toEqual(
     Object.fromEntries(lies.map((lie) => [lie.segment, lie.sha256])),
   );
-  await liar.page.goto(stack.pageUrl({ level: LEVEL }));
+  await liar.page.goto(suite.stack.pageUrl({ level: LEVEL }));
   const liarId = await swarmPeerId(liar);
   const corrupterId = await swarmPeerId(corrupter);
   // The corrupter re-announces all it holds all the time, as an attacker who wants to be picked would (among
@@ -205,7 +189,7 @@ it('keeps honest viewers on the origin bytes and bans a liar and a corrupter, wi
   expect(offload, 'share of the honest viewers bytes from peers').toBeGreaterThan(MIN_OFFLOAD);
 
   // The server's side: one hash accepted per segment, the raw liar's second votes not counted, every ban reported.
-  const metrics = await (await fetch(`http://127.0.0.1:${stack.signal.port}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${suite.stack.signal.port}/metrics`)).text();
   const bans = ends.reduce((total, end) => total + (end.stats?.bannedPeers.length ?? 0), 0);
   const accepted = metric(metrics, 'peerlane_signal_hashes_accepted_total');
   const duplicates = metric(metrics, 'peerlane_signal_hash_reports_total', 'duplicate');
@@ -219,10 +203,8 @@ it('keeps honest viewers on the origin bytes and bans a liar and a corrupter, wi
   expect(reports, 'PEER-REPORTs counted').toBeGreaterThanOrEqual(bans);
 });
 
-async function open(name: string, setup?: ViewerOptions['setup']): Promise<Viewer> {
-  const viewer = await openViewer(browser, stack.pageUrl({ level: LEVEL }), { name, setup });
-  viewers.push(viewer);
-  return viewer;
+function open(name: string, setup?: ViewerOptions['setup']): Promise<Viewer> {
+  return suite.open(suite.stack.pageUrl({ level: LEVEL }), { name, setup });
 }
 
 /** Waits until the viewer's cache holds every segment of `swarm`; returns what it holds. */

@@ -1,7 +1,7 @@
 // Makes a viewer announce its segments again and again (integrity tests only), as a hostile peer that wants to be
 // picked would: the agent prefers the holder that announced a segment last (pickHolder in sw/agent/scheduler.ts).
 import type { Page } from 'puppeteer';
-import { encodeHaveFrames, type HaveEntry } from '../../sw/protocol/peer-wire';
+import { encodeHaveFrames, type HaveEntry } from '../../protocol/peers/peer-wire';
 
 /** Call before the page loads: remembers every data channel the page sends on, until it closes. */
 export async function trackDataChannels(page: Page): Promise<void> {

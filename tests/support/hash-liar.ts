@@ -1,7 +1,7 @@
 // A raw signaling client that lies about segment hashes (integrity tests only): joins a swarm, votes a wrong
 // SHA-256 for each segment (twice: one vote per connection must count once), declines every peer connection, and
 // reads back which hashes the server accepted.
-import type { SegmentHash } from '../../signal-server/hash-messages';
+import type { SegmentHash } from '../../protocol/signaling/hash-messages';
 import { TestClient } from '../unit/signal-test-client';
 
 export interface HashLiar {

@@ -1,7 +1,7 @@
 // Makes a viewer a misbehaving uploader, for fault tests only: a patch of RTCDataChannel.send in its page that
-// stalls, corrupts, shortens or mis-sizes the DATA frames it sends (layout taken from sw/protocol/peer-wire.ts).
+// stalls, corrupts, shortens or mis-sizes the DATA frames it sends (layout taken from protocol/peers/peer-wire.ts).
 import type { Page } from 'puppeteer';
-import { encodeFrame } from '../../sw/protocol/peer-wire';
+import { encodeFrame } from '../../protocol/peers/peer-wire';
 
 /** What the uploader does to the segment responses it sends, counted from its first response (index 0). */
 export type UploadFault =

@@ -1,12 +1,12 @@
 // The two-viewer swarm scenario every player test runs: viewer 1 plays a stream to the end, then viewer 2 (its
 // own browser context) plays it too, seeks once and reaches the end; and the checks every such run must pass.
 import type { Browser, Page } from 'puppeteer';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import type { PeerlaneStats } from '../../sw/agent/index';
-import { launchChromium } from './browser';
+import { useBrowserStack } from './browser-stack';
 import { recordSegmentLoads } from './segment-loads';
-import { type PageParams, type Stack, startStack } from './stack';
-import { openViewer, type Probe, segmentBytes, type Viewer, type ViewerOptions } from './viewer';
+import type { PageParams, Stack } from './stack';
+import { type Probe, segmentBytes, type Viewer, type ViewerOptions } from './viewer';
 
 /** Viewer 1's playbackRate once playing: it only has to hold the stream for viewer 2. */
 const SEEDER_RATE = 4;
@@ -45,41 +45,23 @@ export interface SwarmSuite {
 }
 
 export function useSwarmSuite(): SwarmSuite {
-  let stack: Stack | undefined;
-  let browser: Browser | undefined;
-  const viewers = new Set<Viewer>();
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchChromium()]);
-  });
-  afterEach(async () => {
-    await Promise.all([...viewers].map((viewer) => viewer.close()));
-    viewers.clear();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const shared = useBrowserStack({ closeViewers: 'test' });
   const suite: SwarmSuite = {
     get stack() {
-      if (!stack) throw new Error('the swarm suite has not started');
-      return stack;
+      return shared.stack;
     },
     get browser() {
-      if (!browser) throw new Error('the swarm suite has not started');
-      return browser;
+      return shared.browser;
     },
     run: (params, seekTo = SEEK_TO) => runSwarm(suite, suite.stack.pageUrl(params), seekTo),
-    async open(url, options) {
-      const viewer = await openViewer(suite.browser, url, {
+    open: (url, options) =>
+      shared.open(url, {
         ...options,
         setup: async (page) => {
           await recordSegmentLoads(page);
           await options.setup?.(page);
         },
-      });
-      viewers.add(viewer);
-      return viewer;
-    },
+      }),
   };
   return suite;
 }

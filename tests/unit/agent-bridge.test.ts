@@ -1,8 +1,9 @@
 // The worker's side of the page bridge over real MessageChannels: requests reach the right agent, answers are
 // validated, and a silent, dead or misbehaving agent never holds a segment past the deadline.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SegmentRef, WorkerToPageMessage } from '../../sw/protocol/bridge-messages';
-import { sha256Hex } from '../../sw/protocol/sha256-hex';
+import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import { sha256Hex } from '../../protocol/sha256-hex';
 import { AgentBridge } from '../../sw/worker/agent-bridge';
 
 const SEGMENT: SegmentRef = {

@@ -2,13 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   isPageToWorkerMessage,
-  isSegmentRef,
   isWorkerToPageMessage,
   type PageToWorkerMessage,
-  type SegmentRef,
-  validateSettingsPatch,
   type WorkerToPageMessage,
-} from '../../sw/protocol/bridge-messages';
+} from '../../protocol/bridge/bridge-messages';
+import { isSegmentRef, type SegmentRef } from '../../protocol/bridge/segment-ref';
+import { validateSettingsPatch } from '../../protocol/bridge/worker-settings';
 import { defaultWorkerSettings } from '../../sw/worker/config';
 
 const SHA = 'ab'.repeat(32);

@@ -1,8 +1,8 @@
 // The agent's hash messages to the signal server: batched queries within the server's bound, no repeat while an
 // answer may come, asked again later and after a reconnect; votes and peer reports as they happen.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HashClientMessage } from '../../signal-server/hash-messages';
-import { MAX_QUERY_SEGMENTS } from '../../signal-server/hash-messages';
+import type { HashClientMessage } from '../../protocol/signaling/hash-messages';
+import { MAX_QUERY_SEGMENTS } from '../../protocol/signaling/hash-messages';
 import { HashExchange } from '../../sw/agent/hash-exchange';
 
 let sent: HashClientMessage[];

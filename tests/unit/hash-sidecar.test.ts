@@ -1,7 +1,7 @@
 // The origin's hash sidecar as the worker reads it (strict: one bad entry refuses it whole, limits hold), and the
 // bounded table of origin hashes keyed by segment id.
 import { describe, expect, it } from 'vitest';
-import type { SegmentRef } from '../../sw/protocol/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { defaultWorkerSettings } from '../../sw/worker/config';
 import { parseHashSidecar, type SidecarParseOptions } from '../../sw/worker/hash-sidecar';
 import { OriginHashes } from '../../sw/worker/origin-hashes';

@@ -2,7 +2,7 @@
 // DASH MPDs, sidx indexes), announced to the page's agent, and remembered so a restarted worker still knows them.
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { WorkerToPageMessage } from '../../sw/protocol/bridge-messages';
+import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
 import { parseRangeHeader } from '../../sw/worker/byte-range';
 import { defaultWorkerSettings, workerLimits } from '../../sw/worker/config';
 import { ManifestTracker } from '../../sw/worker/manifest-tracker';

@@ -2,8 +2,8 @@
 // differ are refused (the network answers), network bytes that differ reach the player but are never cached or
 // shared, cached bytes that differ are a miss, and every ref the agent sees carries the hash.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { OriginHash, SegmentRef } from '../../sw/protocol/bridge-messages';
-import { sha256Hex } from '../../sw/protocol/sha256-hex';
+import type { OriginHash, SegmentRef } from '../../protocol/bridge/segment-ref';
+import { sha256Hex } from '../../protocol/sha256-hex';
 import type { AgentDelivery } from '../../sw/worker/agent-bridge';
 import { PartFetcher } from '../../sw/worker/part-fetcher';
 import type { RangedRef } from '../../sw/worker/segment-index';

@@ -1,6 +1,14 @@
 // One peer connection end to end over an in-memory data channel: verified downloads, hostile senders,
 // backpressure, cancel, rate limits, upload slots and the upload cap.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  decodeFrame,
+  encodeFrame,
+  encodeHaveFrames,
+  type HaveEntry,
+  MAX_CHUNK_BYTES,
+} from '../../protocol/peers/peer-wire';
+import { sha256Hex } from '../../protocol/sha256-hex';
 import { PEERLANE_DEFAULTS } from '../../sw/agent/config';
 import {
   type ChannelDeps,
@@ -11,14 +19,6 @@ import {
 import { TokenBucket } from '../../sw/agent/token-bucket';
 import { MAX_UPLOADS_PER_PEER } from '../../sw/agent/upload-queue';
 import { UploadSlots } from '../../sw/agent/upload-slots';
-import {
-  decodeFrame,
-  encodeFrame,
-  encodeHaveFrames,
-  type HaveEntry,
-  MAX_CHUNK_BYTES,
-} from '../../sw/protocol/peer-wire';
-import { sha256Hex } from '../../sw/protocol/sha256-hex';
 import { connectionPair, type FakeDataConnection } from './fake-data-connection';
 
 const channels: PeerChannel[] = [];

@@ -10,8 +10,8 @@ import {
   MAX_SEGMENT_BYTES,
   PEER_WIRE_VERSION,
   type PeerFrame,
-} from '../../sw/protocol/peer-wire';
-import { sha256Hex } from '../../sw/protocol/sha256-hex';
+} from '../../protocol/peers/peer-wire';
+import { sha256Hex } from '../../protocol/sha256-hex';
 import { seededRandom } from '../support/seeded-random';
 
 const SHA = 'ab'.repeat(32);

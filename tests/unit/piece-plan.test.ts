@@ -2,8 +2,8 @@
 // the short last piece, beyond the end, Safari's 2-byte probe, and the bound on one answer.
 import { describe, expect, it } from 'vitest';
 import { parseRangeHeader } from '../../sw/worker/byte-range';
+import type { ProgressiveRecord } from '../../sw/worker/index-records';
 import { pieceCount, pieceRange, pieceRef, planPieces, progressivePlan } from '../../sw/worker/piece-plan';
-import type { ProgressiveRecord } from '../../sw/worker/segment-index';
 
 const P = 1000;
 /** 10 full pieces and a last one of 5 bytes. */

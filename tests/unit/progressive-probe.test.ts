@@ -2,7 +2,7 @@
 // saved for a restarted worker and announced as pieces; files that cannot be pieced are remembered and passed.
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { WorkerToPageMessage } from '../../sw/protocol/bridge-messages';
+import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
 import { defaultWorkerSettings, workerLimits } from '../../sw/worker/config';
 import { ProgressiveProbe } from '../../sw/worker/progressive-probe';
 import { RenditionPublisher } from '../../sw/worker/rendition-publisher';

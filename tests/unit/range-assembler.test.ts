@@ -1,13 +1,15 @@
 // Range requests answered from whole parts (progressive pieces, byte-range segments): each part from one source —
 // cache, a verified peer, or the network asked for exactly the missing ranges — and a correct 206 built from them.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sha256Hex } from '../../sw/protocol/sha256-hex';
+import { sha256Hex } from '../../protocol/sha256-hex';
 import type { AgentDelivery } from '../../sw/worker/agent-bridge';
+import type { AssemblyPlan } from '../../sw/worker/assembly-plan';
 import { parseRangeHeader } from '../../sw/worker/byte-range';
+import type { ProgressiveRecord } from '../../sw/worker/index-records';
 import { PartFetcher } from '../../sw/worker/part-fetcher';
 import { pieceRef, progressivePlan } from '../../sw/worker/piece-plan';
-import { type AssemblyPlan, RangeAssembler } from '../../sw/worker/range-assembler';
-import type { ProgressiveRecord, RangedRef } from '../../sw/worker/segment-index';
+import { RangeAssembler } from '../../sw/worker/range-assembler';
+import type { RangedRef } from '../../sw/worker/segment-index';
 import { backgroundWork, type FakeEdgeOptions, fakeEdges } from './worker-fakes';
 
 const ORIGIN = 'https://site.example';

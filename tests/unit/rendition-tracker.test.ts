@@ -1,7 +1,7 @@
 // Where the player is in the rendition it plays, and the prefetch window after it (VoD and a sliding live window).
 import { describe, expect, it } from 'vitest';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { RenditionTracker } from '../../sw/agent/rendition-tracker';
-import type { SegmentRef } from '../../sw/protocol/bridge-messages';
 
 function segments(swarm: string, from: number, to: number): SegmentRef[] {
   return Array.from({ length: to - from + 1 }, (_, offset) => {

@@ -1,6 +1,6 @@
 // Which requests the worker answers, and which it leaves to the browser untouched.
 import { describe, expect, it } from 'vitest';
-import type { SegmentRef } from '../../sw/protocol/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { defaultWorkerSettings, mergeWorkerSettings } from '../../sw/worker/config';
 import { inMediaScope } from '../../sw/worker/media-scope';
 import { classifyRequest, type RequestFacts, screenRequest } from '../../sw/worker/request-classifier';

@@ -1,12 +1,13 @@
 // Answering the worker's segment requests from peers: deadlines, early abandon, sharing one download, prefetch.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PageToWorkerMessage } from '../../protocol/bridge/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { PEERLANE_DEFAULTS } from '../../sw/agent/config';
 import type { Download, DownloadResult } from '../../sw/agent/download-table';
 import type { PlaybackState } from '../../sw/agent/media-observer';
 import type { PeerChannel } from '../../sw/agent/peer-channel';
 import type { Holder } from '../../sw/agent/scheduler';
 import { type FetcherDeps, SegmentFetcher } from '../../sw/agent/segment-fetcher';
-import type { PageToWorkerMessage, SegmentRef } from '../../sw/protocol/bridge-messages';
 
 const SHA = 'a'.repeat(64);
 const SIZE = 100_000;

@@ -1,8 +1,9 @@
 // The segment index: matching requests (URL + Range) to known segments, the live window, and its bounds.
 import { describe, expect, it } from 'vitest';
-import type { SegmentRef } from '../../sw/protocol/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { parseRangeHeader } from '../../sw/worker/byte-range';
-import { type RenditionRecord, SegmentIndex } from '../../sw/worker/segment-index';
+import type { RenditionRecord } from '../../sw/worker/index-records';
+import { SegmentIndex } from '../../sw/worker/segment-index';
 import { compileTemplate } from '../../sw/worker/segment-template';
 
 const LIMITS = { maxPlaylists: 3, maxSegmentsPerPlaylist: 100, liveRetainWindows: 1 };

@@ -1,9 +1,9 @@
 // Serving a recognised segment: cache → peers (verified) → network, what gets cached and announced, and that
 // every failure still ends in a real network response.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import { sha256Hex } from '../../protocol/sha256-hex';
 import type { SegmentStore } from '../../sw/cache/segment-store';
-import type { SegmentRef } from '../../sw/protocol/bridge-messages';
-import { sha256Hex } from '../../sw/protocol/sha256-hex';
 import type { AgentDelivery } from '../../sw/worker/agent-bridge';
 import type { SegmentMatch } from '../../sw/worker/segment-index';
 import { SegmentRouter } from '../../sw/worker/segment-router';

@@ -1,7 +1,7 @@
 // Fetching the sidecar a `Peerlane-Hashes` header names: once, again only when a refreshed manifest lists segments
 // it lacked, never with a broken sidecar's hashes, and with segment work waiting (boundedly) for one on its way.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SegmentRef } from '../../sw/protocol/bridge-messages';
+import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { backgroundWork, sidecarWiring } from './worker-fakes';
 
 const ORIGIN = 'https://site.example';

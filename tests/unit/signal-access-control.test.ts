@@ -4,12 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { clientIp } from '../../signal-server/access/client-ip';
+import { signJoinToken, verifyJoinToken } from '../../signal-server/access/join-token';
+import { createOriginPolicy } from '../../signal-server/access/origin-policy';
+import { loadSiteKeys } from '../../signal-server/access/site-keys';
 import { parseCliArgs } from '../../signal-server/cli-args';
-import { clientIp } from '../../signal-server/client-ip';
 import { resolveConfig } from '../../signal-server/config';
-import { signJoinToken, verifyJoinToken } from '../../signal-server/join-token';
-import { createOriginPolicy } from '../../signal-server/origin-policy';
-import { loadSiteKeys } from '../../signal-server/site-keys';
 import { fallbackEngine, startTestServer, type TestClient, useSignalServer } from './signal-test-client';
 
 const SECRET = 'a-site-secret-of-at-least-32-characters';

@@ -2,9 +2,9 @@
 // 503 draining, new connections are turned away, and the process exits within its bound; in cluster mode the
 // peers land on the other process with their id, token and swarms.
 import { describe, expect, it } from 'vitest';
+import { isReconnectMessage } from '../../protocol/signaling/reconnect-message';
 import { resolveConfig } from '../../signal-server/config';
-import type { PeerSession } from '../../signal-server/peer-session';
-import { isReconnectMessage } from '../../signal-server/reconnect-message';
+import type { PeerSession } from '../../signal-server/peerjs/peer-session';
 import { Signaling } from '../../signal-server/signaling';
 import type { Transport } from '../../signal-server/signaling-ports';
 import { startSignalProcess } from '../support/signal-process';

@@ -10,9 +10,9 @@ import {
   decodeClusterMessage,
   encodeClusterBatch,
   encodeClusterMessage,
-} from '../../signal-server/cluster-messages';
+} from '../../signal-server/cluster/cluster-messages';
+import { LocationCache } from '../../signal-server/cluster/location-cache';
 import { resolveConfig } from '../../signal-server/config';
-import { LocationCache } from '../../signal-server/location-cache';
 import { SIGNAL_CLI } from '../support/signal-process';
 import { freePort } from './signal-cluster-support';
 

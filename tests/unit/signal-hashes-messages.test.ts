@@ -1,14 +1,14 @@
 // The trust messages' validators: what the server accepts from clients (exactly the declared fields, hostile
 // input refused with a reason), what the page agent accepts from the server, and the record between processes.
 import { describe, expect, it } from 'vitest';
-import { decodeClusterMessage, encodeClusterMessage } from '../../signal-server/cluster-messages';
+import { MAX_SEGMENT_ID_BYTES } from '../../protocol/peers/peer-wire';
 import {
   isHashServerMessage,
   MAX_QUERY_SEGMENTS,
   validateHashClientMessage,
-} from '../../signal-server/hash-messages';
-import { parseClientMessage } from '../../signal-server/peerjs-messages';
-import { MAX_SEGMENT_ID_BYTES } from '../../sw/protocol/peer-wire';
+} from '../../protocol/signaling/hash-messages';
+import { parseClientMessage } from '../../protocol/signaling/peerjs-messages';
+import { decodeClusterMessage, encodeClusterMessage } from '../../signal-server/cluster/cluster-messages';
 
 const SHA = '0123456789abcdef'.repeat(4);
 const hash = (payload: object) => ({ type: 'SEGMENT-HASH', payload });

@@ -2,7 +2,11 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../signal-server/config';
-import { createHttpRoutes, type HttpReply, type HttpRoutesContext } from '../../signal-server/http-routes';
+import {
+  createHttpRoutes,
+  type HttpReply,
+  type HttpRoutesContext,
+} from '../../signal-server/http/http-routes';
 
 function routesWith(context: Partial<HttpRoutesContext>) {
   return createHttpRoutes({

@@ -1,6 +1,6 @@
 // Messages held for absent peers: bounded per destination and in total, handed over in order, expired by age.
 import { describe, expect, it } from 'vitest';
-import { MessageQueue } from '../../signal-server/message-queue';
+import { MessageQueue } from '../../signal-server/peerjs/message-queue';
 
 describe('message queue', () => {
   const message = (dst: string, queuedAt: number, src = 'alice') =>

@@ -1,7 +1,7 @@
 // Client message validation (PeerJS and swarm messages) and the src splice used on the relay hot path.
 import { describe, expect, it } from 'vitest';
-import { parseClientMessage, withSrc } from '../../signal-server/peerjs-messages';
-import { isSwarmServerMessage } from '../../signal-server/swarm-messages';
+import { parseClientMessage, withSrc } from '../../protocol/signaling/peerjs-messages';
+import { isSwarmServerMessage } from '../../protocol/signaling/swarm-messages';
 
 describe('client messages', () => {
   it('splices src first so the relayed JSON parses to the original plus src', () => {

@@ -1,6 +1,6 @@
 // The per-connection token bucket: burst, refill, the first drop reported once, and a flood.
 import { describe, expect, it } from 'vitest';
-import { fullBucket, takeToken } from '../../signal-server/rate-limiter';
+import { fullBucket, takeToken } from '../../signal-server/access/rate-limiter';
 
 describe('token bucket', () => {
   it('allows a burst, refills at the rate, reports the first drop, and a flood at a burst of debt', () => {

@@ -1,7 +1,7 @@
 // The PeerJS server protocol over real WebSockets, on the native uWS engine and on the ws fallback:
 // OPEN, relays with a server-set src, HEARTBEAT, ID-TAKEN, reconnect, INVALID-KEY, queueing and EXPIRE.
 import { describe, expect, it } from 'vitest';
-import type { Engine } from '../../signal-server/engine';
+import type { Engine } from '../../signal-server/http/engine-api';
 import { fallbackEngine, useSignalServer } from './signal-test-client';
 
 const OFFER = {

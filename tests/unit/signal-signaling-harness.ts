@@ -1,11 +1,11 @@
 // The signaling rules without sockets, for tests: a fake transport records what would be sent and closed,
 // a fake clock drives expiry, idle timeouts and rate limits, telemetry is kept as readable event lines.
-import type { Handshake } from '../../signal-server/admission';
+import type { Handshake } from '../../signal-server/access/admission';
 import { resolveConfig, type SignalServerConfig } from '../../signal-server/config';
-import type { HashTelemetry } from '../../signal-server/hash-exchange';
-import type { PeerSession } from '../../signal-server/peer-session';
+import type { PeerSession } from '../../signal-server/peerjs/peer-session';
 import { Signaling } from '../../signal-server/signaling';
 import type { SignalTelemetry, Transport } from '../../signal-server/signaling-ports';
+import type { HashTelemetry } from '../../signal-server/trust/hash-exchange';
 
 export interface FakeSocket {
   session: PeerSession<FakeSocket>;

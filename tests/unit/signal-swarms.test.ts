@@ -1,7 +1,7 @@
 // The swarm registry's sampling (bounded, distinct, unbiased, never the joiner) and the ranking seam.
 import { describe, expect, it } from 'vitest';
-import { rankPeers } from '../../signal-server/rank-peers';
-import { InMemorySwarmRegistry } from '../../signal-server/swarms';
+import { rankPeers } from '../../signal-server/swarms/rank-peers';
+import { InMemorySwarmRegistry } from '../../signal-server/swarms/swarms';
 
 describe('swarm registry and ranking', () => {
   it('samples distinct members without the excluded one, at most count, and forgets empty swarms', () => {

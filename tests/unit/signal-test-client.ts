@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import type { SignalServerConfig } from '../../signal-server/config';
-import type { Engine } from '../../signal-server/engine';
-import { createFallbackUws, type WsModule } from '../../signal-server/fallback-engine';
+import type { Engine } from '../../signal-server/http/engine-api';
+import { createFallbackUws, type WsModule } from '../../signal-server/http/fallback-engine';
 import { type SignalServer, startSignalServer } from '../../signal-server/server';
 
 export interface ServerMessage {

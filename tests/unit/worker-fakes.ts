@@ -1,8 +1,9 @@
 // Test doubles for the worker's edges: an in-memory segment cache, an agent bridge that records what the worker
 // says and answers peer requests from a script, origin hashes a test publishes, and the SegmentSources built on them.
 import { vi } from 'vitest';
+import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
+import type { OriginHash, SegmentRef } from '../../protocol/bridge/segment-ref';
 import type { SegmentStore, StoredSegment } from '../../sw/cache/segment-store';
-import type { OriginHash, SegmentRef, WorkerToPageMessage } from '../../sw/protocol/bridge-messages';
 import type { AgentDelivery } from '../../sw/worker/agent-bridge';
 import { defaultWorkerSettings, type WorkerLimits, workerLimits } from '../../sw/worker/config';
 import { OriginHashes } from '../../sw/worker/origin-hashes';

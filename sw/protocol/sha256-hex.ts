@@ -1,9 +1,0 @@
-// SHA-256 of segment bytes as lowercase hex: the one digest format used by the cache, the bridge and peers.
-// WebCrypto only (page, worker and Node 20 all have crypto.subtle).
-
-export async function sha256Hex(data: ArrayBuffer | Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource));
-  let hex = '';
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
-  return hex;
-}
