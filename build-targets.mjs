@@ -36,4 +36,6 @@ export const targets = [
   // Dev tools: the local test origin and the one-command demo (signal server + origin).
   { ...node, entryPoints: ['examples/origin/main.ts'], outfile: 'dist/origin.mjs' },
   { ...node, entryPoints: ['examples/demo.ts'], outfile: 'dist/demo.mjs' },
+  // The network lab's CLI (as root): build one by hand, or remove what crashed runs left behind.
+  { ...node, entryPoints: ['lab/main.ts'], outfile: 'dist/lab.mjs' },
 ];

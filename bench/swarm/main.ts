@@ -3,11 +3,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { LabError } from '../../lab/lab-error';
+import type { Lab } from '../../lab/start-lab';
 import { snapshotMedia } from './media-snapshot';
 import { renderReport, type SwarmReport } from './report-html';
+import type { LabSummary } from './report-lab';
 import { printSummary, screenshotReport } from './report-output';
 import { runSwarm } from './run-swarm';
 import { type RunFigures, summarizeRun } from './summarize-run';
+import { openSwarmLab, signalGeoipArgs } from './swarm-lab';
 import { parseSwarmFlags, SettingsError, USAGE } from './swarm-settings';
 
 let parsed: ReturnType<typeof parseSwarmFlags>;
@@ -34,15 +38,46 @@ const snapshot = await snapshotMedia();
 const media = JSON.parse(readFileSync(join(snapshot.dir, 'media.json'), 'utf8')) as {
   renditions: Array<{ name: string; videoKbps: number; audioKbps: number }>;
 };
+let lab: Lab | null = null;
+let labSummary: LabSummary | null = null;
+let signalArgs: string[] = [];
+let signalMissing: string[] = [];
+if (settings.lab) {
+  try {
+    const opened = await openSwarmLab(settings, log);
+    if ('missing' in opened) labSummary = { status: 'unavailable', missing: opened.missing };
+    else lab = opened.lab;
+  } catch (error) {
+    snapshot.remove();
+    if (!(error instanceof LabError)) throw error;
+    console.error(`swarm: ${error.message}`);
+    process.exit(2);
+  }
+}
+if (lab) {
+  ({ args: signalArgs, missing: signalMissing } = signalGeoipArgs(lab));
+  if (signalMissing.length)
+    console.log(
+      `swarm: the signal server has no ${signalMissing.join(', ')} yet: it runs without the lab's GeoIP`,
+    );
+}
 let cdnOnly: RunFigures;
 let peerlane: RunFigures;
+let teardownMs = 0;
 try {
+  const options = { mediaDir: snapshot.dir, log, lab, signalArgs };
   console.log(`swarm: ${settings.viewers} viewers, ${settings.mode}, ${settings.duration} s; CDN only first`);
-  cdnOnly = summarizeRun(await runSwarm(settings, false, { mediaDir: snapshot.dir, log }));
+  cdnOnly = summarizeRun(await runSwarm(settings, false, options));
   console.log('swarm: with Peerlane');
-  peerlane = summarizeRun(await runSwarm(settings, true, { mediaDir: snapshot.dir, log }));
+  peerlane = summarizeRun(await runSwarm(settings, true, options));
 } finally {
   snapshot.remove();
+  teardownMs = lab?.close() ?? 0;
+}
+if (lab) {
+  const { prefix, isps, setupMs } = lab;
+  const geoip = { signalGeoipArgs: signalArgs, signalGeoipMissing: signalMissing };
+  labSummary = { status: 'up', prefix, isps, setupMs, teardownMs, ...geoip };
 }
 
 const report: SwarmReport = {
@@ -55,6 +90,7 @@ const report: SwarmReport = {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem() },
     finishedAt: new Date().toISOString(),
   },
+  lab: labSummary,
 };
 writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(out, 'report.html'), renderReport(report));

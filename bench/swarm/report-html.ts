@@ -1,6 +1,7 @@
 // The swarm report as one self-contained HTML page: the headline figures side by side, the charts of both
 // runs on shared scales (bytes by source, buffer per viewer, stalls, machine load), and per-viewer tables.
 import { compareRuns, formatters as f, HEADLINES } from './report-headlines';
+import { type LabSummary, labSection } from './report-lab';
 import { RATE_WINDOW_SEC, type RunFigures, type ViewerFigures } from './summarize-run';
 import { escapeHtml, rowsChart, timeChart } from './svg-chart';
 import type { SwarmSettings } from './swarm-settings';
@@ -13,6 +14,8 @@ export interface SwarmReport {
     machine: { cpus: number; cpuModel: string; memoryBytes: number };
     finishedAt: string;
   };
+  /** The network lab the viewers ran in (--lab), or why they did not; null without --lab. */
+  lab: LabSummary | null;
 }
 
 const COLORS = {
@@ -225,6 +228,7 @@ ${section('Segment bytes by source', 'All viewers together, per sampling interva
 ${section('Buffer per viewer', 'Seconds buffered ahead of the playhead, sampled from each page’s video element; red: some viewer was stalled.', a?.buffer ?? '', b?.buffer ?? '')}
 ${section('Stalls', 'Each row is a viewer from joining to leaving; red: waiting after the first frame until playing again.', a?.stalls ?? '', b?.stalls ?? '')}
 ${section('Machine load', 'Busy share of all cores: every process, and this run’s own (every viewer’s Chromium, the origin, the signal server); the gap is other load on the machine. Near 100 % the machine, not the delivery, limits playback.', a?.cpu ?? '', b?.cpu ?? '')}
+${labSection(report.lab, peerlane.viewers)}
 <section><h2>Per viewer</h2><div class="viewers"><div><b>CDN only</b>${viewerTable(cdnOnly.viewers)}</div><div><b>Peerlane</b>${viewerTable(peerlane.viewers)}</div></div></section>
 ${errorList(report)}
 </body></html>

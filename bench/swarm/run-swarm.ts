@@ -1,14 +1,15 @@
 // One run of the swarm harness: a fresh origin (with the settings' CDN model) and signal server, N viewers of
 // the hls.js example page joining on schedule, every viewer and the origin sampled until the run ends.
-import type { Browser } from 'puppeteer';
 import type { Traffic, TrafficSnapshot } from '../../examples/origin/traffic-meter';
 import { VIEWER_COOKIE } from '../../examples/origin/viewer-id';
-import { launchChromium } from '../../tests/support/browser';
+import type { Lab } from '../../lab/start-lab';
 import { type Stack, startStack } from '../../tests/support/stack';
-import { openViewer, type Probe, type Viewer } from '../../tests/support/viewer';
+import type { Probe, Viewer } from '../../tests/support/viewer';
 import { wrongSegments } from './live-segments';
 import { cpuBusySampler, processTreeSampler } from './machine-load';
+import { type ViewerNetwork, viewerNetwork } from './swarm-lab';
 import type { SwarmSettings } from './swarm-settings';
+import { labBrowsers, sharedBrowser, type ViewerBrowsers } from './viewer-browsers';
 
 export const LIVE_SRC = '/media/live/master.m3u8';
 
@@ -42,6 +43,8 @@ export interface ViewerRecord {
   wrongSegments: string[];
   /** What the origin sent this viewer over the whole run. */
   cdn: Traffic;
+  /** Its ISP, address, NAT and caps in the network lab; null on loopback. */
+  network: ViewerNetwork | null;
 }
 
 export interface RunRecord {
@@ -73,6 +76,10 @@ export interface RunOptions {
   /** Media folder the origin serves (see media-snapshot.ts). Default: examples/media/out. */
   mediaDir?: string;
   log?: (line: string) => void;
+  /** Run the viewers in this network lab (see swarm-lab.ts). Default null: loopback. */
+  lab?: Lab | null;
+  /** Extra signal server flags (the lab's GeoIP files). Default none. */
+  signalArgs?: string[];
 }
 
 export async function runSwarm(
@@ -81,7 +88,11 @@ export async function runSwarm(
   options: RunOptions = {},
 ): Promise<RunRecord> {
   const log = options.log ?? (() => {});
+  const lab = options.lab ?? null;
   const stack = await startStack({
+    // In the lab the servers listen on its services address, which every viewer namespace routes to.
+    host: lab?.servicesHost,
+    signal: options.signalArgs,
     // Its own copy of the Peerlane scripts: a rebuild of dist/ meanwhile does not change a running swarm.
     privateDist: true,
     origin: {
@@ -91,24 +102,26 @@ export async function runSwarm(
         viewerMbps: settings.cdnViewerMbps,
         latencyMs: settings.cdnLatencyMs,
       },
+      iceServers: lab?.iceServers,
     },
   });
-  let browser: Browser | undefined;
+  let browsers: ViewerBrowsers | undefined;
   try {
-    browser = await launchChromium();
-    return await watch(stack, browser, settings, p2p, log);
+    browsers = lab ? await labBrowsers(lab, stack.origin.url) : await sharedBrowser();
+    return await watch(stack, browsers, settings, p2p, log, lab);
   } finally {
-    await browser?.close();
+    await browsers?.close();
     await stack.close();
   }
 }
 
 async function watch(
   stack: Stack,
-  browser: Browser,
+  browsers: ViewerBrowsers,
   settings: SwarmSettings,
   p2p: boolean,
   log: (line: string) => void,
+  lab: Lab | null,
 ): Promise<RunRecord> {
   const url = stack.pageUrl({
     p2p,
@@ -123,9 +136,13 @@ async function watch(
   const records: ViewerRecord[] = [];
   const machine: RunRecord['machine'] = [];
   const cpuBusy = cpuBusySampler();
-  const ownCpu = processTreeSampler(() =>
-    [process.pid, stack.signal.pid, browser.process()?.pid].filter((pid) => pid !== undefined),
-  );
+  const ownCpu = processTreeSampler(() => [
+    process.pid,
+    stack.signal.pid,
+    ...browsers.pids(),
+    ...(lab ? [lab.coturn.pid] : []),
+  ]);
+  const cookieDomain = new URL(stack.origin.url).hostname;
 
   const finish = async (entry: Watching, leftAtSec: number | null) => {
     watching.delete(entry.name);
@@ -146,6 +163,7 @@ async function watch(
       problems: [...entry.viewer.problems(), ...closed],
       wrongSegments: wrongSegments(final.segments, stack.origin.config.mediaDir),
       cdn: stack.origin.traffic().viewers[entry.name] ?? NO_TRAFFIC,
+      network: lab ? viewerNetwork(lab.viewer(entry.name)) : null,
     });
   };
 
@@ -153,13 +171,13 @@ async function watch(
     for (let index = 0; index < settings.viewers; index++) {
       await untilSec(seconds, index * joinGapSec);
       const name = `v${index + 1}`;
-      const viewer = await openViewer(browser, url, {
+      const viewer = await browsers.open(url, {
         name,
         // The origin's per-viewer cap and byte counters know this viewer by its cookie (see viewer-id.ts).
         setup: (page) =>
           page
             .browserContext()
-            .setCookie({ name: VIEWER_COOKIE, value: name, domain: 'localhost', path: '/' }),
+            .setCookie({ name: VIEWER_COOKIE, value: name, domain: cookieDomain, path: '/' }),
       });
       watching.set(name, { name, viewer, joinedAtSec: seconds(), samples: [], last: null });
       log(`${p2p ? 'peerlane' : 'cdn-only'}: ${name} joined at ${seconds().toFixed(1)} s`);

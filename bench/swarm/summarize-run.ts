@@ -1,6 +1,7 @@
 // Turns one run's samples into the figures report.json carries: offload, stalls, startup, switches per viewer
 // and for the run, plus the timelines the charts draw.
 import type { RunRecord, ViewerRecord } from './run-swarm';
+import type { ViewerNetwork } from './swarm-lab';
 
 export interface ViewerFigures {
   name: string;
@@ -33,6 +34,8 @@ export interface ViewerFigures {
   wrongSegments: number;
   /** The first few of those, to read. */
   errorSamples: string[];
+  /** Its ISP, address, NAT and caps in the network lab; null on loopback. */
+  network: ViewerNetwork | null;
 }
 
 export interface RunTimelines {
@@ -127,6 +130,7 @@ function viewerFigures(viewer: ViewerRecord, run: RunRecord): ViewerFigures {
     errors: viewer.problems.length,
     wrongSegments: viewer.wrongSegments.length,
     errorSamples: [...viewer.problems, ...viewer.wrongSegments].slice(0, ERROR_SAMPLES),
+    network: viewer.network,
   };
 }
 

@@ -1,5 +1,6 @@
 // The swarm harness's settings: every knob with its default in one place, and the flags that map onto it.
 import { parseArgs } from 'node:util';
+import { labDefaults } from '../../lab/lab-config';
 
 export type StreamMode = 'live' | 'vod';
 
@@ -35,6 +36,22 @@ export interface SwarmSettings {
   sampleMs: number;
   /** Where report.json, report.html and report.png go. Default 'bench/results/swarm'. */
   out: string;
+  /**
+   * Run the viewers in the network lab (lab/: a namespace, address, ISP and caps each; needs root), or on
+   * loopback. Default false. Without root the harness says what is missing and runs on loopback.
+   */
+  lab: boolean;
+  /** Lab: ISPs, each its own address block, ASN and country. Default 3. */
+  isps: number;
+  /** Lab: share of viewers behind a home NAT router, 0..1. Default 0. */
+  natShare: number;
+  /** Lab: every viewer's uplink and downlink cap, kbit/s (null: none). Default null. */
+  uplinkKbps: number | null;
+  downlinkKbps: number | null;
+  /** Lab: this many viewers (the first to join in each ISP) get `cappedUplinkKbps` instead. Default 0. */
+  cappedUploaders: number;
+  /** Lab: their uplink cap, kbit/s. Default 500. */
+  cappedUplinkKbps: number;
 }
 
 export const swarmDefaults: SwarmSettings = {
@@ -49,10 +66,29 @@ export const swarmDefaults: SwarmSettings = {
   departures: [],
   sampleMs: 1000,
   out: 'bench/results/swarm',
+  lab: false,
+  isps: labDefaults.isps,
+  natShare: labDefaults.natShare,
+  uplinkKbps: null,
+  downlinkKbps: null,
+  cappedUploaders: 0,
+  cappedUplinkKbps: labDefaults.cappedUplinkKbps,
 };
+
+/** Flags that only mean something in the lab. */
+const LAB_FLAGS = [
+  'isps',
+  'nat-share',
+  'uplink-kbps',
+  'downlink-kbps',
+  'capped-uploaders',
+  'capped-uplink-kbps',
+];
 
 export const USAGE = `usage: npm run swarm -- [--viewers N] [--mode live|vod] [--duration S] [--join-spread S]
        [--cdn-mbps X] [--cdn-viewer-mbps X] [--cdn-latency-ms N] [--level N] [--leave VIEWER@S]... [--out DIR]
+       [--lab [--isps N] [--nat-share X] [--uplink-kbps X] [--downlink-kbps X]
+              [--capped-uploaders K] [--capped-uplink-kbps X]]
 
 Runs N headless viewers twice on the same origin settings — CDN only (p2p=off), then with Peerlane — and
 writes DIR/report.json, DIR/report.html and DIR/report.png.
@@ -65,7 +101,16 @@ writes DIR/report.json, DIR/report.html and DIR/report.png.
   --cdn-latency-ms N   added CDN time to first byte, ms                               (default 50)
   --level N            pin rendition N (0 = 240p) instead of ABR                      (default ABR)
   --leave V@S          viewer V (1-based, or top-uploader) leaves S seconds into the run; repeatable
-  --out DIR            report folder                                                  (default bench/results/swarm)`;
+  --out DIR            report folder                                                  (default bench/results/swarm)
+The network lab (as root; see lab/README.md): each viewer its own Chromium in its own network namespace,
+address, ISP (ASN, country) and caps; the signal server and origin on the lab's services address.
+  --lab                run the viewers in the lab (without root: says what is missing, runs on loopback)
+  --isps N             ISPs; viewers are dealt to them in turn                        (default ${labDefaults.isps})
+  --nat-share X        share of viewers behind a home NAT router (coturn: STUN/TURN)  (default 0)
+  --uplink-kbps X      every viewer's uplink cap, kbit/s                              (default none)
+  --downlink-kbps X    every viewer's downlink cap, kbit/s                            (default none)
+  --capped-uploaders K K viewers (the first to join in each ISP) get a low uplink     (default 0)
+  --capped-uplink-kbps X  that low uplink, kbit/s                                     (default ${labDefaults.cappedUplinkKbps})`;
 
 export class SettingsError extends Error {}
 
@@ -84,10 +129,19 @@ export function parseSwarmFlags(argv: string[]): SwarmSettings | 'help' {
       level: { type: 'string' },
       leave: { type: 'string', multiple: true },
       out: { type: 'string' },
+      lab: { type: 'boolean' },
+      isps: { type: 'string' },
+      'nat-share': { type: 'string' },
+      'uplink-kbps': { type: 'string' },
+      'downlink-kbps': { type: 'string' },
+      'capped-uploaders': { type: 'string' },
+      'capped-uplink-kbps': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
   if (values.help) return 'help';
+  const stray = LAB_FLAGS.find((flag) => values[flag as keyof typeof values] !== undefined);
+  if (stray && !values.lab) throw new SettingsError(`--${stray} needs --lab`);
   const number = (flag: string, value: string | undefined, min: number, integer = false) => {
     if (value === undefined) return undefined;
     const parsed = Number(value);
@@ -110,6 +164,15 @@ export function parseSwarmFlags(argv: string[]): SwarmSettings | 'help' {
     cdnLatencyMs: number('cdn-latency-ms', values['cdn-latency-ms'], 0) ?? swarmDefaults.cdnLatencyMs,
     level: number('level', values.level, 0, true) ?? swarmDefaults.level,
     out: values.out ?? swarmDefaults.out,
+    lab: values.lab ?? false,
+    isps: number('isps', values.isps, 1, true) ?? swarmDefaults.isps,
+    natShare: number('nat-share', values['nat-share'], 0) ?? swarmDefaults.natShare,
+    uplinkKbps: number('uplink-kbps', values['uplink-kbps'], 8) ?? swarmDefaults.uplinkKbps,
+    downlinkKbps: number('downlink-kbps', values['downlink-kbps'], 8) ?? swarmDefaults.downlinkKbps,
+    cappedUploaders:
+      number('capped-uploaders', values['capped-uploaders'], 0, true) ?? swarmDefaults.cappedUploaders,
+    cappedUplinkKbps:
+      number('capped-uplink-kbps', values['capped-uplink-kbps'], 8) ?? swarmDefaults.cappedUplinkKbps,
   };
   settings.departures = (values.leave ?? []).map((spec) => {
     const [viewer = '', at] = spec.split('@');

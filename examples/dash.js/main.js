@@ -10,13 +10,13 @@ const settings = await loadSettings(STREAMS);
 const panel = showStats(video, { peerlane: settings.p2p });
 
 // 1. Peerlane first: once start() resolves, the service worker controls this page, so the MPD and every segment
-//    go through it. A production site also passes its STUN/TURN servers; the local demo runs on loopback.
+//    go through it. A production site also passes its STUN/TURN servers; here: the local origin's (none on loopback).
 if (settings.p2p) {
   await Peerlane.start({
     signal: settings.signal,
     sw: '/peerlane-sw.js',
     mediaUrls: settings.mediaUrls,
-    iceServers: [],
+    iceServers: settings.iceServers,
   }).then(panel.started, panel.failed);
 }
 

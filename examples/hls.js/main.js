@@ -15,13 +15,13 @@ const panel = showStats(video, { peerlane: settings.p2p });
 
 // 1. Peerlane first. Once start() resolves, the service worker controls this page (first visit included),
 //    so every playlist and segment the player fetches goes through it. A production site also passes its
-//    STUN/TURN servers; the local demo runs on loopback.
+//    STUN/TURN servers; here: the local origin's (none on loopback).
 if (settings.p2p) {
   await Peerlane.start({
     signal: settings.signal,
     sw: '/peerlane-sw.js',
     mediaUrls: settings.mediaUrls,
-    iceServers: [],
+    iceServers: settings.iceServers,
   }).then(panel.started, panel.failed);
 }
 

@@ -16,6 +16,8 @@ test media (examples/media/out, made by examples/media/make-media.mjs) under /me
   --cdn-port <n>           also serve /media/ with CORS on this port, a cross-origin "CDN"; 0 picks a free one
   --host <name>            interface to bind                           (default localhost)
   --signal <url>           signal server URL handed to pages in /config.json, e.g. ws://localhost:9000/
+  --ice-servers <json>     STUN/TURN servers handed to pages in /config.json, a JSON array of RTCIceServer
+                           objects, e.g. '[{"urls":"stun:198.51.100.2:3478"}]'   (default [])
   --log                    one line per request
   --live-window <n>        segments per live media playlist             (default 6)
   --no-program-date-time   leave EXT-X-PROGRAM-DATE-TIME out of live playlists
@@ -36,6 +38,7 @@ function parseFlags(argv: string[]): OriginOptions | 'help' {
       'cdn-port': { type: 'string' },
       host: { type: 'string' },
       signal: { type: 'string' },
+      'ice-servers': { type: 'string' },
       log: { type: 'boolean' },
       'live-window': { type: 'string' },
       'no-program-date-time': { type: 'boolean' },
@@ -61,6 +64,8 @@ function parseFlags(argv: string[]): OriginOptions | 'help' {
     cdnPort: port('cdn-port', values['cdn-port']),
     host: values.host,
     signal: values.signal,
+    iceServers:
+      values['ice-servers'] === undefined ? undefined : parseJson('ice-servers', values['ice-servers']),
     log: values.log,
     publishHashes: values['no-publish-hashes'] ? false : undefined,
     live: {
@@ -73,6 +78,14 @@ function parseFlags(argv: string[]): OriginOptions | 'help' {
       latencyMs: number(values['cdn-latency-ms']),
     },
   };
+}
+
+function parseJson(flag: string, text: string): OriginOptions['iceServers'] {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new OriginError('bad-flag', `--${flag} must be JSON, got '${text.slice(0, 60)}'`);
+  }
 }
 
 try {

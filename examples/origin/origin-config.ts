@@ -5,6 +5,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OriginError } from './origin-error';
 
+/** An RTCIceServer as JSON: `{ urls: 'turn:198.51.100.2:3478', username, credential }`. */
+export interface IceServerConfig {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
 export interface CacheControlConfig {
   /** Playlists and manifests (.m3u8, .mpd). Default 'no-cache' (revalidate: a live window moves). */
   playlist: string;
@@ -46,6 +53,11 @@ export interface OriginConfig {
   host: string;
   /** Signal server URL handed to pages in /config.json, e.g. 'ws://localhost:9000/'. Default null (pages ask). */
   signal: string | null;
+  /**
+   * STUN/TURN servers handed to pages in /config.json (RTCIceServer objects), for `Peerlane.start({ iceServers })`.
+   * Default [] (loopback needs none; the network lab passes its coturn).
+   */
+  iceServers: IceServerConfig[];
   /** Log one line per request to stdout. Default false. */
   log: boolean;
   /** Cache-Control per kind of response. */
@@ -88,6 +100,7 @@ export function resolveOriginConfig(options: OriginOptions = {}): OriginConfig {
     cdnPort: options.cdnPort ?? null,
     host: options.host ?? 'localhost',
     signal: options.signal ?? null,
+    iceServers: options.iceServers ?? [],
     log: options.log ?? false,
     cacheControl: {
       playlist: 'no-cache',
@@ -105,6 +118,12 @@ export function resolveOriginConfig(options: OriginOptions = {}): OriginConfig {
     nodeModulesDir: options.nodeModulesDir ?? join(rootDir, 'node_modules'),
   };
   const { live, cdn } = config;
+  check(
+    Array.isArray(config.iceServers) && config.iceServers.every((server) => server && 'urls' in server),
+    'iceServers',
+    '--ice-servers',
+    'a JSON array of RTCIceServer objects, each with urls',
+  );
   check(
     Number.isInteger(live.windowSegments) && live.windowSegments >= 1,
     'live.windowSegments',

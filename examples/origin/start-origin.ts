@@ -19,7 +19,7 @@ import type { TrafficSnapshot } from './traffic-meter';
 export interface RunningOrigin {
   config: OriginConfig;
   port: number;
-  /** `http://localhost:<port>`: open pages here. */
+  /** `http://<host>:<port>` (localhost when bound to all interfaces): open pages here. */
   url: string;
   /** The CDN's port and `http://localhost:<port>`, or null when it is not running. */
   cdnPort: number | null;
@@ -44,6 +44,8 @@ interface OriginContext {
 /** What pages read from `/config.json`: where the signal server and the media are. */
 export interface PageConfig {
   signal: string | null;
+  /** STUN/TURN servers for `Peerlane.start({ iceServers })`. */
+  iceServers: OriginConfig['iceServers'];
   /** Base URL of the media on this site, and on the cross-origin CDN (null when none runs). */
   media: string;
   cdnMedia: string | null;
@@ -68,9 +70,11 @@ export async function startOrigin(options: OriginOptions = {}): Promise<RunningO
   try {
     const port = await listen(site, config.port, config.host);
     const cdnPort = cdn ? await listen(cdn, config.cdnPort ?? 0, config.host) : null;
-    const url = `http://localhost:${port}`;
-    const cdnUrl = cdnPort === null ? null : `http://localhost:${cdnPort}`;
-    pageConfig = { signal: config.signal, media: '/media/', cdnMedia: cdnUrl && `${cdnUrl}/media/` };
+    const host = urlHost(config.host);
+    const url = `http://${host}:${port}`;
+    const cdnUrl = cdnPort === null ? null : `http://${host}:${cdnPort}`;
+    const { signal, iceServers } = config;
+    pageConfig = { signal, iceServers, media: '/media/', cdnMedia: cdnUrl && `${cdnUrl}/media/` };
     const traffic = () => shaper.meter.snapshot();
     return { config, port, url, cdnPort, cdnUrl, startedAt, traffic, close };
   } catch (error) {
@@ -151,6 +155,12 @@ function sendJson(response: ServerResponse, value: unknown): void {
     ...CORS_HEADERS,
   });
   response.end(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+/** The host part of the origin's URLs: its bound address, or localhost when it listens on all interfaces. */
+function urlHost(host: string): string {
+  if (host === '' || host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -25,6 +25,8 @@ export async function loadSettings(streams, params = new URLSearchParams(locatio
   return {
     p2p: params.get('p2p') !== 'off',
     signal: params.get('signal') ?? config.signal ?? `ws://${location.hostname}:9000/`,
+    // STUN/TURN for Peerlane.start({ iceServers }): the local origin's (none on loopback, coturn in the lab).
+    iceServers: config.iceServers ?? [],
     format,
     src: src?.href ?? new URL(streams[format], mediaUrl).href,
     // Peerlane.start({ mediaUrls }): the worker handles media under these prefixes only (a CDN must be listed).

@@ -17,7 +17,7 @@ if (settings.p2p) {
     signal: settings.signal,
     sw: '/peerlane-sw.js',
     mediaUrls: settings.mediaUrls,
-    iceServers: [],
+    iceServers: settings.iceServers,
   }).then(panel.started, panel.failed);
 }
 

@@ -210,9 +210,20 @@ describe('site', () => {
     expect((await fetch(`${origin.url}/vendor/hls.js/hls.min.js`)).status).toBe(200);
     expect(await (await fetch(`${origin.url}/config.json`)).json()).toEqual({
       signal: SIGNAL,
+      iceServers: [],
       media: '/media/',
       cdnMedia: `${cdn}/media/`,
     });
+  });
+
+  it('hands pages the STUN/TURN servers it was given (the network lab passes its coturn)', async () => {
+    const iceServers = [{ urls: 'turn:198.51.100.2:3478?transport=udp', username: 'u', credential: 'p' }];
+    const withIce = await startOrigin({ port: 0, distDir, iceServers });
+    try {
+      expect(await (await fetch(`${withIce.url}/config.json`)).json()).toMatchObject({ iceServers });
+    } finally {
+      await withIce.close();
+    }
   });
 
   it('refuses paths outside its folders and its TypeScript sources', async () => {

@@ -33,11 +33,25 @@ export function findChromium(): string {
   );
 }
 
-export async function launchChromium(): Promise<Browser> {
+export interface LaunchOptions {
+  /**
+   * Runs Chromium through the script this returns (given Chromium's path; the script passes its arguments on),
+   * e.g. inside a lab viewer's network namespace. Default: Chromium itself.
+   */
+  wrap?: (chromium: string) => string;
+  /** Flags after CHROMIUM_ARGS. Default none. */
+  args?: string[];
+}
+
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  const chromium = findChromium();
   const browser = await puppeteer.launch({
-    executablePath: findChromium(),
+    executablePath: options.wrap ? options.wrap(chromium) : chromium,
+    // A wrapped Chromium may run in another network namespace, whose loopback (where the DevTools WebSocket
+    // listens) the harness cannot reach: talk over a pipe instead.
+    pipe: options.wrap !== undefined,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
   });
   // Puppeteer stops reading Chromium's stderr after start-up, and Chromium logs each EAGAIN of a WebRTC UDP
   // send there (~50 KB per 4 MiB moved): once the pipe fills, the renderer's WebRTC thread blocks in write(2)

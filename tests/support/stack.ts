@@ -26,6 +26,11 @@ export interface StackOptions {
   origin?: Omit<OriginOptions, 'port' | 'cdnPort' | 'signal' | 'distDir'>;
   /** Extra signal server flags after `--port 0`, e.g. `['--hash-quorum', '2']`. Default: none. */
   signal?: string[];
+  /**
+   * Address the origin and the signal server listen on and pages use, e.g. the network lab's services
+   * address. Default 'localhost' (the signal server on all interfaces).
+   */
+  host?: string;
 }
 
 /** An example page (examples/<page>/) and its query parameters (see examples/shared/page-settings.js). */
@@ -72,11 +77,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   await ensureMedia();
   const distDir = options.privateDist ? copyDist() : DIST;
-  const signal = await startSignalProcess({ args: ['--port', '0', ...(options.signal ?? [])] });
-  const signalUrl = `ws://localhost:${signal.port}/`;
+  const host = options.host ?? 'localhost';
+  const hostArgs = options.host === undefined ? [] : ['--host', host];
+  const signal = await startSignalProcess({ args: ['--port', '0', ...hostArgs, ...(options.signal ?? [])] });
+  const signalUrl = `ws://${host}:${signal.port}/`;
   let origin: RunningOrigin;
   try {
-    origin = await startOrigin({ ...options.origin, port: 0, cdnPort: 0, signal: signalUrl, distDir });
+    origin = await startOrigin({ ...options.origin, host, port: 0, cdnPort: 0, signal: signalUrl, distDir });
   } catch (error) {
     await signal.stop();
     throw error;
