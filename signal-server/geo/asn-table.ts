@@ -123,35 +123,66 @@ function sorted<Values extends Uint32Array | BigUint64Array>(
   return { starts: pick(starts), ends: pick(ends), asns: pick(asns) };
 }
 
+/** Decimal digits gathered in a float before they go into a bigint (exact below 2^53). */
+const DIGITS_PER_STEP = 15;
+const STEP = 10n ** BigInt(DIGITS_PER_STEP);
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+const ZERO = 0x30;
+
+/**
+ * Parses `start,end,asn,…` lines straight from the bytes: strings for half a million lines would grow the heap
+ * by tens of MB that the process then keeps. Numbers of up to 15 digits stay floats; longer ones (IPv6) bigints.
+ */
 async function eachRange(
   file: string,
-  add: (start: string, end: string, asn: number) => boolean,
+  add: (start: number | bigint, end: number | bigint, asn: number) => boolean,
 ): Promise<void> {
-  let rest = '';
-  let line = 0;
-  const parse = (text: string) => {
-    line++;
-    if (text === '') return;
-    const first = text.indexOf(',');
-    const second = text.indexOf(',', first + 1);
-    const third = text.indexOf(',', second + 1);
-    const asn = Number(text.slice(second + 1, third === -1 ? undefined : third));
-    const ok =
-      first > 0 &&
-      second > first &&
-      Number.isSafeInteger(asn) &&
-      asn >= 0 &&
-      asn <= 0xffffffff &&
-      /^\d+$/.test(text.slice(0, first)) &&
-      /^\d+$/.test(text.slice(first + 1, second)) &&
-      add(text.slice(0, first), text.slice(first + 1, second), asn);
-    if (!ok)
-      throw new Error(`line ${line} is not "start,end,asn,…" with decimal addresses: ${text.slice(0, 80)}`);
+  const fields: Array<number | bigint> = [0, 0, 0];
+  let field = 0;
+  let digits = 0;
+  let small = 0;
+  let big: bigint | null = null;
+  let line = 1;
+  let skipping = false;
+  const fail = (why: string): never => {
+    throw new Error(`line ${line}: ${why} (expected "start,end,asn,…" with decimal numbers)`);
   };
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const text of lines) parse(text.trimEnd());
+  const endField = () => {
+    if (digits === 0) fail(`field ${field + 1} is empty or not a number`);
+    fields[field] = big === null ? small : big * 10n ** BigInt(digits % DIGITS_PER_STEP) + BigInt(small);
+    field++;
+    digits = 0;
+    small = 0;
+    big = null;
+  };
+  const endLine = () => {
+    if (field < 3) endField();
+    const [start, end, asn] = fields as [number | bigint, number | bigint, number];
+    if (typeof asn !== 'number' || asn > 0xffffffff || !add(start, end, asn)) fail('bad range or ASN');
+    field = 0;
+    skipping = false;
+    line++;
+  };
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      if (byte === NEWLINE) {
+        if (field > 0 || digits > 0) endLine();
+      } else if (skipping || byte === 0x0d) {
+        // The organisation name (quoted, may hold commas), or a CR: not kept.
+      } else if (byte === COMMA) {
+        endField();
+        skipping = field === 3;
+      } else if (byte >= ZERO && byte <= ZERO + 9) {
+        small = small * 10 + (byte - ZERO);
+        digits++;
+        if (digits % DIGITS_PER_STEP === 0) {
+          big = (big ?? 0n) * STEP + BigInt(small);
+          small = 0;
+        }
+      } else fail(`unexpected character '${String.fromCharCode(byte)}'`);
+    }
   }
-  parse(rest.trimEnd());
+  if (field > 0 || digits > 0) endLine();
 }
