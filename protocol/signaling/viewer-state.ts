@@ -20,6 +20,12 @@ export interface ViewerState {
   cellular: boolean;
 }
 
+/**
+ * Below this measured upload rate a viewer cannot serve one stream to one peer in time: the server offers it last
+ * within its tier, and its swarm-mates let it fetch from the network last at a live edge.
+ */
+export const LOW_UPLINK_KBPS = 1500;
+
 /** A client sends at most one per this interval (the agent: one every few seconds, when something changed). */
 export const VIEWER_STATE_MIN_INTERVAL_MS = 2_000;
 const MAX_LAG_SEC = 24 * 3600;

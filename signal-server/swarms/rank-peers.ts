@@ -3,7 +3,7 @@
 // the same edge; VoD: at or ahead of the joiner, so holding what it needs next), then uploaders with capacity
 // (not cellular, not measured slow), then at random. 'random': a uniform shuffle (the comparison run).
 import type { NetworkTier } from '../../protocol/signaling/swarm-messages';
-import type { ViewerState } from '../../protocol/signaling/viewer-state';
+import { LOW_UPLINK_KBPS, type ViewerState } from '../../protocol/signaling/viewer-state';
 import { type PeerTraits, tierBetween } from './peer-traits';
 
 export interface Candidate {
@@ -26,8 +26,6 @@ export type RankPeers = (
 export const LIVE_LAG_TOLERANCE_SEC = 6;
 /** A VoD candidate this far behind the joiner still counts as holding what comes next (segments are 2-6 s). */
 const VOD_BEHIND_TOLERANCE_SEC = 4;
-/** Below this measured upload rate a viewer cannot serve one stream to one peer: not preferred as an uploader. */
-export const LOW_UPLINK_KBPS = 1500;
 
 const TIER_ORDER: Record<NetworkTier, number> = { isp: 0, country: 1, far: 2, unknown: 2 };
 

@@ -49,6 +49,8 @@ export interface ChannelDeps {
   /** Per peer: requests it may make of us. */
   requestLimiter: TokenBucket;
   connectTimeoutMs: number;
+  /** Bytes of an upload frame went into the send buffer (the upload meter). */
+  sent?: (bytes: number) => void;
   /** The cached bytes of a segment we hold, or undefined. */
   readSegment: (segmentId: string) => Promise<ArrayBuffer | undefined>;
   events: ChannelEvents;
@@ -106,7 +108,11 @@ export class PeerChannel {
       bucket: deps.uploadBucket,
       slots: deps.uploadSlots,
       writable: () => this.writable(),
-      send: (frame) => this.send(frame),
+      send: (frame) => {
+        const sent = this.send(frame);
+        if (sent) deps.sent?.(frame.byteLength);
+        return sent;
+      },
       uploaded: (segmentId, bytes) => deps.events.uploaded(this, segmentId, bytes),
     });
     this.connectTimer = setTimeout(() => this.close('did not connect in time'), deps.connectTimeoutMs);
@@ -144,6 +150,16 @@ export class PeerChannel {
       bytesPerMs: this.downloads.bytesPerMs,
       announcedAt: this.announcedAt.get(segmentId),
     };
+  }
+
+  /** Smoothed speed of our downloads from this peer, bytes/ms; undefined before the first. */
+  get bytesPerMs(): number | undefined {
+    return this.downloads.bytesPerMs;
+  }
+
+  /** Bytes waiting in the data channel's send buffer. */
+  get bufferedBytes(): number {
+    return this.status === 'open' ? (this.link.dataChannel?.bufferedAmount ?? 0) : 0;
   }
 
   /** The peer announced segments in `swarm` (it watches that rendition). */

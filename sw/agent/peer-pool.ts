@@ -8,6 +8,7 @@ import { type ChannelEvents, PeerChannel } from './peer-channel';
 import type { Holder } from './scheduler';
 import { CONNECTION_LABEL, CONNECTION_METADATA } from './signal-client';
 import { TokenBucket } from './token-bucket';
+import { UploadMeter } from './upload-meter';
 import { UploadSlots } from './upload-slots';
 
 export interface PoolEvents {
@@ -34,6 +35,8 @@ export interface PoolDeps {
   readSegment: (segmentId: string) => Promise<ArrayBuffer | undefined>;
   now: () => number;
   events: PoolEvents;
+  /** The peer is in our network (peer-networks.ts); default: every peer is. */
+  isNear?: (peerId: string) => boolean;
 }
 
 /** Swarm members remembered for dialing later. */
@@ -57,6 +60,7 @@ export class PeerPool {
   private readonly banned = new BoundedMap<string, string>(MAX_BANNED);
   private readonly uploadBucket: TokenBucket;
   private readonly uploadSlots: UploadSlots;
+  private readonly uploadMeter: UploadMeter;
   private dialTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -69,6 +73,16 @@ export class PeerPool {
       Number.isFinite(burst) ? burst : MIN_UPLOAD_BURST_BYTES,
     );
     this.uploadSlots = new UploadSlots(options.maxUploads);
+    this.uploadMeter = new UploadMeter(options.maxUploads, {
+      now: deps.now,
+      buffered: () => this.openChannels().reduce((sum, channel) => sum + channel.bufferedBytes, 0),
+      limitUploads: (count) => this.uploadSlots.setLimit(count),
+    });
+  }
+
+  /** Our measured upload rate, kbit/s; null while the uplink was never the bottleneck. */
+  get uplinkKbps(): number | null {
+    return this.uploadMeter.uplinkKbps;
   }
 
   /** Members the signal server told us about: dial now if we joined after them, a little later if they are new. */
@@ -135,7 +149,10 @@ export class PeerPool {
       opened: (channel) => this.deps.events.opened(channel),
       announced: (channel, swarm, segments, full) =>
         this.deps.events.announced(channel, swarm, segments, full),
-      uploaded: (channel, segmentId, bytes) => this.deps.events.uploaded(channel.peerId, segmentId, bytes),
+      uploaded: (channel, segmentId, bytes) => {
+        this.uploadMeter.segment(bytes);
+        this.deps.events.uploaded(channel.peerId, segmentId, bytes);
+      },
       misbehaved: (channel, reason) => this.ban(channel.peerId, reason),
       closed: (channel, reason) => this.onClosed(channel, reason),
     };
@@ -150,6 +167,7 @@ export class PeerPool {
         this.deps.now,
       ),
       connectTimeoutMs: this.options.connectTimeoutMs,
+      sent: (bytes) => this.uploadMeter.sent(bytes),
       readSegment: this.deps.readSegment,
       events: channelEvents,
     });
@@ -188,7 +206,7 @@ export class PeerPool {
     const holders: Holder[] = [];
     for (const { channel } of this.members.values()) {
       const holder = channel.holderOf(segmentId);
-      if (holder) holders.push(holder);
+      if (holder) holders.push({ ...holder, near: this.deps.isNear?.(holder.peerId) ?? true });
     }
     return holders;
   }
@@ -219,6 +237,7 @@ export class PeerPool {
 
   destroy(): void {
     clearTimeout(this.dialTimer);
+    this.uploadMeter.destroy();
     this.uploadBucket.close();
     for (const { channel } of [...this.members.values()]) channel.close('shutting down');
     this.members.clear();

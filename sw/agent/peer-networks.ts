@@ -1,0 +1,30 @@
+// Which peers are in our network: the signal server marks every peer it names (SWARM-PEERS, SWARM-JOINED) with a
+// tier — same ISP, same country, elsewhere, unknown — without saying which network. Near peers (same ISP, or
+// unknown: no GeoIP, matching off) are the group that shares a live edge: one of them fetches each new segment
+// from the network and the others take it from there, so an ISP pulls its own copy and keeps it inside.
+import type { NetworkTier } from '../../protocol/signaling/swarm-messages';
+import { BoundedMap } from '../shared/bounded-map';
+
+/** Peers whose tier is remembered (the most recently named). */
+const MAX_KNOWN = 512;
+
+export class PeerNetworks {
+  private readonly tiers = new BoundedMap<string, NetworkTier>(MAX_KNOWN);
+
+  /** `networks[i]` is the tier of `peerIds[i]`; absent: all unknown. */
+  learn(peerIds: readonly string[], networks: readonly NetworkTier[] | undefined): void {
+    peerIds.forEach((peerId, index) => {
+      this.tiers.set(peerId, networks?.[index] ?? 'unknown');
+    });
+  }
+
+  /** Same ISP, or nothing known (a peer the server never named to us counts as unknown). */
+  isNear(peerId: string): boolean {
+    const tier = this.tiers.get(peerId);
+    return tier === undefined || tier === 'isp' || tier === 'unknown';
+  }
+
+  tierOf(peerId: string): NetworkTier {
+    return this.tiers.get(peerId) ?? 'unknown';
+  }
+}
