@@ -9,7 +9,7 @@ import { snapshotMedia } from './media-snapshot';
 import { renderReport, type SwarmReport } from './report-html';
 import type { LabSummary } from './report-lab';
 import { printSummary, screenshotReport } from './report-output';
-import { runSwarm } from './run-swarm';
+import { type RunRecord, runSwarm } from './run-swarm';
 import { type RunFigures, summarizeRun } from './summarize-run';
 import { openSwarmLab, SIGNAL_RANKING_FLAG, signalGeoipArgs } from './swarm-lab';
 import { parseSwarmFlags, SettingsError, USAGE } from './swarm-settings';
@@ -75,11 +75,27 @@ try {
   console.log(`swarm: ${settings.viewers} viewers, ${settings.mode}, ${settings.duration} s; CDN only first`);
   cdnOnly = summarizeRun(await runSwarm(settings, false, options));
   console.log(`swarm: with Peerlane${compareRanking ? ' (matching peers by network)' : ''}`);
-  peerlane = summarizeRun(await runSwarm(settings, true, ranked('matching')));
+  const matchingRun = await runSwarm(settings, true, ranked('matching'));
+  peerlane = summarizeRun(matchingRun);
+  let randomRun: RunRecord | null = null;
   if (compareRanking) {
     console.log('swarm: with Peerlane, random ranking (the signal server shuffles peers)');
-    random = summarizeRun(await runSwarm(settings, true, ranked('random')));
+    randomRun = await runSwarm(settings, true, ranked('random'));
+    random = summarizeRun(randomRun);
   }
+  // Who sent which segment to whom, and where each player's segments came from: for diagnostics.
+  const deliveries = (run: RunRecord | null) =>
+    run?.viewers.map(({ name, network, peerIds, final }) => ({
+      name,
+      isp: network?.isp ?? null,
+      peerIds,
+      timeOrigin: final.timeOrigin,
+      deliveries: final.deliveries,
+    })) ?? null;
+  writeFileSync(
+    join(out, 'deliveries.json'),
+    JSON.stringify({ peerlane: deliveries(matchingRun), random: deliveries(randomRun) }),
+  );
 } finally {
   snapshot.remove();
   teardownMs = lab?.close() ?? 0;

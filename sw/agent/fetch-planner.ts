@@ -32,6 +32,11 @@ export interface FetchPlannerDeps {
 
 /** A peer we download from slower than this (800 kbit/s) is not counted on to fetch a live segment for the group. */
 const SLOW_PEER_BYTES_PER_MS = 100;
+/**
+ * A live peer that got a segment of the rendition within this long plays it now (a new one comes every few
+ * seconds); one that only holds old segments of it (it switched away, or just connected) fetches nothing new.
+ */
+const ACTIVE_WITHIN_MS = 8_000;
 
 export class FetchPlanner {
   constructor(
@@ -79,7 +84,8 @@ export class FetchPlanner {
   /** A live segment of a swarm where near peers watch too: one of us fetches it, the others wait for it. */
   grouped(segment: SegmentRef): boolean {
     if (!this.deps.renditions.isLive(segment)) return false;
-    return this.deps.pool.swarmPeers(segment.swarm).some((peerId) => this.deps.networks.isNear(peerId));
+    const active = this.deps.pool.activePeers(segment.swarm, ACTIVE_WITHIN_MS);
+    return active.some((peerId) => this.deps.networks.isNear(peerId));
   }
 
   /** Our turn among the near peers of the swarm to fetch a live segment from the network; null: not live, or alone. */
@@ -87,7 +93,7 @@ export class FetchPlanner {
     const { pool, networks } = this.deps;
     const selfId = this.deps.selfId();
     if (!selfId || !this.deps.renditions.isLive(segment)) return null;
-    const group = pool.swarmPeers(segment.swarm).filter((peerId) => {
+    const group = pool.activePeers(segment.swarm, ACTIVE_WITHIN_MS).filter((peerId) => {
       const speed = pool.channel(peerId)?.bytesPerMs;
       return networks.isNear(peerId) && !(speed !== undefined && speed < SLOW_PEER_BYTES_PER_MS);
     });

@@ -66,6 +66,8 @@ const BUSY_BACKOFF_MS = 1000;
 const STALL_BACKOFF_MS = 5000;
 /** When the newest announcements arrived, for choosing among equally fast holders (see pickHolder). */
 const ANNOUNCE_TIMES_KEPT = 256;
+/** Swarms whose latest announcement time is kept (an agent stays in 4 at most). */
+const SWARMS_KEPT = 8;
 /** Data channel send buffer: stop above HIGH, resume at 'bufferedamountlow' (LOW). */
 const SEND_HIGH_WATER = 1024 * 1024;
 const SEND_LOW_WATER = 256 * 1024;
@@ -77,6 +79,8 @@ export class PeerChannel {
   readonly peerId: string;
   private readonly announced = new HaveIndex();
   private readonly announcedAt = new BoundedMap<string, number>(ANNOUNCE_TIMES_KEPT);
+  /** When it last announced a segment it had just got, per swarm: it is watching that rendition now. */
+  private readonly gotAt = new BoundedMap<string, number>(SWARMS_KEPT);
   private readonly downloads: DownloadTable;
   private readonly uploads: UploadQueue;
   private faults = 0;
@@ -162,9 +166,10 @@ export class PeerChannel {
     return this.status === 'open' ? (this.link.dataChannel?.bufferedAmount ?? 0) : 0;
   }
 
-  /** The peer announced segments in `swarm` (it watches that rendition). */
-  announcedIn(swarm: string): boolean {
-    return this.status === 'open' && this.announced.hasSwarm(swarm);
+  /** It announced a segment of `swarm` it had just got within `withinMs`: it plays that rendition now. */
+  gotRecentlyIn(swarm: string, withinMs: number): boolean {
+    const at = this.gotAt.get(swarm);
+    return this.status === 'open' && at !== undefined && this.deps.now() - at <= withinMs;
   }
 
   announce(swarm: string, segments: readonly HaveEntry[], full: boolean): void {
@@ -219,6 +224,7 @@ export class PeerChannel {
   private onHave(frame: Extract<PeerFrame, { type: 'have' }>): void {
     if (frame.full) this.announced.dropSwarm(frame.swarm);
     const now = this.deps.now();
+    if (!frame.full && frame.segments.length > 0) this.gotAt.set(frame.swarm, now);
     for (const entry of frame.segments) {
       this.announced.add(frame.swarm, entry);
       this.announcedAt.set(entry.segmentId, now);

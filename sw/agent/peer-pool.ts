@@ -211,10 +211,10 @@ export class PeerPool {
     return holders;
   }
 
-  /** Open peers that announced segments of `swarm`: who else watches that rendition. */
-  swarmPeers(swarm: string): string[] {
+  /** Open peers that got a segment of `swarm` within `withinMs`: who plays that rendition now. */
+  activePeers(swarm: string, withinMs: number): string[] {
     return this.openChannels()
-      .filter((channel) => channel.announcedIn(swarm))
+      .filter((channel) => channel.gotRecentlyIn(swarm, withinMs))
       .map((channel) => channel.peerId);
   }
 
