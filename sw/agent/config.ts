@@ -50,6 +50,12 @@ export interface PeerlaneOptions {
    * data-media-urls="https://cdn.example.com/vod/,/media/". Default: the worker's (this origin only).
    */
   mediaUrls: string[] | undefined;
+  /**
+   * At a live edge where peers of our own network (ISP, as the signal server tells) watch with us: when none of
+   * them could serve a segment in time, peers of other networks may serve it only while they served less than this
+   * share of our P2P bytes; otherwise the CDN does, and the ISP keeps its traffic inside. Default 0.1; 1: no limit.
+   */
+  crossNetworkShare: number;
   /** Download segments ahead of the player from peers into the cache. Default true. */
   prefetch: boolean;
   /** How many segments past the player's latest request may be prefetched. Default 8. */
@@ -87,6 +93,7 @@ export const PEERLANE_DEFAULTS: Omit<PeerlaneConfig, 'signal'> = {
   peerMaxWaitMs: undefined,
   sniffPlaylists: undefined,
   mediaUrls: undefined,
+  crossNetworkShare: 0.1,
   prefetch: true,
   prefetchAhead: 8,
   prefetchConcurrency: 2,
@@ -117,6 +124,7 @@ const OPTION_KINDS: Record<keyof PeerlaneOptions, OptionKind> = {
   peerMaxWaitMs: 'amount',
   sniffPlaylists: 'flag',
   mediaUrls: 'list',
+  crossNetworkShare: 'amount',
   prefetch: 'flag',
   prefetchAhead: 'amount',
   prefetchConcurrency: 'count',

@@ -74,11 +74,13 @@ export class FetchPlanner {
 
   /**
    * Verified holders of `segment` we may download from: at a live edge where near peers watch with us, near ones
-   * only, unless `farAllowed` (none of ours delivered in time: the request's wait for them ended).
+   * only, unless `farAllowed` (none of ours delivered in time: the request's wait for them ended) and far peers
+   * served less than crossNetworkShare of our bytes so far.
    */
   holdersFor(segment: SegmentRef, farAllowed: boolean): Holder[] {
     const holders = this.deps.verified.holdersOf(segment.id);
-    return farAllowed || !this.grouped(segment) ? holders : holders.filter((holder) => holder.near !== false);
+    if (!this.grouped(segment) || (farAllowed && this.deps.networks.mayTakeFar())) return holders;
+    return holders.filter((holder) => holder.near !== false);
   }
 
   /** A live segment of a swarm where near peers watch too: one of us fetches it, the others wait for it. */

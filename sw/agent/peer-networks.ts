@@ -10,6 +10,11 @@ const MAX_KNOWN = 512;
 
 export class PeerNetworks {
   private readonly tiers = new BoundedMap<string, NetworkTier>(MAX_KNOWN);
+  /** Verified bytes we downloaded from near and from far peers. */
+  private readonly bytes = { near: 0, far: 0 };
+
+  /** @param farShare the most of our P2P bytes far peers may serve when near ones could not (crossNetworkShare). */
+  constructor(private readonly farShare = 1) {}
 
   /** `networks[i]` is the tier of `peerIds[i]`; absent: all unknown. */
   learn(peerIds: readonly string[], networks: readonly NetworkTier[] | undefined): void {
@@ -24,7 +29,17 @@ export class PeerNetworks {
     return tier === undefined || tier === 'isp' || tier === 'unknown';
   }
 
-  tierOf(peerId: string): NetworkTier {
-    return this.tiers.get(peerId) ?? 'unknown';
+  /** A download from `peerId` completed with `bytes`. */
+  received(peerId: string, bytes: number): void {
+    this.bytes[this.isNear(peerId) ? 'near' : 'far'] += bytes;
+  }
+
+  /**
+   * Near peers could not serve a segment in time: may a far one? While far peers served less than `farShare` of
+   * our P2P bytes; otherwise the CDN serves, so an ISP keeps its traffic inside.
+   */
+  mayTakeFar(): boolean {
+    const { near, far } = this.bytes;
+    return this.farShare >= 1 || far < this.farShare * (near + far);
   }
 }

@@ -5,6 +5,7 @@ import type { DataConnection } from 'peerjs';
 import type { HaveEntry } from '../../protocol/peers/peer-wire';
 import { BoundedMap } from '../shared/bounded-map';
 import { type ChannelEvents, PeerChannel } from './peer-channel';
+import { PeerNetworks } from './peer-networks';
 import type { Holder } from './scheduler';
 import { CONNECTION_LABEL, CONNECTION_METADATA } from './signal-client';
 import { TokenBucket } from './token-bucket';
@@ -25,6 +26,8 @@ export interface PoolOptions {
   maxUploads: number;
   peerRequestsPerSec: number;
   connectTimeoutMs: number;
+  /** See PeerNetworks: the most of our P2P bytes far peers may serve when near ones could not. Default 1. */
+  crossNetworkShare?: number;
 }
 
 export interface PoolDeps {
@@ -35,8 +38,6 @@ export interface PoolDeps {
   readSegment: (segmentId: string) => Promise<ArrayBuffer | undefined>;
   now: () => number;
   events: PoolEvents;
-  /** The peer is in our network (peer-networks.ts); default: every peer is. */
-  isNear?: (peerId: string) => boolean;
 }
 
 /** Swarm members remembered for dialing later. */
@@ -55,6 +56,8 @@ interface Member {
 }
 
 export class PeerPool {
+  /** Which peers are in our network (the signal server's tiers) and what near and far peers served. */
+  readonly networks: PeerNetworks;
   private readonly members = new Map<string, Member>();
   private readonly candidates = new BoundedMap<string, { dialAfter: number }>(MAX_CANDIDATES);
   private readonly banned = new BoundedMap<string, string>(MAX_BANNED);
@@ -73,6 +76,7 @@ export class PeerPool {
       Number.isFinite(burst) ? burst : MIN_UPLOAD_BURST_BYTES,
     );
     this.uploadSlots = new UploadSlots(options.maxUploads);
+    this.networks = new PeerNetworks(options.crossNetworkShare);
     this.uploadMeter = new UploadMeter(options.maxUploads, {
       now: deps.now,
       buffered: () => this.openChannels().reduce((sum, channel) => sum + channel.bufferedBytes, 0),
@@ -168,6 +172,7 @@ export class PeerPool {
       ),
       connectTimeoutMs: this.options.connectTimeoutMs,
       sent: (bytes) => this.uploadMeter.sent(bytes),
+      received: (bytes) => this.networks.received(connection.peer, bytes),
       readSegment: this.deps.readSegment,
       events: channelEvents,
     });
@@ -206,7 +211,7 @@ export class PeerPool {
     const holders: Holder[] = [];
     for (const { channel } of this.members.values()) {
       const holder = channel.holderOf(segmentId);
-      if (holder) holders.push({ ...holder, near: this.deps.isNear?.(holder.peerId) ?? true });
+      if (holder) holders.push({ ...holder, near: this.networks.isNear(holder.peerId) });
     }
     return holders;
   }

@@ -9,7 +9,6 @@ import { FetchPlanner } from './fetch-planner';
 import { HashExchange } from './hash-exchange';
 import { HeldSegments } from './held-segments';
 import { MediaObserver } from './media-observer';
-import { PeerNetworks } from './peer-networks';
 import { PeerPool } from './peer-pool';
 import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
 import { RenditionTracker } from './rendition-tracker';
@@ -31,7 +30,6 @@ export class PeerlaneAgent {
   private readonly counters = { http: 0, p2p: 0, cache: 0, uploaded: 0 };
   private readonly network = new ThroughputEstimate();
   private readonly renditions = new RenditionTracker();
-  private readonly networks = new PeerNetworks();
   /** Swarms joined, least recently used first. */
   private readonly joined = new Set<string>();
   private readonly bridge: WorkerBridge;
@@ -65,7 +63,7 @@ export class PeerlaneAgent {
     );
     this.signal = new SignalClient(config, {
       members: (_swarm, peerIds, newcomers, networks) => {
-        this.networks.learn(peerIds, networks);
+        this.pool.networks.learn(peerIds, networks);
         this.pool.addMembers(peerIds, newcomers);
         this.schedulePlan();
       },
@@ -87,7 +85,6 @@ export class PeerlaneAgent {
       dial: (peerId) => this.signal.connect(peerId),
       readSegment: (segmentId) => this.held.read(segmentId),
       now,
-      isNear: (peerId) => this.networks.isNear(peerId),
       events: {
         opened: (channel) => {
           for (const swarm of this.joined) channel.announce(swarm, this.held.entries(swarm), true);
@@ -150,7 +147,7 @@ export class PeerlaneAgent {
       verified: this.verified,
       media: this.media,
       pool: this.pool,
-      networks: this.networks,
+      networks: this.pool.networks,
       selfId: () => this.signal.peerId,
       running: () => this.status === 'running',
       askTrust: (segment) => this.askTrust(segment),
