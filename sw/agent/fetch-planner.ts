@@ -58,7 +58,7 @@ export class FetchPlanner {
         isDownloading: (segmentId) => fetcher.isDownloading(segmentId),
         holdersOf: (segmentId) => {
           const segment = byId.get(segmentId);
-          return segment ? this.holdersFor(segment, false) : [];
+          return segment ? this.holdersFor(segment) : [];
         },
         active: fetcher.activePrefetches,
         playback: media.state(),
@@ -74,12 +74,13 @@ export class FetchPlanner {
 
   /**
    * Verified holders of `segment` we may download from: at a live edge where near peers watch with us, near ones
-   * only, unless `farAllowed` (none of ours delivered in time: the request's wait for them ended) and far peers
-   * served less than crossNetworkShare of our bytes so far.
+   * only, unless far peers served less than crossNetworkShare of our P2P bytes so far (then a far one serves when
+   * no near one can: the scheduler prefers near holders). Each ISP pulls its copy from the CDN, or, within that
+   * share, from another ISP.
    */
-  holdersFor(segment: SegmentRef, farAllowed: boolean): Holder[] {
+  holdersFor(segment: SegmentRef): Holder[] {
     const holders = this.deps.verified.holdersOf(segment.id);
-    if (!this.grouped(segment) || (farAllowed && this.deps.networks.mayTakeFar())) return holders;
+    if (!this.grouped(segment) || this.deps.networks.mayTakeFar()) return holders;
     return holders.filter((holder) => holder.near !== false);
   }
 

@@ -14,8 +14,6 @@ export interface Ask {
   receivedAt: number;
   /** Peer downloads tried for it so far (a failed one is replaced while time allows: segment-fetcher.ts). */
   attempt: number;
-  /** Holders in another ISP may serve it: its wait for near ones ended (see FetchPlanner.holdersFor). */
-  farAllowed?: boolean;
 }
 
 interface Waiter {

@@ -35,8 +35,8 @@ export class PeerNetworks {
   }
 
   /**
-   * Near peers could not serve a segment in time: may a far one? While far peers served less than `farShare` of
-   * our P2P bytes; otherwise the CDN serves, so an ISP keeps its traffic inside.
+   * May a far peer serve a segment none of our near ones holds? While far peers served less than `farShare` of our
+   * P2P bytes; otherwise the CDN serves, so an ISP keeps its traffic inside.
    */
   mayTakeFar(): boolean {
     const { near, far } = this.bytes;

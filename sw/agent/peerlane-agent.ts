@@ -127,7 +127,7 @@ export class PeerlaneAgent {
     this.fetcher = new SegmentFetcher({
       now,
       config,
-      holdersOf: (segment, farAllowed) => this.planner.holdersFor(segment, farAllowed),
+      holdersOf: (segment) => this.planner.holdersFor(segment),
       channel: (peerId) => this.pool.channel(peerId),
       playback: () => this.media.state(),
       // A hash answer on its way may make announced holders usable.

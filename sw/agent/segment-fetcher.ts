@@ -21,8 +21,8 @@ import {
 export interface FetcherDeps {
   now: () => number;
   config: SchedulerConfig;
-  /** Holders we may download `segment` from; `farAllowed`: another ISP's too (see FetchPlanner.holdersFor). */
-  holdersOf: (segment: SegmentRef, farAllowed: boolean) => Holder[];
+  /** Holders we may download `segment` from (near ones only, at a live edge we share with them: FetchPlanner). */
+  holdersOf: (segment: SegmentRef) => Holder[];
   channel: (peerId: string) => PeerChannel | undefined;
   playback: () => PlaybackState;
   /** Peers of `swarm` may be about to announce segments (connecting, or the member list not in yet). */
@@ -119,7 +119,7 @@ export class SegmentFetcher {
       this.downloads.attach(running, ask, deadlineMs);
       return null;
     }
-    const holders = this.deps.holdersOf(segment, ask.farAllowed === true);
+    const holders = this.deps.holdersOf(segment);
     if (holders.length === 0 && mayPark && this.park(ask, playback)) return null;
     const size = Math.max(0, ...holders.map((holder) => holder.size));
     const plan = planPlayerRequest(
@@ -147,11 +147,7 @@ export class SegmentFetcher {
       this.deps.config,
     );
     if (!wait) return false;
-    // Nobody near delivered in time: another ISP's holder if one can still make it, else the network.
-    const timer = setTimeout(() => {
-      this.unpark(ask.requestId, undefined);
-      this.plan({ ...ask, farAllowed: true }, false);
-    }, wait.waitMs);
+    const timer = setTimeout(() => this.unpark(ask.requestId, 'no-peer'), wait.waitMs);
     this.parked.set(ask.requestId, { ask, until: wait.until, timer });
     return true;
   }
@@ -166,7 +162,7 @@ export class SegmentFetcher {
   retryParked(): void {
     for (const [requestId, parked] of [...this.parked]) {
       const { segment } = parked.ask;
-      if (this.deps.holdersOf(segment, parked.ask.farAllowed === true).length === 0) {
+      if (this.deps.holdersOf(segment).length === 0) {
         if (parked.until === 'holders' || this.deps.peersPending(segment.swarm)) continue;
       }
       this.unpark(requestId, undefined);
