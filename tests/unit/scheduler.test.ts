@@ -191,8 +191,8 @@ describe('the live edge', () => {
   it('lets the first fetch at once and the others wait their turn, within their own buffer', () => {
     const request = { maxWaitMs: 2000, playback: playing(8), networkMs: 200 };
     expect(edgeWaitMs({ ...request, rank: 0 }, config)).toBe(0);
-    // A turn is one network fetch plus its announcement: 200 + 300 ms.
-    expect(edgeWaitMs({ ...request, rank: 1 }, config)).toBe(500);
+    // A turn is one network fetch plus its announcement: 200 + 700 ms.
+    expect(edgeWaitMs({ ...request, rank: 1 }, config)).toBe(900);
     expect(edgeWaitMs({ ...request, rank: 3 }, config)).toBe(1500);
     // Never past the worker's bound less a peer transfer's time…
     expect(edgeWaitMs({ ...request, rank: 9 }, config)).toBe(1500);
