@@ -54,7 +54,7 @@ export interface PeerlaneOptions {
    * At a live edge where peers of our own network (ISP, as the signal server tells) watch with us: when none of
    * them holds a segment, peers of other networks may serve it only while they served less than this share of our
    * P2P bytes; otherwise the CDN does (and our ISP's peers take it from us), so the ISP keeps its traffic inside.
-   * Default 0.08; 1: no limit.
+   * Default 0.05; 1: no limit.
    */
   crossNetworkShare: number;
   /** Download segments ahead of the player from peers into the cache. Default true. */
@@ -94,7 +94,7 @@ export const PEERLANE_DEFAULTS: Omit<PeerlaneConfig, 'signal'> = {
   peerMaxWaitMs: undefined,
   sniffPlaylists: undefined,
   mediaUrls: undefined,
-  crossNetworkShare: 0.08,
+  crossNetworkShare: 0.05,
   prefetch: true,
   prefetchAhead: 8,
   prefetchConcurrency: 2,
