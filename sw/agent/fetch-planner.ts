@@ -84,10 +84,14 @@ export class FetchPlanner {
     return holders.filter((holder) => holder.near !== false);
   }
 
-  /** A live segment of a swarm where near peers watch too: one of us fetches it, the others wait for it. */
+  /**
+   * A live segment while near peers watch the stream with us (any of our renditions: ABR may have put them on
+   * another one for now): our ISP's traffic stays inside, beyond crossNetworkShare. A viewer alone in its ISP is
+   * not held to it.
+   */
   grouped(segment: SegmentRef): boolean {
     if (!this.deps.renditions.isLive(segment)) return false;
-    const active = this.deps.pool.activePeers(segment.swarm, ACTIVE_WITHIN_MS);
+    const active = this.deps.pool.activePeers(null, ACTIVE_WITHIN_MS);
     return active.some((peerId) => this.deps.networks.isNear(peerId));
   }
 

@@ -169,9 +169,9 @@ export class PeerChannel {
     return this.status === 'open' ? (this.link.dataChannel?.bufferedAmount ?? 0) : 0;
   }
 
-  /** It announced a segment of `swarm` it had just got within `withinMs`: it plays that rendition now. */
-  gotRecentlyIn(swarm: string, withinMs: number): boolean {
-    const at = this.gotAt.get(swarm);
+  /** It announced a segment of `swarm` (null: of any) it had just got within `withinMs`: it plays it now. */
+  gotRecentlyIn(swarm: string | null, withinMs: number): boolean {
+    const at = swarm === null ? [...this.gotAt.values()].at(-1) : this.gotAt.get(swarm);
     return this.status === 'open' && at !== undefined && this.deps.now() - at <= withinMs;
   }
 

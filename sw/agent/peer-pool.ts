@@ -216,8 +216,8 @@ export class PeerPool {
     return holders;
   }
 
-  /** Open peers that got a segment of `swarm` within `withinMs`: who plays that rendition now. */
-  activePeers(swarm: string, withinMs: number): string[] {
+  /** Open peers that got a segment of `swarm` (null: of any swarm) within `withinMs`: who plays it now. */
+  activePeers(swarm: string | null, withinMs: number): string[] {
     return this.openChannels()
       .filter((channel) => channel.gotRecentlyIn(swarm, withinMs))
       .map((channel) => channel.peerId);
