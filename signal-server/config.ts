@@ -75,6 +75,18 @@ export const signalServerConfigSpec = {
     default: 10,
     help: 'Most members told of a newcomer with SWARM-JOINED (the join costs the joiner as many messages)',
   },
+  ranking: {
+    default: 'matching',
+    help: "Order of the peers offered in SWARM-PEERS and told of newcomers: 'matching' (same ASN, same country, playback position, upload capacity; tiers sent to the agent) or 'random' (a uniform shuffle, no tiers)",
+  },
+  geoipAsn: {
+    default: '',
+    help: "ASN database: a GeoLite2-ASN-style .mmdb file; '' = the embedded @ip-location-db/asn table (loaded in the background); 'off' = none",
+  },
+  geoipCountry: {
+    default: '',
+    help: "Country database: a GeoLite2-Country-style .mmdb file; '' = the embedded @ip-location-db/geo-whois-asn-country-mmdb; 'off' = none",
+  },
   hashQuorum: {
     default: 2,
     help: 'Distinct viewers (connections) that must report the same SHA-256 for a segment before it is trusted and served to SEGMENT-HASH-QUERY',
@@ -218,6 +230,8 @@ export function resolveConfig(overrides: Partial<SignalServerConfig> = {}): Sign
       config.clusterRefreshMs,
       `at most clusterTtlMs / 2 (${config.clusterTtlMs / 2})`,
     );
+  if (config.ranking !== 'matching' && config.ranking !== 'random')
+    invalid('ranking', config.ranking, "'matching' or 'random'");
   config.path = normalizePath(config.path);
   return config;
 }

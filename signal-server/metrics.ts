@@ -60,6 +60,19 @@ export function createSignalMetrics(engine: EngineKind, stats: () => SignalStats
     registers: [registry],
   });
 
+  const pairs = new Counter({
+    name: `${PREFIX}pairs_total`,
+    help: 'Peer pairs offered (SWARM-PEERS entries, SWARM-JOINED notices) and connected (ANSWER relayed), by network: same-asn, cross-asn, unknown',
+    labelNames: ['stage', 'network'],
+    registers: [registry],
+  });
+  const viewerStates = new Counter({
+    name: `${PREFIX}viewer_states_total`,
+    help: 'VIEWER-STATE messages: accepted, or ignored as too-soon after the last one',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+
   // Label children are looked up once per label set: the relay hot path then costs one add.
   const relayedBy = memo((type: RelayType) => relayed.labels(type));
   const droppedBy = memo((key: string) => {
@@ -74,6 +87,8 @@ export function createSignalMetrics(engine: EngineKind, stats: () => SignalStats
       relayed: (type) => relayedBy(type).inc(),
       dropped: (type: RelayType | 'any', reason: DropReason) => droppedBy(`${type} ${reason}`).inc(),
       rejected: (code) => rejectsBy(code).inc(),
+      paired: (stage, network) => pairs.labels(stage, network).inc(),
+      viewerState: (result) => viewerStates.labels(result).inc(),
     },
   };
 }

@@ -7,6 +7,7 @@ import type { PubSubKind } from './cluster/redis-link';
 import { startCluster } from './cluster/start-cluster';
 import { resolveConfig, type SignalServerConfig } from './config';
 import { SignalServerError } from './errors';
+import { createGeoLookup, type GeoLookup } from './geo/geo-lookup';
 import { loadEngine } from './http/engine';
 import type { Engine, EngineKind, EngineRequest, EngineResponse, EngineSocket } from './http/engine-api';
 import { createHttpRoutes, type HttpReply, type HttpRoutes, statusLine } from './http/http-routes';
@@ -36,8 +37,10 @@ export interface SignalServer {
 export interface StartOptions {
   /** For tests: run on a given engine instead of loading uWebSockets.js. */
   engine?: Engine;
-  /** Operator messages (Redis down/up, a peer excluded from a swarm). Default: stderr, prefixed `peerlane-signal:`. */
+  /** Operator messages (Redis down/up, a peer excluded from a swarm, GeoIP databases). Default: stderr, prefixed `peerlane-signal:`. */
   log?: (line: string) => void;
+  /** For tests: this GeoIP lookup instead of the one config.geoipAsn / geoipCountry describe. */
+  geo?: GeoLookup;
 }
 
 const stderrLog = (line: string) => process.stderr.write(`peerlane-signal: ${line}\n`);
@@ -75,8 +78,11 @@ export async function startSignalServer(
   const metrics = createSignalMetrics(engine.kind, stats);
   const log = options.log ?? stderrLog;
   const cluster = config.redis ? await startCluster(config, metrics.registry, log) : null;
+  // Loads in the background: until it is in, networks are unknown and peers are ranked by what is known.
+  const geo = options.geo ?? createGeoLookup(config, log);
   const rules = new Signaling<Socket>(config, {
     transport,
+    matching: { geo },
     admission,
     telemetry: metrics.telemetry,
     hashes: {

@@ -7,6 +7,8 @@ import type { RelayType } from '../protocol/signaling/peerjs-messages';
 import type { CloseCode } from '../protocol/signaling/signal-errors';
 import type { ErrorCode } from './errors';
 import type { QueuedMessage } from './peerjs/message-queue';
+import type { PeerTraits } from './swarms/peer-traits';
+import type { Candidate } from './swarms/rank-peers';
 
 /** 'buffered' = accepted but waiting in the socket's buffer; 'dropped' = the transport refused it. */
 export type SendStatus = 'sent' | 'buffered' | 'dropped';
@@ -29,11 +31,18 @@ export type DropReason =
   | 'not-in-swarm'
   | 'claim-pending';
 
+/** A pair of peers the server offered each other (SWARM-PEERS, SWARM-JOINED) or saw connect (ANSWER relayed). */
+export type PairStage = 'offered' | 'connected';
+export type PairNetwork = 'same-asn' | 'cross-asn' | 'unknown';
+
 /** What metrics observe. `rejected` counts every ERROR sent and every connection the server ends. */
 export interface SignalTelemetry {
   relayed(type: RelayType): void;
   dropped(type: RelayType | 'any', reason: DropReason): void;
   rejected(code: ErrorCode): void;
+  paired?(stage: PairStage, network: PairNetwork): void;
+  /** A VIEWER-STATE: taken, or ignored for coming sooner than VIEWER_STATE_MIN_INTERVAL_MS after the last. */
+  viewerState?(result: 'accepted' | 'too-soon'): void;
 }
 
 export interface SignalStats {
@@ -72,9 +81,13 @@ export interface ClusterPort {
    * the sender's process; 1: the process it reached no longer has the peer (looked up again, not cached).
    */
   forward(message: RoutedMessage, hops: number): void;
-  /** Adds `id` to `swarm` and resolves with up to `count` live members (maybe `id` itself); null if Redis is down. */
-  joinSwarm(swarm: string, id: string, count: number): Promise<string[] | null>;
-  leaveSwarm(swarm: string, id: string): void;
+  /**
+   * Adds `id` (with its `traits`: its ASN and country groups, its attributes) to `swarm` and resolves with up to
+   * `count` live members of each of its groups and of the whole swarm (maybe `id` itself), each with its traits
+   * as last written; null if Redis is down.
+   */
+  joinSwarm(swarm: string, id: string, traits: PeerTraits, count: number): Promise<Candidate[] | null>;
+  leaveSwarm(swarm: string, id: string, traits: PeerTraits | null): void;
 }
 
 /** What the cluster hands the signaling rules (Signaling implements it). */
@@ -90,6 +103,6 @@ export interface ClusterInbox {
   /** A hash this process registered waiting queries for was accepted (on another process). */
   hashAccepted(swarm: string, hash: SegmentHash): void;
   /** What this process holds, for the batched refresh of its Redis entries. */
-  peers(): Iterable<{ id: string; token: string }>;
+  peers(): Iterable<{ id: string; token: string; traits: PeerTraits | null }>;
   swarms(): Iterable<[swarm: string, members: readonly string[]]>;
 }

@@ -23,8 +23,7 @@ import { InMemoryPeerDirectory, type PeerDirectory } from './peerjs/peer-directo
 import { createSession, type PeerSession } from './peerjs/peer-session';
 import { SessionOutput } from './peerjs/session-output';
 import type { ClaimResult, ClusterPort, SignalStats, SignalTelemetry, Transport } from './signaling-ports';
-import { type RankPeers, rankPeers } from './swarms/rank-peers';
-import { SwarmMembership } from './swarms/swarm-membership';
+import { SwarmMembership, type SwarmMembershipDeps } from './swarms/swarm-membership';
 import { InMemorySwarmRegistry, type SwarmRegistry } from './swarms/swarms';
 import { HashExchange, type HashExchangeDeps } from './trust/hash-exchange';
 
@@ -33,7 +32,8 @@ export interface SignalingDeps<Socket> {
   telemetry?: SignalTelemetry;
   directory?: PeerDirectory<PeerSession<Socket>>;
   swarms?: SwarmRegistry;
-  rank?: RankPeers;
+  /** The ranking (default: config.ranking's) and the GeoIP lookup (default none: every network unknown). */
+  matching?: Pick<SwarmMembershipDeps<Socket>, 'rank' | 'geo'>;
   now?: () => number;
   /** Cluster mode (Redis); without it everything stays in this process. */
   cluster?: ClusterPort;
@@ -103,18 +103,17 @@ export class Signaling<Socket> {
       now: this.now,
       isLive: (swarm) => this.registry.sample(swarm, 1, '').length > 0,
     });
+    const sendTo = (id: string, text: string) => this.delivery.sendTo(id, text);
     this.membership = new SwarmMembership(config, {
       registry: this.registry,
       directory: this.directory,
-      rank: deps.rank ?? rankPeers,
+      ...deps.matching,
+      telemetry,
       send,
       error: (session, report) => this.output.error(session, report),
       excluded: (swarm, peer) => this.hashes.isExcluded(swarm, peer),
       ...(this.cluster && {
-        remote: {
-          cluster: this.cluster,
-          sendTo: (id: string, text: string) => this.delivery.sendTo(id, text),
-        },
+        remote: { cluster: this.cluster, sendTo },
       }),
     });
     this.inbound = new InboundMessages(config, {

@@ -9,9 +9,9 @@ import { snapshotMedia } from './media-snapshot';
 import { renderReport, type SwarmReport } from './report-html';
 import type { LabSummary } from './report-lab';
 import { printSummary, screenshotReport } from './report-output';
-import { runSwarm } from './run-swarm';
+import { type RunRecord, runSwarm } from './run-swarm';
 import { type RunFigures, summarizeRun } from './summarize-run';
-import { openSwarmLab, signalGeoipArgs } from './swarm-lab';
+import { openSwarmLab, SIGNAL_RANKING_FLAG, signalGeoipArgs } from './swarm-lab';
 import { parseSwarmFlags, SettingsError, USAGE } from './swarm-settings';
 
 let parsed: ReturnType<typeof parseSwarmFlags>;
@@ -42,6 +42,7 @@ let lab: Lab | null = null;
 let labSummary: LabSummary | null = null;
 let signalArgs: string[] = [];
 let signalMissing: string[] = [];
+let compareRanking = false;
 if (settings.lab) {
   try {
     const opened = await openSwarmLab(settings, log);
@@ -55,7 +56,7 @@ if (settings.lab) {
   }
 }
 if (lab) {
-  ({ args: signalArgs, missing: signalMissing } = signalGeoipArgs(lab));
+  ({ args: signalArgs, missing: signalMissing, ranking: compareRanking } = signalGeoipArgs(lab));
   if (signalMissing.length)
     console.log(
       `swarm: the signal server has no ${signalMissing.join(', ')} yet: it runs without the lab's GeoIP`,
@@ -63,13 +64,38 @@ if (lab) {
 }
 let cdnOnly: RunFigures;
 let peerlane: RunFigures;
+let random: RunFigures | null = null;
 let teardownMs = 0;
 try {
   const options = { mediaDir: snapshot.dir, log, lab, signalArgs };
+  const ranked = (ranking: string) => ({
+    ...options,
+    signalArgs: compareRanking ? [...signalArgs, SIGNAL_RANKING_FLAG, ranking] : signalArgs,
+  });
   console.log(`swarm: ${settings.viewers} viewers, ${settings.mode}, ${settings.duration} s; CDN only first`);
   cdnOnly = summarizeRun(await runSwarm(settings, false, options));
-  console.log('swarm: with Peerlane');
-  peerlane = summarizeRun(await runSwarm(settings, true, options));
+  console.log(`swarm: with Peerlane${compareRanking ? ' (matching peers by network)' : ''}`);
+  const matchingRun = await runSwarm(settings, true, ranked('matching'));
+  peerlane = summarizeRun(matchingRun);
+  let randomRun: RunRecord | null = null;
+  if (compareRanking) {
+    console.log('swarm: with Peerlane, random ranking (the signal server shuffles peers)');
+    randomRun = await runSwarm(settings, true, ranked('random'));
+    random = summarizeRun(randomRun);
+  }
+  // Who sent which segment to whom, and where each player's segments came from: for diagnostics.
+  const deliveries = (run: RunRecord | null) =>
+    run?.viewers.map(({ name, network, peerIds, final }) => ({
+      name,
+      isp: network?.isp ?? null,
+      peerIds,
+      timeOrigin: final.timeOrigin,
+      deliveries: final.deliveries,
+    })) ?? null;
+  writeFileSync(
+    join(out, 'deliveries.json'),
+    JSON.stringify({ peerlane: deliveries(matchingRun), random: deliveries(randomRun) }),
+  );
 } finally {
   snapshot.remove();
   teardownMs = lab?.close() ?? 0;
@@ -83,6 +109,7 @@ if (lab) {
 const report: SwarmReport = {
   cdnOnly,
   peerlane,
+  random,
   settings: {
     ...settings,
     out,

@@ -2,13 +2,17 @@
 // runs on shared scales (bytes by source, buffer per viewer, stalls, machine load), and per-viewer tables.
 import { compareRuns, formatters as f, HEADLINES } from './report-headlines';
 import { type LabSummary, labSection } from './report-lab';
+import { matchingSection } from './report-matching';
 import { RATE_WINDOW_SEC, type RunFigures, type ViewerFigures } from './summarize-run';
 import { escapeHtml, rowsChart, timeChart } from './svg-chart';
 import type { SwarmSettings } from './swarm-settings';
 
 export interface SwarmReport {
   cdnOnly: RunFigures;
+  /** With Peerlane; in the lab, the signal server matching peers by network (--ranking matching). */
   peerlane: RunFigures;
+  /** Lab only: the same again with --ranking random, for comparison; null otherwise. */
+  random: RunFigures | null;
   settings: SwarmSettings & {
     renditions: Array<{ name: string; kbps: number }>;
     machine: { cpus: number; cpuModel: string; memoryBytes: number };
@@ -228,6 +232,7 @@ ${section('Segment bytes by source', 'All viewers together, per sampling interva
 ${section('Buffer per viewer', 'Seconds buffered ahead of the playhead, sampled from each page’s video element; red: some viewer was stalled.', a?.buffer ?? '', b?.buffer ?? '')}
 ${section('Stalls', 'Each row is a viewer from joining to leaving; red: waiting after the first frame until playing again.', a?.stalls ?? '', b?.stalls ?? '')}
 ${section('Machine load', 'Busy share of all cores: every process, and this run’s own (every viewer’s Chromium, the origin, the signal server); the gap is other load on the machine. Near 100 % the machine, not the delivery, limits playback.', a?.cpu ?? '', b?.cpu ?? '')}
+${matchingSection(report.peerlane, report.random)}
 ${labSection(report.lab, peerlane.viewers)}
 <section><h2>Per viewer</h2><div class="viewers"><div><b>CDN only</b>${viewerTable(cdnOnly.viewers)}</div><div><b>Peerlane</b>${viewerTable(peerlane.viewers)}</div></div></section>
 ${errorList(report)}

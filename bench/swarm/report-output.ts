@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { launchChromium } from '../../tests/support/browser';
 import { compareRuns, HEADLINES } from './report-headlines';
 import type { SwarmReport } from './report-html';
+import { matchingRows } from './report-matching';
 
 export function printSummary(report: SwarmReport): void {
   const width = Math.max(...HEADLINES.map((row) => row.label.length));
@@ -11,6 +12,12 @@ export function printSummary(report: SwarmReport): void {
     const cells = [row.value(report.cdnOnly).padStart(12), row.value(report.peerlane).padStart(12)];
     console.log(`${row.label.padEnd(width)}  ${cells.join('  ')}  ${compareRuns(row, report)}`);
   }
+  if (report.peerlane.sameIspShare === undefined) return;
+  console.log(
+    `\n${''.padEnd(width)}  ${'matching'.padStart(20)}  ${report.random ? 'random'.padStart(20) : ''}`,
+  );
+  for (const [label = '', ...values] of matchingRows(report.peerlane, report.random))
+    console.log(`${label.padEnd(width)}  ${values.map((value) => value.padStart(20)).join('  ')}`);
 }
 
 /** Renders the HTML in headless Chromium at a desktop width and saves the whole page. */

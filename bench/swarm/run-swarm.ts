@@ -7,6 +7,7 @@ import { type Stack, startStack } from '../../tests/support/stack';
 import type { Probe, Viewer } from '../../tests/support/viewer';
 import { wrongSegments } from './live-segments';
 import { cpuBusySampler, processTreeSampler } from './machine-load';
+import { readSignalMetrics, type SignalCounters } from './signal-metrics';
 import { type ViewerNetwork, viewerNetwork } from './swarm-lab';
 import type { SwarmSettings } from './swarm-settings';
 import { labBrowsers, sharedBrowser, type ViewerBrowsers } from './viewer-browsers';
@@ -45,6 +46,8 @@ export interface ViewerRecord {
   cdn: Traffic;
   /** Its ISP, address, NAT and caps in the network lab; null on loopback. */
   network: ViewerNetwork | null;
+  /** Every signal-server id its page had (Peerlane.stats().peerId over the run). */
+  peerIds: string[];
 }
 
 export interface RunRecord {
@@ -60,6 +63,8 @@ export interface RunRecord {
   machine: Array<{ t: number; cpuBusy: number; ownCpu: number | null }>;
   /** The origin's counters at the end (all viewers). */
   traffic: TrafficSnapshot;
+  /** The signal server's counters at the end: pairs by network, hashes accepted (see signal-metrics.ts). */
+  signal: SignalCounters | null;
 }
 
 interface Watching {
@@ -68,6 +73,7 @@ interface Watching {
   joinedAtSec: number;
   samples: ViewerSample[];
   last: Probe | null;
+  peerIds: Set<string>;
 }
 
 const NO_TRAFFIC: Traffic = { segmentBytes: 0, playlistBytes: 0, segments: 0, playlists: 0 };
@@ -103,12 +109,14 @@ export async function runSwarm(
         latencyMs: settings.cdnLatencyMs,
       },
       iceServers: lab?.iceServers,
+      publishHashes: settings.originHashes,
     },
   });
   let browsers: ViewerBrowsers | undefined;
   try {
     browsers = lab ? await labBrowsers(lab, stack.origin.url) : await sharedBrowser();
-    return await watch(stack, browsers, settings, p2p, log, lab);
+    const record = await watch(stack, browsers, settings, p2p, log, lab);
+    return { ...record, signal: await readSignalMetrics(stack.signalUrl) };
   } finally {
     await browsers?.close();
     await stack.close();
@@ -164,6 +172,7 @@ async function watch(
       wrongSegments: wrongSegments(final.segments, stack.origin.config.mediaDir),
       cdn: stack.origin.traffic().viewers[entry.name] ?? NO_TRAFFIC,
       network: lab ? viewerNetwork(lab.viewer(entry.name)) : null,
+      peerIds: [...entry.peerIds, ...(final.stats?.peerId ? [final.stats.peerId] : [])],
     });
   };
 
@@ -179,7 +188,14 @@ async function watch(
             .browserContext()
             .setCookie({ name: VIEWER_COOKIE, value: name, domain: cookieDomain, path: '/' }),
       });
-      watching.set(name, { name, viewer, joinedAtSec: seconds(), samples: [], last: null });
+      watching.set(name, {
+        name,
+        viewer,
+        joinedAtSec: seconds(),
+        samples: [],
+        last: null,
+        peerIds: new Set(),
+      });
       log(`${p2p ? 'peerlane' : 'cdn-only'}: ${name} joined at ${seconds().toFixed(1)} s`);
     }
   })();
@@ -205,6 +221,7 @@ async function watch(
         const probe = await entry.viewer.probe().catch(() => null);
         if (!probe || !watching.has(entry.name)) return;
         entry.last = probe;
+        if (probe.stats?.peerId) entry.peerIds.add(probe.stats.peerId);
         entry.samples.push(sampleOf(t, probe, traffic.viewers[entry.name]));
       }),
     );
@@ -213,7 +230,15 @@ async function watch(
   const endedAtSec = seconds();
   await Promise.all([...watching.values()].map((entry) => finish(entry, null)));
   records.sort((a, b) => a.joinedAtSec - b.joinedAtSec);
-  return { p2p, startedAt, endedAtSec, viewers: records, machine, traffic: stack.origin.traffic() };
+  return {
+    p2p,
+    startedAt,
+    endedAtSec,
+    viewers: records,
+    machine,
+    traffic: stack.origin.traffic(),
+    signal: null,
+  };
 }
 
 /** The viewer that uploaded most by its latest sample; the earliest joined among equals (Map order). */

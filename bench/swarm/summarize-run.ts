@@ -1,6 +1,8 @@
 // Turns one run's samples into the figures report.json carries: offload, stalls, startup, switches per viewer
 // and for the run, plus the timelines the charts draw.
+import { type IspTraffic, ispTraffic } from './isp-traffic';
 import type { RunRecord, ViewerRecord } from './run-swarm';
+import type { SignalCounters } from './signal-metrics';
 import type { ViewerNetwork } from './swarm-lab';
 
 export interface ViewerFigures {
@@ -50,7 +52,7 @@ export interface RunTimelines {
   ownCpu: Array<number | null>;
 }
 
-export interface RunFigures {
+export interface RunFigures extends Partial<IspTraffic> {
   offload: number;
   stalls: number;
   stallSeconds: number;
@@ -69,6 +71,8 @@ export interface RunFigures {
   wrongSegments: number;
   viewers: ViewerFigures[];
   timelines: RunTimelines;
+  /** The signal server's counters at the end (pairs by network, hashes accepted); null if unread. */
+  signal: SignalCounters | null;
 }
 
 const ERROR_SAMPLES = 5;
@@ -97,6 +101,9 @@ export function summarizeRun(run: RunRecord): RunFigures {
     wrongSegments: sum((v) => v.wrongSegments),
     viewers,
     timelines: timelines(run),
+    signal: run.signal,
+    // Lab runs: P2P bytes inside / across ISPs (p2pBytesSameIsp, p2pBytesCrossIsp, …), offload per ISP.
+    ...ispTraffic(run.viewers),
   };
 }
 

@@ -12,6 +12,8 @@ import type { SwarmSettings } from './swarm-settings';
  * with each flag the server's --help lists, so the server picks them up the day it learns them.
  */
 export const SIGNAL_GEOIP_FLAGS = { asn: '--geoip-asn', country: '--geoip-country' } as const;
+/** Peer ranking: the Peerlane run says `matching`, the third run of a lab invocation `random` (the comparison). */
+export const SIGNAL_RANKING_FLAG = '--ranking';
 
 /** A viewer's place in the lab, as report.json records it. */
 export interface ViewerNetwork {
@@ -46,16 +48,20 @@ export async function openSwarmLab(
   return { lab };
 }
 
-/** Signal server flags pointing at the lab's GeoIP files: those it supports, and the names it lacks. */
-export function signalGeoipArgs(lab: Lab): { args: string[]; missing: string[] } {
+/**
+ * Signal server flags pointing at the lab's GeoIP files: those it supports, and the names it lacks; `ranking`:
+ * whether it knows --ranking (then a lab invocation adds the run with random ranking).
+ */
+export function signalGeoipArgs(lab: Lab): { args: string[]; missing: string[]; ranking: boolean } {
   const help = execFileSync(process.execPath, [SIGNAL_CLI, '--help'], { encoding: 'utf8' });
+  const knows = (flag: string) => new RegExp(`${flag}\\b`).test(help);
   const args: string[] = [];
   const missing: string[] = [];
   for (const [kind, flag] of Object.entries(SIGNAL_GEOIP_FLAGS) as Array<[keyof Lab['geoip'], string]>) {
-    if (new RegExp(`${flag}\\b`).test(help)) args.push(flag, lab.geoip[kind]);
+    if (knows(flag)) args.push(flag, lab.geoip[kind]);
     else missing.push(flag);
   }
-  return { args, missing };
+  return { args, missing, ranking: knows(SIGNAL_RANKING_FLAG) };
 }
 
 export function viewerNetwork(viewer: LabViewer): ViewerNetwork {

@@ -32,6 +32,11 @@ export interface SwarmSettings {
   level: number | null;
   /** Viewers that leave mid-stream (in both runs). Default none. */
   departures: Departure[];
+  /**
+   * The origin publishes segment hashes (sidecars). Default true; false (`--no-origin-hashes`): peers may share a
+   * segment only once the signal server's quorum of distinct viewers accepted its hash.
+   */
+  originHashes: boolean;
   /** How often every viewer's state is sampled for the timelines, ms. Default 1000. */
   sampleMs: number;
   /** Where report.json, report.html and report.png go. Default 'bench/results/swarm'. */
@@ -64,6 +69,7 @@ export const swarmDefaults: SwarmSettings = {
   cdnLatencyMs: 50,
   level: null,
   departures: [],
+  originHashes: true,
   sampleMs: 1000,
   out: 'bench/results/swarm',
   lab: false,
@@ -101,9 +107,11 @@ writes DIR/report.json, DIR/report.html and DIR/report.png.
   --cdn-latency-ms N   added CDN time to first byte, ms                               (default 50)
   --level N            pin rendition N (0 = 240p) instead of ABR                      (default ABR)
   --leave V@S          viewer V (1-based, or top-uploader) leaves S seconds into the run; repeatable
+  --no-origin-hashes   the origin publishes no segment hashes: trust comes from the signal server's quorum
   --out DIR            report folder                                                  (default bench/results/swarm)
 The network lab (as root; see lab/README.md): each viewer its own Chromium in its own network namespace,
-address, ISP (ASN, country) and caps; the signal server and origin on the lab's services address.
+address, ISP (ASN, country) and caps; the signal server and origin on the lab's services address. A lab
+invocation runs a third time with the signal server's --ranking random, to compare with matching.
   --lab                run the viewers in the lab (without root: says what is missing, runs on loopback)
   --isps N             ISPs; viewers are dealt to them in turn                        (default ${labDefaults.isps})
   --nat-share X        share of viewers behind a home NAT router (coturn: STUN/TURN)  (default 0)
@@ -128,6 +136,7 @@ export function parseSwarmFlags(argv: string[]): SwarmSettings | 'help' {
       'cdn-latency-ms': { type: 'string' },
       level: { type: 'string' },
       leave: { type: 'string', multiple: true },
+      'no-origin-hashes': { type: 'boolean' },
       out: { type: 'string' },
       lab: { type: 'boolean' },
       isps: { type: 'string' },
@@ -164,6 +173,7 @@ export function parseSwarmFlags(argv: string[]): SwarmSettings | 'help' {
     cdnLatencyMs: number('cdn-latency-ms', values['cdn-latency-ms'], 0) ?? swarmDefaults.cdnLatencyMs,
     level: number('level', values.level, 0, true) ?? swarmDefaults.level,
     out: values.out ?? swarmDefaults.out,
+    originHashes: !values['no-origin-hashes'],
     lab: values.lab ?? false,
     isps: number('isps', values.isps, 1, true) ?? swarmDefaults.isps,
     natShare: number('nat-share', values['nat-share'], 0) ?? swarmDefaults.natShare,

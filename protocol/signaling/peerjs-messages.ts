@@ -6,6 +6,7 @@ import { isValidPeerId } from './peer-id';
 import type { ReconnectMessage } from './reconnect-message';
 import type { SignalErrorCode, SignalErrorReport } from './signal-errors';
 import { type SwarmClientMessage, validateSwarmClientMessage } from './swarm-messages';
+import { type ViewerStateMessage, validateViewerState } from './viewer-state';
 
 /** Client → server → client: forwarded to `dst` with `src` set by the server. */
 export const RELAY_TYPES = ['OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE', 'EXPIRE'] as const;
@@ -23,7 +24,7 @@ export type PeerJsServerMessage =
   | { type: RelayType; src: string; dst: string; payload?: unknown }
   | ReconnectMessage;
 
-export type ClientMessage = PeerJsClientMessage | SwarmClientMessage | HashClientMessage;
+export type ClientMessage = PeerJsClientMessage | SwarmClientMessage | HashClientMessage | ViewerStateMessage;
 
 export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: SignalErrorReport };
 
@@ -78,6 +79,11 @@ export function parseClientMessage(text: string): ParseResult {
         : fail({ code: 'invalid-swarm', details: { reason: swarm } });
     }
     return { ok: true, message: swarm };
+  }
+  if (type === 'VIEWER-STATE') {
+    const state = validateViewerState(message.payload);
+    if (typeof state === 'string') return fail({ code: 'invalid-payload', details: { type, reason: state } });
+    return { ok: true, message: state };
   }
   const hash = validateHashClientMessage({ type, payload: message.payload });
   if (hash === 'unknown-type') return fail({ code: 'unknown-type', details: { type } });

@@ -7,12 +7,23 @@ export type SwarmClientMessage =
   | { type: 'SWARM-JOIN'; payload: { swarm: string } }
   | { type: 'SWARM-LEAVE'; payload: { swarm: string } };
 
+/**
+ * Where a peer is, network-wise, relative to the one told about it — never the ASN or country itself:
+ * 'isp' same autonomous system (ASN), 'country' another ASN in the same country, 'far' neither, 'unknown'
+ * when a lookup missed for either side (a private address, no database) or the server does not match.
+ */
+export const NETWORK_TIERS = ['isp', 'country', 'far', 'unknown'] as const;
+export type NetworkTier = (typeof NETWORK_TIERS)[number];
+
 /** Server → client. */
 export type SwarmServerMessage =
-  /** Answer to SWARM-JOIN: a bounded, ranked (today: shuffled) list of other members, never the joiner. */
-  | { type: 'SWARM-PEERS'; payload: { swarm: string; peers: string[] } }
-  /** A newcomer joined a swarm you are in (sent to a bounded number of existing members). */
-  | { type: 'SWARM-JOINED'; payload: { swarm: string; peer: string } };
+  /**
+   * Answer to SWARM-JOIN: a bounded, ranked list of other members, never the joiner (best first). `networks[i]`
+   * is `peers[i]`'s tier; absent when every one is 'unknown' (GeoIP off, `--ranking random`).
+   */
+  | { type: 'SWARM-PEERS'; payload: { swarm: string; peers: string[]; networks?: NetworkTier[] } }
+  /** A newcomer joined a swarm you are in (sent to a bounded number of existing members); `network` as above. */
+  | { type: 'SWARM-JOINED'; payload: { swarm: string; peer: string; network?: NetworkTier } };
 
 export const SWARM_CLIENT_TYPES = ['SWARM-JOIN', 'SWARM-LEAVE'] as const;
 export const MAX_SWARM_KEY_LENGTH = 256;
@@ -51,9 +62,23 @@ export function isSwarmServerMessage(message: unknown): message is SwarmServerMe
   const { type, payload } = (message ?? {}) as { type?: unknown; payload?: Record<string, unknown> };
   if (typeof payload !== 'object' || payload === null || typeof payload.swarm !== 'string') return false;
   if (type === 'SWARM-PEERS') {
-    return Array.isArray(payload.peers) && payload.peers.every((peer) => typeof peer === 'string');
+    const { peers, networks } = payload;
+    return (
+      Array.isArray(peers) &&
+      peers.every((peer) => typeof peer === 'string') &&
+      (networks === undefined ||
+        (Array.isArray(networks) && networks.length === peers.length && networks.every(isNetworkTier)))
+    );
   }
-  return type === 'SWARM-JOINED' && typeof payload.peer === 'string';
+  return (
+    type === 'SWARM-JOINED' &&
+    typeof payload.peer === 'string' &&
+    (payload.network === undefined || isNetworkTier(payload.network))
+  );
+}
+
+export function isNetworkTier(value: unknown): value is NetworkTier {
+  return NETWORK_TIERS.includes(value as NetworkTier);
 }
 
 export function encodeSwarmServerMessage(message: SwarmServerMessage): string {

@@ -4,6 +4,8 @@
 
 import type { SignalServerConfig } from '../config';
 import type { ClaimResult, ClusterInbox, ClusterPort, RoutedMessage } from '../signaling-ports';
+import type { PeerTraits } from '../swarms/peer-traits';
+import type { Candidate } from '../swarms/rank-peers';
 import { ClusterHashes, type ClusterHashesDeps } from './cluster-hashes';
 import { type ClusterMessage, decodeClusterBatch, encodeClusterBatch } from './cluster-messages';
 import type { ClusterTelemetry } from './cluster-metrics';
@@ -19,7 +21,7 @@ export interface ClusterRouterDeps {
   /** This process's id. */
   node: string;
   telemetry: ClusterTelemetry;
-  config: Pick<SignalServerConfig, 'clusterTtlMs' | 'expireTimeoutMs'> &
+  config: Pick<SignalServerConfig, 'clusterTtlMs' | 'expireTimeoutMs' | 'ranking'> &
     ClusterHashesDeps['config'] &
     ClusterPeerReportsDeps['config'];
 }
@@ -62,6 +64,7 @@ export class ClusterRouter implements ClusterPort {
       redis: link.redis,
       keys,
       ttlMs: config.clusterTtlMs,
+      matching: config.ranking === 'matching',
       redisNow: () => Date.now() + this.clockOffset,
       telemetry,
       learnedExcluded: (swarm, peers) => peerReports.learned(swarm, peers),
@@ -118,12 +121,12 @@ export class ClusterRouter implements ClusterPort {
     else this.locate({ message, hops }, hops === 0 ? '' : this.deps.node);
   }
 
-  joinSwarm(swarm: string, id: string, count: number): Promise<string[] | null> {
-    return this.swarms.join(swarm, id, count);
+  joinSwarm(swarm: string, id: string, traits: PeerTraits, count: number): Promise<Candidate[] | null> {
+    return this.swarms.join(swarm, id, traits, count);
   }
 
-  leaveSwarm(swarm: string, id: string): void {
-    this.swarms.leave(swarm, id);
+  leaveSwarm(swarm: string, id: string, traits: PeerTraits | null): void {
+    this.swarms.leave(swarm, id, traits);
   }
 
   /** A batch on this process's channel. */
@@ -169,10 +172,11 @@ export class ClusterRouter implements ClusterPort {
     try {
       const pipeline = scriptedPipeline(link.redis);
       pipeline.time();
-      const peers = [...inbox.peers()].map(({ id, token }) => ({ id, token }));
+      const peers = [...inbox.peers()].map(({ id, token, traits }) => ({ id, token, traits }));
       for (const { id, token } of peers)
         pipeline.refreshPeer(keys.location(id), locationValue(node, token), config.clusterTtlMs);
-      const swarms = this.swarms.addRefresh(pipeline, inbox.swarms());
+      const traits = new Map(peers.map(({ id, traits }) => [id, traits]));
+      const swarms = this.swarms.addRefresh(pipeline, inbox.swarms(), (id) => traits.get(id) ?? null);
       const replies = (await pipeline.exec()) ?? [];
       const [timeError, time] = replies[0] ?? [];
       if (!timeError && Array.isArray(time)) {

@@ -7,6 +7,8 @@ import type { ChainableCommander, Redis } from 'ioredis';
  * - `<p>:{<id>}:loc`  string "<node>\t<token>": the process holding peer <id>; PX clusterTtlMs, refreshed.
  * - `<p>:{<id>}:wait` set of nodes holding messages for <id> while it is absent; PX expireTimeoutMs.
  * - `<p>:swarm:<key>` sorted set: member = peer id, score = when the membership expires (Redis clock, ms).
+ * - `<p>:group:<group>:<key>` the same for the members of one group of the swarm (`asn:<n>`, `cc:<XX>`: matching).
+ * - `<p>:{<id>}:traits` string: what matching knows of peer <id> (swarms/peer-traits.ts); PX clusterTtlMs, refreshed.
  * - `<p>:node:{<node>}` the channel each process subscribes to (sharded pub/sub where Redis has it).
  * - `<p>:hash:{<swarm>}:<swarm>` the base of a swarm's segment hashes (`{}` in the tag replaced by `_`, so all
  *   of a swarm's keys share one slot): `…:s:<segment>` hash of votes or the accepted hash, `…:w:<segment>` set of
@@ -17,6 +19,8 @@ export interface ClusterKeys {
   location(id: string): string;
   waiting(id: string): string;
   swarm(swarm: string): string;
+  group(swarm: string, group: string): string;
+  traits(id: string): string;
   channel(node: string): string;
   hashes(swarm: string): string;
   excluded(swarm: string): string;
@@ -27,6 +31,9 @@ export function clusterKeys(prefix: string): ClusterKeys {
     location: (id) => `${prefix}:{${id}}:loc`,
     waiting: (id) => `${prefix}:{${id}}:wait`,
     swarm: (swarm) => `${prefix}:swarm:${swarm}`,
+    // Groups are `asn:<digits>` or `cc:<two letters>`: the swarm key after them cannot be mistaken for another.
+    group: (swarm, group) => `${prefix}:group:${group}:${swarm}`,
+    traits: (id) => `${prefix}:{${id}}:traits`,
     channel: (node) => `${prefix}:node:{${node}}`,
     hashes: (swarm) => hashBase(prefix, swarm),
     excluded: (swarm) => `${hashBase(prefix, swarm)}:x`,

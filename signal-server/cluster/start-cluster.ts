@@ -41,6 +41,7 @@ export type ClusterConfig = Pick<
   | 'hashTtlMs'
   | 'hashWaitMs'
   | 'peerReportThreshold'
+  | 'ranking'
 >;
 
 export async function startCluster(

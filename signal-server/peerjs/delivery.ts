@@ -4,6 +4,7 @@
 import { encodeServerMessage } from '../../protocol/signaling/peerjs-messages';
 import type { SignalServerConfig } from '../config';
 import type { ClusterPort, RoutedMessage, SignalTelemetry } from '../signaling-ports';
+import { pairLabel, tierBetween } from '../swarms/peer-traits';
 import { MessageQueue, type QueuedMessage } from './message-queue';
 import type { PeerDirectory } from './peer-directory';
 import type { PeerSession } from './peer-session';
@@ -113,6 +114,11 @@ export class Delivery<Socket> {
   private deliver(message: QueuedMessage, target: PeerSession<Socket>): void {
     if (this.deps.send(target, message.text)) {
       this.deps.telemetry.relayed(message.type);
+      // A pair connecting, counted by network (its src is on another process in cluster mode: unknown).
+      if (message.type === 'ANSWER') {
+        const tier = tierBetween(this.deps.directory.get(message.src)?.traits ?? null, target.traits);
+        this.deps.telemetry.paired?.('connected', pairLabel(tier));
+      }
       return;
     }
     this.deps.telemetry.dropped(message.type, 'slow-reader');

@@ -71,6 +71,9 @@ export class InboundMessages<Socket> {
       case 'SWARM-LEAVE':
         this.deps.membership.leave(session, message.payload.swarm);
         break;
+      case 'VIEWER-STATE':
+        this.deps.membership.state(session, message.payload, now);
+        break;
       case 'SEGMENT-HASH':
       case 'SEGMENT-HASH-QUERY':
       case 'PEER-REPORT':

@@ -2,6 +2,7 @@
 // no closures, timers or maps per socket — because idle connections must cost under 2 KB each.
 import type { SignalErrorReport } from '../../protocol/signaling/signal-errors';
 import type { TokenBucket } from '../access/rate-limiter';
+import type { PeerTraits } from '../swarms/peer-traits';
 
 /**
  * connecting: upgraded, not open yet. claiming: open, its id being claimed in Redis (cluster mode), messages
@@ -28,6 +29,8 @@ export interface PeerSession<Socket> extends TokenBucket {
   contacts: string[] | null;
   /** Set when the socket opens; null again once closed, so a closed socket is never touched. */
   socket: Socket | null;
+  /** Matching: its network and playback (looked up at its first SWARM-JOIN or VIEWER-STATE); null before. */
+  traits: PeerTraits | null;
 }
 
 /** A plain object literal: uWS copies the user data's own properties, so no prototype survives anyway. */
@@ -51,5 +54,6 @@ export function createSession<Socket>(
     ip,
     contacts: null,
     socket: null,
+    traits: null,
   };
 }

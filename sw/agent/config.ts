@@ -50,6 +50,13 @@ export interface PeerlaneOptions {
    * data-media-urls="https://cdn.example.com/vod/,/media/". Default: the worker's (this origin only).
    */
   mediaUrls: string[] | undefined;
+  /**
+   * At a live edge where peers of our own network (ISP, as the signal server tells) watch with us: when none of
+   * them holds a segment, peers of other networks may serve it only while they served less than this share of our
+   * P2P bytes; otherwise the CDN does (and our ISP's peers take it from us), so the ISP keeps its traffic inside.
+   * Default 0.05; 1: no limit.
+   */
+  crossNetworkShare: number;
   /** Download segments ahead of the player from peers into the cache. Default true. */
   prefetch: boolean;
   /** How many segments past the player's latest request may be prefetched. Default 8. */
@@ -87,6 +94,7 @@ export const PEERLANE_DEFAULTS: Omit<PeerlaneConfig, 'signal'> = {
   peerMaxWaitMs: undefined,
   sniffPlaylists: undefined,
   mediaUrls: undefined,
+  crossNetworkShare: 0.05,
   prefetch: true,
   prefetchAhead: 8,
   prefetchConcurrency: 2,
@@ -117,6 +125,7 @@ const OPTION_KINDS: Record<keyof PeerlaneOptions, OptionKind> = {
   peerMaxWaitMs: 'amount',
   sniffPlaylists: 'flag',
   mediaUrls: 'list',
+  crossNetworkShare: 'amount',
   prefetch: 'flag',
   prefetchAhead: 'amount',
   prefetchConcurrency: 'count',

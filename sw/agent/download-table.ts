@@ -33,6 +33,8 @@ export interface DownloadDeps {
   bad: (reason: string) => void;
   /** A download stopped mid-way (see STALL_MIN_MS): the peer should be left alone for a while. */
   stalled: () => void;
+  /** A download completed with verified bytes. */
+  received?: (bytes: number) => void;
 }
 
 interface Pending {
@@ -211,6 +213,7 @@ export class DownloadTable {
       return;
     }
     this.speed.add(bytes.byteLength, this.deps.now() - (pending.firstByteAt ?? 0));
+    this.deps.received?.(bytes.byteLength);
     pending.settle({ ok: true, data: bytes.buffer as ArrayBuffer, sha256 });
   }
 

@@ -45,11 +45,6 @@ export class HaveIndex {
     return last;
   }
 
-  /** Anything is held in `swarm` (an empty full HAVE list holds nothing). */
-  hasSwarm(swarm: string): boolean {
-    return (this.swarms.get(swarm)?.size ?? 0) > 0;
-  }
-
   entries(swarm: string): HaveEntry[] {
     return [...(this.swarms.get(swarm)?.values() ?? [])];
   }

@@ -112,6 +112,15 @@ export class MediaObserver {
     return summarize(samples, this.stalls);
   }
 
+  /** Where the element that plays is: its playhead and the end of what it may seek to (a live stream's edge). */
+  position(): { currentTime: number; seekableEnd: number | null } | null {
+    const elements = [...this.watched.keys()];
+    const element = elements.find((candidate) => !candidate.paused) ?? elements[0];
+    if (!element) return null;
+    const { seekable, currentTime } = element;
+    return { currentTime, seekableEnd: seekable.length > 0 ? seekable.end(seekable.length - 1) : null };
+  }
+
   private onMutations(records: MutationRecord[]): void {
     for (const record of records) {
       for (const node of record.addedNodes) for (const element of mediaIn(node)) this.watch(element);

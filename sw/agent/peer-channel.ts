@@ -49,6 +49,10 @@ export interface ChannelDeps {
   /** Per peer: requests it may make of us. */
   requestLimiter: TokenBucket;
   connectTimeoutMs: number;
+  /** Bytes of an upload frame went into the send buffer (the upload meter). */
+  sent?: (bytes: number) => void;
+  /** A download from this peer completed with verified bytes. */
+  received?: (bytes: number) => void;
   /** The cached bytes of a segment we hold, or undefined. */
   readSegment: (segmentId: string) => Promise<ArrayBuffer | undefined>;
   events: ChannelEvents;
@@ -64,6 +68,8 @@ const BUSY_BACKOFF_MS = 1000;
 const STALL_BACKOFF_MS = 5000;
 /** When the newest announcements arrived, for choosing among equally fast holders (see pickHolder). */
 const ANNOUNCE_TIMES_KEPT = 256;
+/** Swarms whose latest announcement time is kept (an agent stays in 4 at most). */
+const SWARMS_KEPT = 8;
 /** Data channel send buffer: stop above HIGH, resume at 'bufferedamountlow' (LOW). */
 const SEND_HIGH_WATER = 1024 * 1024;
 const SEND_LOW_WATER = 256 * 1024;
@@ -75,6 +81,8 @@ export class PeerChannel {
   readonly peerId: string;
   private readonly announced = new HaveIndex();
   private readonly announcedAt = new BoundedMap<string, number>(ANNOUNCE_TIMES_KEPT);
+  /** When it last announced a segment it had just got, per swarm: it is watching that rendition now. */
+  private readonly gotAt = new BoundedMap<string, number>(SWARMS_KEPT);
   private readonly downloads: DownloadTable;
   private readonly uploads: UploadQueue;
   private faults = 0;
@@ -100,13 +108,18 @@ export class PeerChannel {
       stalled: () => {
         this.busyUntil = this.deps.now() + STALL_BACKOFF_MS;
       },
+      received: deps.received,
     });
     this.uploads = new UploadQueue({
       read: deps.readSegment,
       bucket: deps.uploadBucket,
       slots: deps.uploadSlots,
       writable: () => this.writable(),
-      send: (frame) => this.send(frame),
+      send: (frame) => {
+        const sent = this.send(frame);
+        if (sent) deps.sent?.(frame.byteLength);
+        return sent;
+      },
       uploaded: (segmentId, bytes) => deps.events.uploaded(this, segmentId, bytes),
     });
     this.connectTimer = setTimeout(() => this.close('did not connect in time'), deps.connectTimeoutMs);
@@ -146,9 +159,20 @@ export class PeerChannel {
     };
   }
 
-  /** The peer announced segments in `swarm` (it watches that rendition). */
-  announcedIn(swarm: string): boolean {
-    return this.status === 'open' && this.announced.hasSwarm(swarm);
+  /** Smoothed speed of our downloads from this peer, bytes/ms; undefined before the first. */
+  get bytesPerMs(): number | undefined {
+    return this.downloads.bytesPerMs;
+  }
+
+  /** Bytes waiting in the data channel's send buffer. */
+  get bufferedBytes(): number {
+    return this.status === 'open' ? (this.link.dataChannel?.bufferedAmount ?? 0) : 0;
+  }
+
+  /** It announced a segment of `swarm` (null: of any) it had just got within `withinMs`: it plays it now. */
+  gotRecentlyIn(swarm: string | null, withinMs: number): boolean {
+    const at = swarm === null ? [...this.gotAt.values()].at(-1) : this.gotAt.get(swarm);
+    return this.status === 'open' && at !== undefined && this.deps.now() - at <= withinMs;
   }
 
   announce(swarm: string, segments: readonly HaveEntry[], full: boolean): void {
@@ -203,6 +227,7 @@ export class PeerChannel {
   private onHave(frame: Extract<PeerFrame, { type: 'have' }>): void {
     if (frame.full) this.announced.dropSwarm(frame.swarm);
     const now = this.deps.now();
+    if (!frame.full && frame.segments.length > 0) this.gotAt.set(frame.swarm, now);
     for (const entry of frame.segments) {
       this.announced.add(frame.swarm, entry);
       this.announcedAt.set(entry.segmentId, now);

@@ -5,9 +5,11 @@ import type { DataConnection } from 'peerjs';
 import type { HaveEntry } from '../../protocol/peers/peer-wire';
 import { BoundedMap } from '../shared/bounded-map';
 import { type ChannelEvents, PeerChannel } from './peer-channel';
+import { PeerNetworks } from './peer-networks';
 import type { Holder } from './scheduler';
 import { CONNECTION_LABEL, CONNECTION_METADATA } from './signal-client';
 import { TokenBucket } from './token-bucket';
+import { UploadMeter } from './upload-meter';
 import { UploadSlots } from './upload-slots';
 
 export interface PoolEvents {
@@ -24,6 +26,8 @@ export interface PoolOptions {
   maxUploads: number;
   peerRequestsPerSec: number;
   connectTimeoutMs: number;
+  /** See PeerNetworks: the most of our P2P bytes far peers may serve when near ones could not. Default 1. */
+  crossNetworkShare?: number;
 }
 
 export interface PoolDeps {
@@ -52,11 +56,14 @@ interface Member {
 }
 
 export class PeerPool {
+  /** Which peers are in our network (the signal server's tiers) and what near and far peers served. */
+  readonly networks: PeerNetworks;
   private readonly members = new Map<string, Member>();
   private readonly candidates = new BoundedMap<string, { dialAfter: number }>(MAX_CANDIDATES);
   private readonly banned = new BoundedMap<string, string>(MAX_BANNED);
   private readonly uploadBucket: TokenBucket;
   private readonly uploadSlots: UploadSlots;
+  private readonly uploadMeter: UploadMeter;
   private dialTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -69,6 +76,17 @@ export class PeerPool {
       Number.isFinite(burst) ? burst : MIN_UPLOAD_BURST_BYTES,
     );
     this.uploadSlots = new UploadSlots(options.maxUploads);
+    this.networks = new PeerNetworks(options.crossNetworkShare);
+    this.uploadMeter = new UploadMeter(options.maxUploads, {
+      now: deps.now,
+      buffered: () => this.openChannels().reduce((sum, channel) => sum + channel.bufferedBytes, 0),
+      limitUploads: (count) => this.uploadSlots.setLimit(count),
+    });
+  }
+
+  /** Our measured upload rate, kbit/s; null while the uplink was never the bottleneck. */
+  get uplinkKbps(): number | null {
+    return this.uploadMeter.uplinkKbps;
   }
 
   /** Members the signal server told us about: dial now if we joined after them, a little later if they are new. */
@@ -135,7 +153,10 @@ export class PeerPool {
       opened: (channel) => this.deps.events.opened(channel),
       announced: (channel, swarm, segments, full) =>
         this.deps.events.announced(channel, swarm, segments, full),
-      uploaded: (channel, segmentId, bytes) => this.deps.events.uploaded(channel.peerId, segmentId, bytes),
+      uploaded: (channel, segmentId, bytes) => {
+        this.uploadMeter.segment(bytes);
+        this.deps.events.uploaded(channel.peerId, segmentId, bytes);
+      },
       misbehaved: (channel, reason) => this.ban(channel.peerId, reason),
       closed: (channel, reason) => this.onClosed(channel, reason),
     };
@@ -150,6 +171,8 @@ export class PeerPool {
         this.deps.now,
       ),
       connectTimeoutMs: this.options.connectTimeoutMs,
+      sent: (bytes) => this.uploadMeter.sent(bytes),
+      received: (bytes) => this.networks.received(connection.peer, bytes),
       readSegment: this.deps.readSegment,
       events: channelEvents,
     });
@@ -188,15 +211,15 @@ export class PeerPool {
     const holders: Holder[] = [];
     for (const { channel } of this.members.values()) {
       const holder = channel.holderOf(segmentId);
-      if (holder) holders.push(holder);
+      if (holder) holders.push({ ...holder, near: this.networks.isNear(holder.peerId) });
     }
     return holders;
   }
 
-  /** Open peers that announced segments of `swarm`: who else watches that rendition. */
-  swarmPeers(swarm: string): string[] {
+  /** Open peers that got a segment of `swarm` (null: of any swarm) within `withinMs`: who plays it now. */
+  activePeers(swarm: string | null, withinMs: number): string[] {
     return this.openChannels()
-      .filter((channel) => channel.announcedIn(swarm))
+      .filter((channel) => channel.gotRecentlyIn(swarm, withinMs))
       .map((channel) => channel.peerId);
   }
 
@@ -219,6 +242,7 @@ export class PeerPool {
 
   destroy(): void {
     clearTimeout(this.dialTimer);
+    this.uploadMeter.destroy();
     this.uploadBucket.close();
     for (const { channel } of [...this.members.values()]) channel.close('shutting down');
     this.members.clear();

@@ -13,10 +13,14 @@ import {
 
 /** Longest wait for peers that are still arriving (a connection opens in well under a second on most networks). */
 const PEER_ARRIVAL_WAIT_MS = 1000;
-/** Beyond the network fetch itself: storing the segment, the HAVE crossing one data channel, a timer's slack. */
-const ANNOUNCE_SLACK_MS = 300;
+/**
+ * Beyond the network fetch itself: the worker handing the bytes over, storing them, the HAVE crossing one data
+ * channel, timers' slack — slow on a busy machine: in the 9-viewer lab (CPU ~99 %) with 300 ms, the next viewer's
+ * own fetch finished a median 130–320 ms after the first one's, so most turns ended just too soon.
+ */
+const ANNOUNCE_SLACK_MS = 700;
 /** Bounds of one turn at the live edge (see edgeWaitMs). */
-const EDGE_TURN_MIN_MS = 400;
+const EDGE_TURN_MIN_MS = 800;
 const EDGE_TURN_MAX_MS = 2000;
 /** Kept for the peer transfer after a wait at the live edge: a segment of a few hundred kB over a fair link. */
 const PEER_TRANSFER_RESERVE_MS = 500;

@@ -17,6 +17,7 @@ import { SignalClient } from './signal-client';
 import { ThroughputEstimate } from './throughput-estimate';
 import type { TypedEmitter } from './typed-emitter';
 import { VerifiedHolders } from './verified-holders';
+import { ViewerStateReporter } from './viewer-state-reporter';
 import { WorkerBridge } from './worker-bridge';
 
 /** Swarms (renditions) we stay in: the current one and a few recent ABR levels. Older ones are left. */
@@ -40,6 +41,7 @@ export class PeerlaneAgent {
   private readonly verified: VerifiedHolders;
   private readonly held: HeldSegments;
   private readonly planner: FetchPlanner;
+  private readonly reporter: ViewerStateReporter;
   private planQueued = false;
   /** Size of the last segment handed to the player: what a segment probably weighs before its swarm's are known. */
   private lastSegmentBytes = 0;
@@ -60,7 +62,8 @@ export class PeerlaneAgent {
       { message: (message) => this.onWorkerMessage(message), connected: () => this.fetcher.reset() },
     );
     this.signal = new SignalClient(config, {
-      members: (_swarm, peerIds, newcomers) => {
+      members: (_swarm, peerIds, newcomers, networks) => {
+        this.pool.networks.learn(peerIds, networks);
         this.pool.addMembers(peerIds, newcomers);
         this.schedulePlan();
       },
@@ -68,10 +71,8 @@ export class PeerlaneAgent {
       unreachable: (peerId) => this.pool.forget(peerId),
       connected: () => this.hashes.reconnected(),
       hashes: (swarm, hashes) => {
-        this.hashes.answered(
-          swarm,
-          hashes.map((entry) => entry.segment),
-        );
+        const segments = hashes.map((entry) => entry.segment);
+        this.hashes.answered(swarm, segments);
         for (const { segment, size, sha256 } of hashes)
           this.verified.trusted(segment, { size, sha256, source: 'swarm' });
         this.schedulePlan();
@@ -96,11 +97,8 @@ export class PeerlaneAgent {
         announced: (channel, swarm, segments, full) => {
           if (this.joined.has(swarm)) this.verified.announced(channel.peerId, swarm, segments);
           // Announced on arrival: at a live edge, fetched from that peer at once (see planPrefetch).
-          if (!full)
-            this.renditions.announced(
-              swarm,
-              segments.map((entry) => entry.segmentId),
-            );
+          const ids = segments.map((entry) => entry.segmentId);
+          if (!full) this.renditions.announced(swarm, ids);
           this.schedulePlan();
         },
         uploaded: (peerId, segmentId, bytes) => {
@@ -129,7 +127,7 @@ export class PeerlaneAgent {
     this.fetcher = new SegmentFetcher({
       now,
       config,
-      holdersOf: (segmentId) => this.verified.holdersOf(segmentId),
+      holdersOf: (segment) => this.planner.holdersFor(segment),
       channel: (peerId) => this.pool.channel(peerId),
       playback: () => this.media.state(),
       // A hash answer on its way may make announced holders usable.
@@ -149,10 +147,12 @@ export class PeerlaneAgent {
       verified: this.verified,
       media: this.media,
       pool: this.pool,
+      networks: this.pool.networks,
       selfId: () => this.signal.peerId,
       running: () => this.status === 'running',
       askTrust: (segment) => this.askTrust(segment),
     });
+    this.reporter = new ViewerStateReporter(this.signal, this.media, this.renditions, this.pool);
   }
 
   /** Resolves once the worker controls the page (the peer side comes up in parallel and never blocks it). */
@@ -287,6 +287,7 @@ export class PeerlaneAgent {
     this.status = 'destroyed';
     this.bridge.destroy();
     this.media.destroy();
+    this.reporter.destroy();
     this.fetcher.destroy();
     this.hashes.destroy();
     this.pool.destroy();

@@ -26,6 +26,8 @@ export interface Holder {
   bytesPerMs: number | undefined;
   /** When its announcement of this segment reached us (ms, the agent's clock); undefined when unknown. */
   announcedAt?: number;
+  /** In our network (same ISP, as the signal server says) or unknown; false: another ISP. Undefined: near. */
+  near?: boolean;
 }
 
 export type PlanMissReason = 'no-peer' | 'buffer-low' | 'peers-busy' | 'too-slow';
@@ -119,7 +121,7 @@ export function safeDeadlineMs(
   }
 }
 
-function expectedMs(holder: Holder): number {
+export function expectedMs(holder: Holder): number {
   return (holder.size / (holder.bytesPerMs ?? UNTRIED_PEER_BYTES_PER_MS)) * (holder.inFlight + 1);
 }
 
@@ -142,9 +144,16 @@ export function agreeingHolders(holders: readonly Holder[]): Holder[] {
  * The agreeing holder to download from, among those not already at MAX_DOWNLOADS_PER_PEER: of the ones expected to
  * finish about as soon as the fastest, the one that announced the segment last. Everyone asking the same fastest
  * peer would make it the swarm's server; the newest holder has not started serving this segment to anyone yet.
+ * Holders in our network come first: another ISP's only when none of ours is free and expected within
+ * `withinMs` (the traffic an ISP keeps inside is what P2P delivery is for).
  */
-export function pickHolder(holders: readonly Holder[]): Holder | undefined {
-  const candidates = agreeingHolders(holders).filter((holder) => holder.inFlight < MAX_DOWNLOADS_PER_PEER);
+export function pickHolder(
+  holders: readonly Holder[],
+  withinMs = Number.POSITIVE_INFINITY,
+): Holder | undefined {
+  const free = agreeingHolders(holders).filter((holder) => holder.inFlight < MAX_DOWNLOADS_PER_PEER);
+  const near = free.filter((holder) => holder.near !== false);
+  const candidates = near.some((holder) => expectedMs(holder) <= withinMs) ? near : free;
   if (candidates.length === 0) return undefined;
   const fastestMs = Math.min(...candidates.map(expectedMs));
   let best: Holder | undefined;
@@ -172,7 +181,7 @@ export function planPlayerRequest(
   const { maxWaitMs, playback, networkMs, waitedMs } = request;
   const deadlineMs = requestDeadlineMs(maxWaitMs, playback, networkMs, config, waitedMs);
   if (deadlineMs < MIN_PEER_WINDOW_MS) return { action: 'miss', reason: 'buffer-low' };
-  const holder = pickHolder(request.holders);
+  const holder = pickHolder(request.holders, deadlineMs);
   if (!holder) return { action: 'miss', reason: 'peers-busy' };
   if (holder.bytesPerMs !== undefined && expectedMs(holder) > deadlineMs)
     return { action: 'miss', reason: 'too-slow' };
@@ -219,7 +228,7 @@ export function planPrefetch(
     const holders = input
       .holdersOf(segmentId)
       .map((holder) => ({ ...holder, inFlight: holder.inFlight + (addedLoad.get(holder.peerId) ?? 0) }));
-    const holder = pickHolder(holders);
+    const holder = pickHolder(holders, PREFETCH_MAX_EXPECTED_MS);
     // Known to crawl (given up on before): not worth a prefetch slot; the player's request decides later.
     if (!holder || expectedMs(holder) > PREFETCH_MAX_EXPECTED_MS) continue;
     picked.push({ segmentId, holder });

@@ -21,7 +21,8 @@ import {
 export interface FetcherDeps {
   now: () => number;
   config: SchedulerConfig;
-  holdersOf: (segmentId: string) => Holder[];
+  /** Holders we may download `segment` from (near ones only, at a live edge we share with them: FetchPlanner). */
+  holdersOf: (segment: SegmentRef) => Holder[];
   channel: (peerId: string) => PeerChannel | undefined;
   playback: () => PlaybackState;
   /** Peers of `swarm` may be about to announce segments (connecting, or the member list not in yet). */
@@ -118,7 +119,7 @@ export class SegmentFetcher {
       this.downloads.attach(running, ask, deadlineMs);
       return null;
     }
-    const holders = this.deps.holdersOf(segment.id);
+    const holders = this.deps.holdersOf(segment);
     if (holders.length === 0 && mayPark && this.park(ask, playback)) return null;
     const size = Math.max(0, ...holders.map((holder) => holder.size));
     const plan = planPlayerRequest(
@@ -161,7 +162,7 @@ export class SegmentFetcher {
   retryParked(): void {
     for (const [requestId, parked] of [...this.parked]) {
       const { segment } = parked.ask;
-      if (this.deps.holdersOf(segment.id).length === 0) {
+      if (this.deps.holdersOf(segment).length === 0) {
         if (parked.until === 'holders' || this.deps.peersPending(segment.swarm)) continue;
       }
       this.unpark(requestId, undefined);

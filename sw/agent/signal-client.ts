@@ -9,12 +9,20 @@ import {
   type SegmentHash,
 } from '../../protocol/signaling/hash-messages';
 import { isReconnectMessage } from '../../protocol/signaling/reconnect-message';
-import { isSwarmServerMessage, type SwarmClientMessage } from '../../protocol/signaling/swarm-messages';
+import {
+  isSwarmServerMessage,
+  type NetworkTier,
+  type SwarmClientMessage,
+} from '../../protocol/signaling/swarm-messages';
+import type { ViewerStateMessage } from '../../protocol/signaling/viewer-state';
 import { describeCause, PeerlaneError } from './errors';
 
 export interface SignalEvents {
-  /** Members of `swarm`: the answer to our join (`newcomer` false) or someone who joined after us (true). */
-  members(swarm: string, peerIds: string[], newcomer: boolean): void;
+  /**
+   * Members of `swarm`: the answer to our join (`newcomer` false) or someone who joined after us (true), each with
+   * its network tier relative to us (`networks[i]` for `peerIds[i]`; undefined: all unknown).
+   */
+  members(swarm: string, peerIds: string[], newcomer: boolean, networks: NetworkTier[] | undefined): void;
   /** A peer opens a data connection to us (not yet open, not yet checked). */
   incoming(connection: DataConnection): void;
   /** Dialing `peerId` failed at the signal server (it is gone), or the peer declined or left (LEAVE). */
@@ -199,14 +207,15 @@ export class SignalClient {
     if (!this.swarms.has(swarm)) return;
     if (message.type === 'SWARM-PEERS') {
       this.unanswered.delete(swarm);
-      this.events.members(swarm, message.payload.peers, false);
+      this.events.members(swarm, message.payload.peers, false, message.payload.networks);
     } else {
-      this.events.members(swarm, [message.payload.peer], true);
+      const { peer, network } = message.payload;
+      this.events.members(swarm, [peer], true, network && [network]);
     }
   }
 
   /** False while offline: the message is dropped (joins are re-sent on the next 'open'). */
-  send(message: SwarmClientMessage | HashClientMessage): boolean {
+  send(message: SwarmClientMessage | HashClientMessage | ViewerStateMessage): boolean {
     if (this.status !== 'open') return false;
     this.peer.socket.send(message);
     return true;

@@ -4,12 +4,24 @@
 
 export class UploadSlots {
   private used = 0;
+  private limit: number;
 
   /** @param max uploads at once for prefetches; a player waiting on the other side may take one more. */
-  constructor(private readonly max: number) {}
+  constructor(private readonly max: number) {
+    this.limit = max;
+  }
+
+  /**
+   * What the measured uplink can serve in time (upload-meter.ts), within `max`. A slow uplink gets no extra urgent
+   * slot either: one more transfer sharing it would make every transfer late.
+   */
+  setLimit(count: number): void {
+    this.limit = Math.max(1, Math.min(this.max, count));
+  }
 
   tryAcquire(urgent: boolean): boolean {
-    if (this.used >= this.max + (urgent ? 1 : 0)) return false;
+    const extra = urgent && this.limit === this.max ? 1 : 0;
+    if (this.used >= this.limit + extra) return false;
     this.used++;
     return true;
   }

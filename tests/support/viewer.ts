@@ -43,6 +43,13 @@ interface ProbeRecord {
   segments: ReceivedSegment[];
   /** Segment digests still being computed. */
   pendingDigests: number;
+  /** Bytes this page uploaded to each peer id (Peerlane's 'segment-uploaded' events). */
+  uploadsTo: Record<string, number>;
+  /**
+   * Peerlane's segment events, for diagnostics (the most recent MAX_RECORDED): [performance.now(), 'up' or the
+   * source it was loaded from, segment id, receiving peer id ('' for loads), bytes].
+   */
+  deliveries: Array<[number, string, string, string, number]>;
 }
 
 export interface Probe extends ProbeRecord {
@@ -146,8 +153,35 @@ function installProbe(segmentPattern: string, maxRecorded: number): void {
     controllerChanges: 0,
     segments: [],
     pendingDigests: 0,
+    uploadsTo: {},
+    deliveries: [],
   };
   (window as unknown as { __probe: ProbeRecord }).__probe = record;
+  // Counted from the moment window.Peerlane exists (its script tag); readProbe hooks it too, whichever is first.
+  type Uploads = {
+    on(
+      name: 'segment-uploaded',
+      fn: (event: { segmentId: string; peerId: string; bytes: number }) => void,
+    ): void;
+    on(
+      name: 'segment-loaded',
+      fn: (event: { segment: { id: string }; source: string; bytes: number }) => void,
+    ): void;
+  };
+  const hook = () => {
+    const state = window as unknown as { Peerlane?: Uploads; __uploadsHooked?: boolean };
+    if (!state.Peerlane?.on || state.__uploadsHooked) return;
+    state.__uploadsHooked = true;
+    state.Peerlane.on('segment-uploaded', ({ segmentId, peerId, bytes }) => {
+      record.uploadsTo[peerId] = (record.uploadsTo[peerId] ?? 0) + bytes;
+      keep(record.deliveries, [performance.now(), 'up', segmentId, peerId, bytes]);
+    });
+    state.Peerlane.on('segment-loaded', ({ segment, source, bytes }) => {
+      keep(record.deliveries, [performance.now(), source, segment.id, '', bytes]);
+    });
+  };
+  (window as unknown as { __hookUploads: () => void }).__hookUploads = hook;
+  addEventListener('DOMContentLoaded', hook);
   // Media events do not bubble, but a capturing listener on window sees them for every <video>.
   const keep = <Item>(list: Item[], item: Item) => {
     list.push(item);
@@ -237,6 +271,7 @@ function installProbe(segmentPattern: string, maxRecorded: number): void {
 /** Runs in the page. */
 function readProbe(): Probe {
   const record = (window as unknown as { __probe: ProbeRecord }).__probe;
+  (window as unknown as { __hookUploads?: () => void }).__hookUploads?.();
   const peerlane = (window as unknown as { Peerlane?: { stats(): PeerlaneStats } }).Peerlane;
   const video = document.querySelector('video');
   let bufferedEnd = 0;
@@ -257,6 +292,8 @@ function readProbe(): Probe {
     segments: [...record.segments],
     stallSpans: record.stallSpans.map((span) => ({ ...span })),
     heights: [...record.heights],
+    uploadsTo: { ...record.uploadsTo },
+    deliveries: [...record.deliveries],
     timeOrigin: performance.timeOrigin,
     now: performance.now(),
     droppedFrames: quality?.droppedVideoFrames ?? 0,

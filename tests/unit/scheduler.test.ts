@@ -138,6 +138,28 @@ describe('planPlayerRequest', () => {
   });
 });
 
+describe('pickHolder by network', () => {
+  it('takes a holder of our ISP over a faster one elsewhere while ours can make it in time', () => {
+    const near = holder('near', { near: true, bytesPerMs: 500 });
+    const far = holder('far', { near: false, bytesPerMs: 5000 });
+    expect(pickHolder([far, near])?.peerId).toBe('near');
+    // 1 MB at 500 bytes/ms is 2 s: too late for a 1 s deadline, so the other ISP's holder serves.
+    expect(pickHolder([far, near], 1000)?.peerId).toBe('far');
+    expect(pickHolder([far, { ...near, inFlight: MAX_DOWNLOADS_PER_PEER }])?.peerId).toBe('far');
+    // Unknown (no tiers from the server) counts as near: without GeoIP nothing changes.
+    expect(pickHolder([far, holder('untold', { bytesPerMs: 500 })])?.peerId).toBe('untold');
+  });
+
+  it('gives a capped uploader a download only when its pace fits the deadline', () => {
+    const capped = holder('capped', { near: true, bytesPerMs: 62 });
+    const plan = planPlayerRequest(
+      { maxWaitMs: 3000, holders: [capped], playback: playing(20), networkMs: 500 },
+      config,
+    );
+    expect(plan).toEqual({ action: 'miss', reason: 'too-slow' });
+  });
+});
+
 describe('pickHolder', () => {
   it('spreads requests: among peers about as fast, the one that announced last (not serving it yet)', () => {
     const first = holder('first', { bytesPerMs: 5000, announcedAt: 1000 });
@@ -169,8 +191,8 @@ describe('the live edge', () => {
   it('lets the first fetch at once and the others wait their turn, within their own buffer', () => {
     const request = { maxWaitMs: 2000, playback: playing(8), networkMs: 200 };
     expect(edgeWaitMs({ ...request, rank: 0 }, config)).toBe(0);
-    // A turn is one network fetch plus its announcement: 200 + 300 ms.
-    expect(edgeWaitMs({ ...request, rank: 1 }, config)).toBe(500);
+    // A turn is one network fetch plus its announcement: 200 + 700 ms.
+    expect(edgeWaitMs({ ...request, rank: 1 }, config)).toBe(900);
     expect(edgeWaitMs({ ...request, rank: 3 }, config)).toBe(1500);
     // Never past the worker's bound less a peer transfer's time…
     expect(edgeWaitMs({ ...request, rank: 9 }, config)).toBe(1500);

@@ -106,16 +106,26 @@ describe('SignalClient', () => {
     expect(latest().socket.send.mock.calls).toEqual([[{ type: 'SWARM-JOIN', payload: { swarm: 's2' } }]]);
   });
 
-  it('reports members of joined swarms only, telling answers from newcomers', () => {
+  it('reports members of joined swarms only, telling answers from newcomers, with their network tiers', () => {
     client.join('s1');
     latest().emit('open', 'me');
     latest().socket.emit('message', { type: 'SWARM-PEERS', payload: { swarm: 's1', peers: ['a', 'b'] } });
     latest().socket.emit('message', { type: 'SWARM-JOINED', payload: { swarm: 's1', peer: 'c' } });
     latest().socket.emit('message', { type: 'SWARM-PEERS', payload: { swarm: 'other', peers: ['x'] } });
     latest().socket.emit('message', { type: 'SWARM-PEERS', payload: { swarm: 's1', peers: 'nope' } });
+    const ranked = { swarm: 's1', peers: ['d', 'e'], networks: ['isp', 'far'] };
+    latest().socket.emit('message', { type: 'SWARM-PEERS', payload: ranked });
+    latest().socket.emit('message', {
+      type: 'SWARM-JOINED',
+      payload: { swarm: 's1', peer: 'f', network: 'isp' },
+    });
+    // A tier list that does not match the peers is not a valid message.
+    latest().socket.emit('message', { type: 'SWARM-PEERS', payload: { ...ranked, networks: ['isp'] } });
     expect(events.members.mock.calls).toEqual([
-      ['s1', ['a', 'b'], false],
-      ['s1', ['c'], true],
+      ['s1', ['a', 'b'], false, undefined],
+      ['s1', ['c'], true, undefined],
+      ['s1', ['d', 'e'], false, ['isp', 'far']],
+      ['s1', ['f'], true, ['isp']],
     ]);
   });
 

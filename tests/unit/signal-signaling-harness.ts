@@ -2,6 +2,7 @@
 // a fake clock drives expiry, idle timeouts and rate limits, telemetry is kept as readable event lines.
 import type { Handshake } from '../../signal-server/access/admission';
 import { resolveConfig, type SignalServerConfig } from '../../signal-server/config';
+import type { GeoLookup } from '../../signal-server/geo/geo-lookup';
 import type { PeerSession } from '../../signal-server/peerjs/peer-session';
 import { Signaling } from '../../signal-server/signaling';
 import type { SignalTelemetry, Transport } from '../../signal-server/signaling-ports';
@@ -16,7 +17,7 @@ export interface FakeSocket {
 
 export function setupSignaling(
   overrides: Partial<SignalServerConfig> = {},
-  options: { asyncClose?: boolean } = {},
+  options: { asyncClose?: boolean; geo?: GeoLookup } = {},
 ) {
   let now = 1_000;
   const events: string[] = [];
@@ -24,6 +25,8 @@ export function setupSignaling(
     relayed: (type) => events.push(`relayed ${type}`),
     dropped: (type, reason) => events.push(`dropped ${type} ${reason}`),
     rejected: (code) => events.push(`rejected ${code}`),
+    paired: (stage, network) => events.push(`paired ${stage} ${network}`),
+    viewerState: (result) => events.push(`viewer-state ${result}`),
   };
   const transport: Transport<FakeSocket> = {
     send: (socket, text) => {
@@ -50,6 +53,7 @@ export function setupSignaling(
     telemetry,
     now: () => now,
     hashes: { telemetry: hashTelemetry, log: (line) => logs.push(line) },
+    ...(options.geo && { matching: { geo: options.geo } }),
   });
   const connect = (id: string, handshake: Partial<Handshake> = {}): FakeSocket => {
     const session = signaling.handshake({

@@ -1,6 +1,6 @@
 // The swarm registry's sampling (bounded, distinct, unbiased, never the joiner) and the ranking seam.
 import { describe, expect, it } from 'vitest';
-import { rankPeers } from '../../signal-server/swarms/rank-peers';
+import { createRanking } from '../../signal-server/swarms/rank-peers';
 import { InMemorySwarmRegistry } from '../../signal-server/swarms/swarms';
 
 describe('swarm registry and ranking', () => {
@@ -42,13 +42,14 @@ describe('swarm registry and ranking', () => {
     for (const count of seen.values()) expect(count).toBeGreaterThan(350);
   });
 
-  it('rankPeers returns at most limit candidates, reordered, without inventing any', () => {
-    const candidates = Array.from({ length: 30 }, (_, i) => `p${i}`);
+  it('random ranking returns at most limit candidates, reordered, without inventing any', () => {
+    const candidates = Array.from({ length: 30 }, (_, i) => ({ id: `p${i}`, traits: null }));
+    const rank = createRanking('random');
     const orders = new Set<string>();
     for (let i = 0; i < 20; i++) {
-      const ranked = rankPeers(candidates, { swarm: 's', joiner: 'j' }, 10);
+      const ranked = rank(candidates, null, 10).map(({ id }) => id);
       expect(ranked).toHaveLength(10);
-      for (const peer of ranked) expect(candidates).toContain(peer);
+      for (const peer of ranked) expect(candidates.map(({ id }) => id)).toContain(peer);
       orders.add(ranked.join());
     }
     expect(orders.size).toBeGreaterThan(1);
