@@ -1,6 +1,7 @@
 // Every problem the service worker reports, with its stable code and an actionable message, in one typed table.
 // The worker never throws these into the player: it logs them and falls back to the network.
 import type { OriginHash, RejectReason } from '../protocol/bridge-messages';
+import { echoToPages } from './test-hooks';
 
 /** URLs (tokens and all) are cut to this in messages, so one huge URL cannot flood the console. */
 const clip = (url: string) => url.slice(0, 200);
@@ -90,5 +91,7 @@ export function logWorkerError<Code extends WorkerErrorCode>(
   code: Code,
   details: WorkerErrorDetails[Code],
 ): void {
-  console.warn(`[peerlane-sw] ${code}: ${workerErrorMessages[code](details)}`);
+  const line = `[peerlane-sw] ${code}: ${workerErrorMessages[code](details)}`;
+  console.warn(line);
+  echoToPages(line);
 }
