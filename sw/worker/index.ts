@@ -5,6 +5,7 @@ import { adoptRelease } from '../cache/adopt-release';
 import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
 import { isPageToWorkerMessage, type WorkerSettings } from '../protocol/bridge-messages';
 import { AgentBridge } from './agent-bridge';
+import { answerOrNetwork } from './answer-or-network';
 import { parseRangeHeader } from './byte-range';
 import { defaultWorkerSettings, mergeWorkerSettings, WORKER_VERSION, workerLimits } from './config';
 import { logWorkerError } from './errors';
@@ -22,6 +23,7 @@ import { SegmentIndex } from './segment-index';
 import { SegmentRouter } from './segment-router';
 import { SegmentSources } from './segment-sources';
 import { SidecarLoader } from './sidecar-loader';
+import { throwIfForced } from './test-hooks';
 import { withTimeout } from './with-timeout';
 import { openWorkerState, type WorkerState } from './worker-state';
 
@@ -161,11 +163,16 @@ self.addEventListener('fetch', (event) => {
   if (screenRequest(request, origin, settings.mediaUrls) !== null) return;
   if (!started) {
     // The first event of a restarted worker: the index is not loaded yet, so decide once it is.
-    event.respondWith(ready.then(() => answer(event, classify(request)) ?? fetch(request)));
+    const decide = async () => {
+      await ready;
+      return answer(event, classify(request)) ?? fetch(request);
+    };
+    event.respondWith(answerOrNetwork(request, decide, fetchFromNetwork));
     return;
   }
-  const response = answer(event, classify(request));
-  if (response) event.respondWith(response);
+  const route = classify(request);
+  if (route.kind === 'pass') return;
+  event.respondWith(answerOrNetwork(request, () => answer(event, route) ?? fetch(request), fetchFromNetwork));
 });
 
 function classify(request: Request): Route {
@@ -181,6 +188,7 @@ function classify(request: Request): Route {
 function answer(event: FetchEvent, route: Route): Promise<Response> | undefined {
   const { request, clientId } = event;
   const waitUntil = (promise: Promise<unknown>) => keepAlive(event, promise);
+  if (route.kind !== 'pass') throwIfForced(request, 'answer');
   switch (route.kind) {
     case 'manifest':
     case 'maybe-manifest':
