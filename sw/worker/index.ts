@@ -91,6 +91,7 @@ const assembler = new RangeAssembler({
   parts: new PartFetcher({ sources, fetch: fetchFromNetwork, origin, limits: workerLimits }),
   sources,
   fetch: fetchFromNetwork,
+  origin,
   onResized: (url, size) => {
     logWorkerError('progressive-resized', { url, size });
     index.remove(url);
