@@ -29,9 +29,20 @@ const { bin } = JSON.parse(readFileSync(new URL('./package.json', import.meta.ur
 
 export const signalServerTarget = commandTarget(bin['peerlane-signal']);
 
+/**
+ * The service worker: a classic script, so a site with its own worker can importScripts() it. Its test hooks
+ * (sw/worker/test-hooks.ts) are compiled out; tests/support/test-worker.ts builds a copy with them on.
+ */
+export const workerTarget = {
+  ...browser,
+  entryPoints: ['sw/worker/index.ts'],
+  outfile: 'dist/peerlane-sw.js',
+  format: 'iife',
+  define: { PEERLANE_TEST_HOOKS: 'false' },
+};
+
 export const targets = [
-  // The service worker: a classic script, so a site with its own worker can importScripts() it.
-  { ...browser, entryPoints: ['sw/worker/index.ts'], outfile: 'dist/peerlane-sw.js', format: 'iife' },
+  workerTarget,
   // The page script: classic (defines window.Peerlane) and ES module builds.
   {
     ...browser,

@@ -3,6 +3,7 @@
 
 import type { RejectReason } from '../../protocol/bridge/bridge-messages';
 import type { OriginHash } from '../../protocol/bridge/segment-ref';
+import { echoToPages } from './test-hooks';
 
 /** URLs (tokens and all) are cut to this in messages, so one huge URL cannot flood the console. */
 const clip = (url: string) => url.slice(0, 200);
@@ -92,5 +93,7 @@ export function logWorkerError<Code extends WorkerErrorCode>(
   code: Code,
   details: WorkerErrorDetails[Code],
 ): void {
-  console.warn(`[peerlane-sw] ${code}: ${workerErrorMessages[code](details)}`);
+  const line = `[peerlane-sw] ${code}: ${workerErrorMessages[code](details)}`;
+  console.warn(line);
+  echoToPages(line);
 }

@@ -8,6 +8,7 @@ import { adoptRelease } from '../cache/adopt-release';
 import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
 import { BoundedMap } from '../shared/bounded-map';
 import { AgentBridge } from './agent-bridge';
+import { answerOrNetwork } from './answer-or-network';
 import { parseRangeHeader } from './byte-range';
 import { defaultWorkerSettings, mergeWorkerSettings, WORKER_VERSION, workerLimits } from './config';
 import { logWorkerError } from './errors';
@@ -24,6 +25,7 @@ import { SegmentIndex } from './segment-index';
 import { SegmentRouter } from './segment-router';
 import { SegmentSources } from './segment-sources';
 import { SidecarLoader } from './sidecar-loader';
+import { throwIfForced } from './test-hooks';
 import { withTimeout } from './with-timeout';
 import { openWorkerState, type WorkerState } from './worker-state';
 
@@ -91,6 +93,7 @@ const assembler = new RangeAssembler({
   parts: new PartFetcher({ sources, fetch: fetchFromNetwork, origin, limits: workerLimits }),
   sources,
   fetch: fetchFromNetwork,
+  origin,
   onResized: (url, size) => {
     logWorkerError('progressive-resized', { url, size });
     index.remove(url);
@@ -163,11 +166,16 @@ self.addEventListener('fetch', (event) => {
   if (screenRequest(request, origin, settings.mediaUrls) !== null) return;
   if (!started) {
     // The first event of a restarted worker: the index is not loaded yet, so decide once it is.
-    event.respondWith(ready.then(() => answer(event, classify(request)) ?? fetch(request)));
+    const decide = async () => {
+      await ready;
+      return answer(event, classify(request)) ?? fetch(request);
+    };
+    event.respondWith(answerOrNetwork(request, decide, fetchFromNetwork));
     return;
   }
-  const response = answer(event, classify(request));
-  if (response) event.respondWith(response);
+  const route = classify(request);
+  if (route.kind === 'pass') return;
+  event.respondWith(answerOrNetwork(request, () => answer(event, route) ?? fetch(request), fetchFromNetwork));
 });
 
 function classify(request: Request): Route {
@@ -183,6 +191,7 @@ function classify(request: Request): Route {
 function answer(event: FetchEvent, route: Route): Promise<Response> | undefined {
   const { request, clientId } = event;
   const waitUntil = (promise: Promise<unknown>) => keepAlive(event, promise);
+  if (route.kind !== 'pass') throwIfForced(request, 'answer');
   switch (route.kind) {
     case 'manifest':
     case 'maybe-manifest':

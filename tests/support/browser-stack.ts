@@ -10,6 +10,8 @@ import { openViewer, type Viewer, type ViewerOptions } from './viewer';
 export interface BrowserStackOptions extends StackOptions {
   /** When the viewers tests opened are closed: 'file' (default) once all tests ran, 'test' after each test. */
   closeViewers?: 'file' | 'test';
+  /** The browser every viewer of the file runs in (a context each). Default Chromium. */
+  launch?: () => Promise<Browser>;
 }
 
 export interface BrowserStack {
@@ -24,7 +26,7 @@ export interface BrowserStack {
 }
 
 export function useBrowserStack(options: BrowserStackOptions = {}): BrowserStack {
-  const { closeViewers = 'file', ...stackOptions } = options;
+  const { closeViewers = 'file', launch = launchChromium, ...stackOptions } = options;
   let stack: Stack | undefined;
   let browser: Browser | undefined;
   const viewers = new Set<Viewer>();
@@ -36,7 +38,7 @@ export function useBrowserStack(options: BrowserStackOptions = {}): BrowserStack
   };
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(stackOptions), launchChromium()]);
+    [stack, browser] = await Promise.all([startStack(stackOptions), launch()]);
   });
   if (closeViewers === 'test') afterEach(closeOpened);
   afterAll(async () => {

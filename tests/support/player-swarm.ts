@@ -27,6 +27,9 @@ export const PLAY_TIMEOUT_MS = 90_000;
 export interface SwarmResult {
   first: Viewer;
   second: Viewer;
+  /** Viewer 2 playing, before its seek, and once past it (a seek's wait is not a stall). */
+  beforeSeek: Probe;
+  afterSeek: Probe;
   /** Viewer 1 once viewer 2 has ended. */
   end1: Probe;
   end2: Probe;
@@ -44,8 +47,9 @@ export interface SwarmSuite {
   open(url: string, options: ViewerOptions): Promise<Viewer>;
 }
 
-export function useSwarmSuite(): SwarmSuite {
-  const shared = useBrowserStack({ closeViewers: 'test' });
+/** `launch`: the browser every viewer of the file runs in (a context each). Default Chromium. */
+export function useSwarmSuite(launch?: () => Promise<Browser>): SwarmSuite {
+  const shared = useBrowserStack({ closeViewers: 'test', launch });
   const suite: SwarmSuite = {
     get stack() {
       return shared.stack;
@@ -71,12 +75,15 @@ async function runSwarm(suite: SwarmSuite, url: string, seekTo: number): Promise
   await seed(first);
 
   const second = await suite.open(url, { name: 'viewer 2' });
-  const playing = await second.waitFor('playing', (probe) => probe.currentTime > 0.5);
-  const target = playing.duration * seekTo;
+  const beforeSeek = await second.waitFor('playing', (probe) => probe.currentTime > 0.5);
+  const target = beforeSeek.duration * seekTo;
   await second.page.evaluate((time) => {
     (document.querySelector('video') as HTMLVideoElement).currentTime = time;
   }, target);
-  await second.waitFor(`past the seek to ${target.toFixed(1)} s`, (probe) => probe.currentTime > target);
+  const afterSeek = await second.waitFor(
+    `past the seek to ${target.toFixed(1)} s`,
+    (probe) => probe.currentTime > target,
+  );
   await setRate(second.page, VIEWER_RATE);
   const end2 = await second.waitFor('played to the end', (probe) => probe.ended, PLAY_TIMEOUT_MS);
 
@@ -84,6 +91,8 @@ async function runSwarm(suite: SwarmSuite, url: string, seekTo: number): Promise
   return {
     first,
     second,
+    beforeSeek,
+    afterSeek,
     end1: await first.probe(),
     end2,
     share: stats.p2pBytes / Math.max(1, segmentBytes(stats)),

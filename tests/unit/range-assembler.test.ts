@@ -36,6 +36,8 @@ interface ServerOptions {
   /** Size the server reports (a file replaced on the server). */
   total?: number;
   status?: number;
+  /** Ranges (as the Range header says them) the server fails with a 500. */
+  failing?: string[];
 }
 
 function setup(options: FakeEdgeOptions & { server?: ServerOptions } = {}) {
@@ -45,7 +47,9 @@ function setup(options: FakeEdgeOptions & { server?: ServerOptions } = {}) {
   edges.fetch.mockImplementation(async (request) => {
     const header = request.headers.get('Range');
     ranges.push(header ?? 'none');
-    if (server.status) return new Response('nope', { status: server.status });
+    if (server.status || server.failing?.includes(header ?? 'none')) {
+      return new Response('nope', { status: server.status ?? 500 });
+    }
     const spec = parseRangeHeader(header);
     if (spec.kind !== 'bytes') return new Response(FILE.slice(), { status: 200 });
     const end = Math.min(
@@ -71,6 +75,7 @@ function setup(options: FakeEdgeOptions & { server?: ServerOptions } = {}) {
     }),
     sources: edges.sources,
     fetch: edges.fetch,
+    origin: ORIGIN,
     onResized: (url, size) => void resized.push([url, size]),
   });
   const work = backgroundWork();
@@ -226,13 +231,35 @@ describe('RangeAssembler', () => {
     expect(t.store?.items.size).toBe(0);
   });
 
-  it('ends the body with an error when a later piece fails (too late for another answer)', async () => {
+  it('finishes the body from the network when a later piece fails after the answer started', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const t = setup({ server: { failing: ['bytes=1000-2999'] } });
+    await t.cache(0);
+    const response = await t.serve('bytes=500-3499');
+    expect(response.status).toBe(206);
+    expect(await body(response)).toEqual(bytes(500, 3499));
+    // Pieces 1 and 2 failed; the rest of the answer was asked for in one request.
+    expect(t.ranges[0]).toBe('bytes=1000-2999');
+    expect(t.ranges).toContain('bytes=1000-3499');
+    const delivered = t.posted.flatMap((message) =>
+      message.type === 'delivered' ? [[message.segment.sequence, message.source, message.bytes]] : [],
+    );
+    expect(delivered).toEqual([
+      [0, 'cache', 500],
+      [1, 'http', 1000],
+      [2, 'http', 1000],
+      [3, 'http', 500],
+    ]);
+  });
+
+  it('ends the body with an error when the network cannot send the rest either', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const t = setup({ server: { status: 500 } });
     await t.cache(0);
     const response = await t.serve('bytes=0-1999');
     expect(response.status).toBe(206);
     await expect(response.arrayBuffer()).rejects.toThrow();
+    expect(t.ranges).toEqual(['bytes=1000-1999', 'bytes=1000-1999']);
   });
 
   it('stops fetching when the player goes away (a seek aborts its request)', async () => {
