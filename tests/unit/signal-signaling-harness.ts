@@ -5,7 +5,7 @@ import { resolveConfig, type SignalServerConfig } from '../../signal-server/conf
 import type { PeerSession } from '../../signal-server/peerjs/peer-session';
 import { Signaling } from '../../signal-server/signaling';
 import type { SignalTelemetry, Transport } from '../../signal-server/signaling-ports';
-import type { HashTelemetry } from '../../signal-server/trust/hash-exchange';
+import type { HashExchangeDeps, HashTelemetry } from '../../signal-server/trust/hash-exchange';
 
 export interface FakeSocket {
   session: PeerSession<FakeSocket>;
@@ -16,7 +16,7 @@ export interface FakeSocket {
 
 export function setupSignaling(
   overrides: Partial<SignalServerConfig> = {},
-  options: { asyncClose?: boolean } = {},
+  options: { asyncClose?: boolean; service?: HashExchangeDeps<FakeSocket>['service'] } = {},
 ) {
   let now = 1_000;
   const events: string[] = [];
@@ -43,13 +43,19 @@ export function setupSignaling(
     notified: () => events.push('notified'),
     ignored: (type, reason) => events.push(`ignored ${type} ${reason}`),
     peerReported: (result) => events.push(`peer-report ${result}`),
+    published: (result) => events.push(`published ${result}`),
+    released: () => events.push('released'),
   };
   const logs: string[] = [];
   const signaling = new Signaling<FakeSocket>(resolveConfig(overrides), {
     transport,
     telemetry,
     now: () => now,
-    hashes: { telemetry: hashTelemetry, log: (line) => logs.push(line) },
+    hashes: {
+      telemetry: hashTelemetry,
+      log: (line) => logs.push(line),
+      ...(options.service && { service: options.service }),
+    },
   });
   const connect = (id: string, handshake: Partial<Handshake> = {}): FakeSocket => {
     const session = signaling.handshake({
@@ -73,5 +79,6 @@ export function setupSignaling(
     signaling.sweep();
   };
   const finishClose = (socket: FakeSocket) => signaling.closed(socket.session);
-  return { signaling, connect, send, received, advance, finishClose, events, logs };
+  const clock = () => now;
+  return { signaling, connect, send, received, advance, finishClose, events, logs, clock };
 }
