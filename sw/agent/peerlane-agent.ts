@@ -3,6 +3,7 @@
 
 import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import { useAcceptedHashes } from './accepted-hashes';
 import { type PeerlaneConfig, workerSettings } from './config';
 import { PeerlaneError, reportError } from './errors';
 import { FetchPlanner } from './fetch-planner';
@@ -72,8 +73,8 @@ export class PeerlaneAgent {
           swarm,
           hashes.map((entry) => entry.segment),
         );
-        for (const { segment, size, sha256 } of hashes)
-          this.verified.trusted(segment, { size, sha256, source: 'swarm' });
+        const { verified, held, bridge } = this;
+        useAcceptedHashes(swarm, hashes, { verified, held, toWorker: (message) => bridge.post(message) });
         this.schedulePlan();
       },
       error: (error) => this.report(error),
