@@ -1,5 +1,5 @@
 // What build.mjs builds, shared with the tools that build one piece on their own
-// (`npx peerlane-signal` on a fresh clone, the benchmarks).
+// (`npx peerlane-signal` and `npx peerlane-hashes` on a fresh clone, the benchmarks; see run-prebuilt.mjs).
 
 /** esbuild options every target uses. */
 export const common = { bundle: true, sourcemap: true, logLevel: 'warning' };
@@ -20,6 +20,13 @@ export const signalServerTarget = {
   outfile: 'dist/signal-server.mjs',
 };
 
+/** `npx peerlane-hashes`: writes origin hash sidecars (sidecars/). */
+export const hashesCliTarget = {
+  ...node,
+  entryPoints: ['sidecars/main.ts'],
+  outfile: 'dist/peerlane-hashes.mjs',
+};
+
 export const targets = [
   // The service worker: a classic script, so a site with its own worker can importScripts() it.
   { ...browser, entryPoints: ['sw/worker/index.ts'], outfile: 'dist/peerlane-sw.js', format: 'iife' },
@@ -33,6 +40,7 @@ export const targets = [
   },
   { ...browser, entryPoints: ['sw/agent/index.ts'], outfile: 'dist/peerlane.mjs', format: 'esm' },
   signalServerTarget,
+  hashesCliTarget,
   // Dev tools: the local test origin and the one-command demo (signal server + origin).
   { ...node, entryPoints: ['examples/origin/main.ts'], outfile: 'dist/origin.mjs' },
   { ...node, entryPoints: ['examples/demo.ts'], outfile: 'dist/demo.mjs' },
