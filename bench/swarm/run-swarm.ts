@@ -1,5 +1,6 @@
 // One run of the swarm harness: a fresh origin (with the settings' CDN model) and signal server, N viewers of
 // the hls.js example page joining on schedule, every viewer and the origin sampled until the run ends.
+import type { OriginConfig } from '../../examples/origin/origin-config';
 import type { Traffic, TrafficSnapshot } from '../../examples/origin/traffic-meter';
 import { VIEWER_COOKIE } from '../../examples/origin/viewer-id';
 import type { Lab } from '../../lab/start-lab';
@@ -60,6 +61,8 @@ export interface RunRecord {
   machine: Array<{ t: number; cpuBusy: number; ownCpu: number | null }>;
   /** The origin's counters at the end (all viewers). */
   traffic: TrafficSnapshot;
+  /** Requests the signal server's hash service made to the origin, per `<path>[ <Range>]` (with `--hash-origins`). */
+  hashServiceRequests: Record<string, number>;
 }
 
 interface Watching {
@@ -78,8 +81,10 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Run the viewers in this network lab (see swarm-lab.ts). Default null: loopback. */
   lab?: Lab | null;
-  /** Extra signal server flags (the lab's GeoIP files). Default none. */
+  /** Extra signal server flags (the lab's GeoIP files, `--hash-origins`). Default none. */
   signalArgs?: string[];
+  /** The origin's hash sidecars (see OriginConfig.publishHashes). Default true. */
+  publishHashes?: OriginConfig['publishHashes'];
 }
 
 export async function runSwarm(
@@ -97,6 +102,7 @@ export async function runSwarm(
     privateDist: true,
     origin: {
       mediaDir: options.mediaDir,
+      publishHashes: options.publishHashes,
       cdn: {
         totalMbps: settings.cdnMbps,
         viewerMbps: settings.cdnViewerMbps,
@@ -213,7 +219,16 @@ async function watch(
   const endedAtSec = seconds();
   await Promise.all([...watching.values()].map((entry) => finish(entry, null)));
   records.sort((a, b) => a.joinedAtSec - b.joinedAtSec);
-  return { p2p, startedAt, endedAtSec, viewers: records, machine, traffic: stack.origin.traffic() };
+  const { traffic, hashServiceRequests } = stack.origin;
+  return {
+    p2p,
+    startedAt,
+    endedAtSec,
+    viewers: records,
+    machine,
+    traffic: traffic(),
+    hashServiceRequests: hashServiceRequests(),
+  };
 }
 
 /** The viewer that uploaded most by its latest sample; the earliest joined among equals (Map order). */
