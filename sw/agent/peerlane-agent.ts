@@ -69,10 +69,7 @@ export class PeerlaneAgent {
       unreachable: (peerId) => this.pool.forget(peerId),
       connected: () => this.hashes.reconnected(),
       hashes: (swarm, hashes) => {
-        this.hashes.answered(
-          swarm,
-          hashes.map((entry) => entry.segment),
-        );
+        this.hashes.answered(swarm, hashes);
         const { verified, held, bridge } = this;
         useAcceptedHashes(swarm, hashes, { verified, held, toWorker: (message) => bridge.post(message) });
         this.schedulePlan();
@@ -136,6 +133,10 @@ export class PeerlaneAgent {
       // A hash answer on its way may make announced holders usable.
       peersPending: (swarm) =>
         this.signal.awaitingMembers(swarm) || this.pool.connectingCount > 0 || this.hashes.awaiting(swarm),
+      trustPending: ({ id, swarm }) =>
+        this.hashes.servesOriginHashes(swarm) &&
+        !this.verified.isTrusted(id) &&
+        this.pool.holdersOf(id).length > 0,
       edgeRank: (segment) => this.planner.edgeRank(segment),
       typicalBytes: (swarm) => this.held.latestSize(swarm) ?? this.lastSegmentBytes,
       networkMs: (bytes) => this.network.msFor(bytes, NETWORK_FALLBACK_MS),
