@@ -176,7 +176,7 @@ describe('AgentBridge', () => {
     page.port.postMessage({ type: 'origin-hashes', hashes: [{ id: 'bad', size: 0, sha256: hash.sha256 }] });
     page.port.postMessage({ type: 'origin-hashes', hashes: [] });
     page.port.postMessage({ type: 'origin-hashes', hashes: [{ id: SEGMENT.id, ...hash }] });
-    await vi.waitFor(() => expect(relayed).toHaveLength(1));
+    await vi.waitFor(() => expect(relayed).toHaveLength(1), { timeout: 10_000 });
     expect(relayed[0]).toEqual(new Map([[SEGMENT.id, hash]]));
     expect(warn.mock.calls.filter(([line]) => String(line).includes('bad-message'))).toHaveLength(2);
   });

@@ -23,6 +23,8 @@ import { sidxBox } from './sidx-fixture';
 const BIN = fileURLToPath(new URL('../../sidecars/bin/peerlane-hashes.mjs', import.meta.url));
 const BASE = 'http://origin.example/media/';
 const PIECE = defaultWorkerSettings.pieceBytes;
+/** How long --watch may take to notice a change on a loaded machine (it looks every 20 ms here). */
+const WAIT = { timeout: 10_000, interval: 20 };
 const roots: string[] = [];
 afterAll(() => {
   for (const root of roots) rmSync(root, { recursive: true, force: true });
@@ -283,11 +285,14 @@ describe('peerlane-hashes', () => {
         renameSync(join(root, 'live', 'next.m3u8.tmp'), join(root, 'live', 'index.m3u8'));
       };
       slide(2);
-      await vi.waitFor(() => expect(listed()).toBe('seg-0.ts seg-1.ts seg-2.ts seg-3.ts seg-4.ts'));
+      await vi.waitFor(() => expect(listed()).toBe('seg-0.ts seg-1.ts seg-2.ts seg-3.ts seg-4.ts'), WAIT);
       slide(6);
-      await vi.waitFor(() => expect(listed()).toBe('seg-2.ts seg-3.ts seg-4.ts seg-6.ts seg-7.ts seg-8.ts'));
+      await vi.waitFor(
+        () => expect(listed()).toBe('seg-2.ts seg-3.ts seg-4.ts seg-6.ts seg-7.ts seg-8.ts'),
+        WAIT,
+      );
       writeFileSync(join(root, 'live', 'index.m3u8'), '#EXTM3U\n#EXTINF:2,\nseg-9.ts\nseg-10.ts\n');
-      await vi.waitFor(() => expect(errors.join()).toContain('uri-without-extinf'));
+      await vi.waitFor(() => expect(errors.join()).toContain('uri-without-extinf'), WAIT);
       expect(listed(), 'a broken playlist leaves the last good sidecar').toBe(
         'seg-2.ts seg-3.ts seg-4.ts seg-6.ts seg-7.ts seg-8.ts',
       );
