@@ -52,7 +52,7 @@ export const targets = [
     globalName: 'Peerlane',
   },
   { ...browser, entryPoints: ['sw/agent/index.ts'], outfile: 'dist/peerlane.mjs', format: 'esm' },
-  // The commands (package.json `bin`): the signal server.
+  // The commands (package.json `bin`): the signal server, peerlane-hashes.
   ...Object.values(bin).map(commandTarget),
   // Dev tools: the local test origin and the one-command demo (signal server + origin).
   { ...node, entryPoints: ['examples/origin/main.ts'], outfile: 'dist/origin.mjs' },

@@ -1,6 +1,7 @@
 // The signal server's one config object: every field with its default and meaning, declared once.
 // Flags and env map onto it 1:1 (maxPayloadBytes ⇄ --max-payload-bytes ⇄ PEERLANE_MAX_PAYLOAD_BYTES).
 import { SignalServerError } from './errors';
+import { hashServiceConfigSpec } from './hash-service/hash-service-config';
 
 export type FieldSpec = {
   readonly default: number | string | boolean;
@@ -119,6 +120,7 @@ export const signalServerConfigSpec = {
     default: 30_000,
     help: 'How long a queried segment without an accepted hash waits for one before it is forgotten',
   },
+  ...hashServiceConfigSpec,
   peerReportThreshold: {
     default: 3,
     help: 'Distinct reporters (PEER-REPORT) after which a peer is no longer listed in that swarm (SWARM-PEERS, SWARM-JOINED); 0 = off',

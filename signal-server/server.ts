@@ -8,6 +8,7 @@ import { startCluster } from './cluster/start-cluster';
 import { resolveConfig, type SignalServerConfig } from './config';
 import { SignalServerError } from './errors';
 import { createGeoLookup, type GeoLookup } from './geo/geo-lookup';
+import { startHashService } from './hash-service/start-hash-service';
 import { loadEngine } from './http/engine';
 import type { Engine, EngineKind, EngineRequest, EngineResponse, EngineSocket } from './http/engine-api';
 import { createHttpRoutes, type HttpReply, type HttpRoutes, statusLine } from './http/http-routes';
@@ -78,6 +79,13 @@ export async function startSignalServer(
   const metrics = createSignalMetrics(engine.kind, stats);
   const log = options.log ?? stderrLog;
   const cluster = config.redis ? await startCluster(config, metrics.registry, log) : null;
+  let service: ReturnType<typeof startHashService>;
+  try {
+    service = startHashService(config, { registry: metrics.registry, log, claims: cluster?.fetchClaims });
+  } catch (error) {
+    await cluster?.close();
+    throw error;
+  }
   // Loads in the background: until it is in, networks are unknown and peers are ranked by what is known.
   const geo = options.geo ?? createGeoLookup(config, log);
   const rules = new Signaling<Socket>(config, {
@@ -89,6 +97,7 @@ export async function startSignalServer(
       telemetry: createHashMetrics(metrics.registry),
       log,
       ...(cluster && { ledger: cluster.hashes, reports: cluster.peerReports }),
+      ...(service && { service }),
     },
     ...(cluster && { cluster: cluster.port }),
   });

@@ -2,7 +2,7 @@
 // (uWS in server.ts, a fake in tests), the telemetry that metrics.ts turns into Prometheus counters, and in
 // cluster mode the link to the other processes (Redis, cluster-router.ts).
 
-import type { SegmentHash } from '../protocol/signaling/hash-messages';
+import type { AcceptedHash } from '../protocol/signaling/hash-messages';
 import type { RelayType } from '../protocol/signaling/peerjs-messages';
 import type { CloseCode } from '../protocol/signaling/signal-errors';
 import type { ErrorCode } from './errors';
@@ -101,7 +101,7 @@ export interface ClusterInbox {
   /** Another process now holds `id` (claimed with `token`): end the connection here, if there is one. */
   evict(id: string, token: string): void;
   /** A hash this process registered waiting queries for was accepted (on another process). */
-  hashAccepted(swarm: string, hash: SegmentHash): void;
+  hashAccepted(swarm: string, hash: AcceptedHash): void;
   /** What this process holds, for the batched refresh of its Redis entries. */
   peers(): Iterable<{ id: string; token: string; traits: PeerTraits | null }>;
   swarms(): Iterable<[swarm: string, members: readonly string[]]>;

@@ -1,5 +1,6 @@
 // One run of the swarm harness: a fresh origin (with the settings' CDN model) and signal server, N viewers of
 // the hls.js example page joining on schedule, every viewer and the origin sampled until the run ends.
+import type { OriginConfig } from '../../examples/origin/origin-config';
 import type { Traffic, TrafficSnapshot } from '../../examples/origin/traffic-meter';
 import { VIEWER_COOKIE } from '../../examples/origin/viewer-id';
 import type { Lab } from '../../lab/start-lab';
@@ -65,6 +66,8 @@ export interface RunRecord {
   traffic: TrafficSnapshot;
   /** The signal server's counters at the end: pairs by network, hashes accepted (see signal-metrics.ts). */
   signal: SignalCounters | null;
+  /** Requests the signal server's hash service made to the origin, per `<path>[ <Range>]` (with `--hash-origins`). */
+  hashServiceRequests: Record<string, number>;
 }
 
 interface Watching {
@@ -84,7 +87,7 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Run the viewers in this network lab (see swarm-lab.ts). Default null: loopback. */
   lab?: Lab | null;
-  /** Extra signal server flags (the lab's GeoIP files). Default none. */
+  /** Extra signal server flags (the lab's GeoIP files, `--hash-origins`). Default none. */
   signalArgs?: string[];
 }
 
@@ -237,6 +240,7 @@ async function watch(
     viewers: records,
     machine,
     traffic: stack.origin.traffic(),
+    hashServiceRequests: stack.origin.hashServiceRequests(),
     signal: null,
   };
 }

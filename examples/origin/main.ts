@@ -22,6 +22,8 @@ test media (examples/media/out, made by examples/media/make-media.mjs) under /me
   --live-window <n>        segments per live media playlist             (default 6)
   --no-program-date-time   leave EXT-X-PROGRAM-DATE-TIME out of live playlists
   --no-publish-hashes      no hash sidecars (/media/<dir>/peerlane-hashes.json) and no Peerlane-Hashes header
+  --hash-sidecar-files     serve the peerlane-hashes.json files \`npx peerlane-hashes\` wrote into the media
+                           folder instead of hashing at start (the live stream then has none)
 A constrained CDN, for every media response (playlists and segments, both ports):
   --cdn-total-mbps <x>     cap on media bytes to all viewers, Mbit/s     (default none)
   --cdn-viewer-mbps <x>    cap per viewer, Mbit/s                        (default none)
@@ -43,6 +45,7 @@ function parseFlags(argv: string[]): OriginOptions | 'help' {
       'live-window': { type: 'string' },
       'no-program-date-time': { type: 'boolean' },
       'no-publish-hashes': { type: 'boolean' },
+      'hash-sidecar-files': { type: 'boolean' },
       'cdn-total-mbps': { type: 'string' },
       'cdn-viewer-mbps': { type: 'string' },
       'cdn-latency-ms': { type: 'string' },
@@ -67,7 +70,7 @@ function parseFlags(argv: string[]): OriginOptions | 'help' {
     iceServers:
       values['ice-servers'] === undefined ? undefined : parseJson('ice-servers', values['ice-servers']),
     log: values.log,
-    publishHashes: values['no-publish-hashes'] ? false : undefined,
+    publishHashes: values['no-publish-hashes'] ? false : values['hash-sidecar-files'] ? 'files' : undefined,
     live: {
       windowSegments: number(values['live-window']),
       programDateTime: values['no-program-date-time'] ? false : undefined,

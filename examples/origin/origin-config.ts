@@ -71,9 +71,10 @@ export interface OriginConfig {
   cdn: CdnConfig;
   /**
    * Publish SHA-256 hash sidecars of every output and the live stream, announced by the `Peerlane-Hashes`
-   * header on manifests and the progressive file. Default true; false: no header, no sidecar.
+   * header on manifests and the progressive file. Default true; false: no header, no sidecar; 'files': serve
+   * the `peerlane-hashes.json` files `npx peerlane-hashes` wrote into the media folder (none for live).
    */
-  publishHashes: boolean;
+  publishHashes: boolean | 'files';
   /** Repository root; the directories below default to folders in it. Default: found from this file. */
   rootDir: string;
   /** Served at `/`: the example pages. Default '<root>/examples'. */

@@ -32,8 +32,10 @@ const VENDOR: Record<string, string> = {
 const DIST_FILES = new Set(['peerlane.js', 'peerlane.mjs', 'peerlane-sw.js'].flatMap((f) => [f, `${f}.map`]));
 
 const PLAYLIST_EXTENSIONS = new Set(['.m3u8', '.mpd']);
-/** Hash sidecars (hash-sidecars.ts) are made at startup, one per output folder: not files. */
-const SIDECAR_PATH = new RegExp(`^/media/([A-Za-z0-9_-]+)/${SIDECAR_NAME.replace('.', '\\.')}$`);
+/** Hash sidecars (hash-sidecars.ts), one per media folder (nested ones too), made at startup or read from files. */
+const SIDECAR_PATH = new RegExp(
+  `^/media/((?:[A-Za-z0-9_-]+/)*[A-Za-z0-9_-]+)/${SIDECAR_NAME.replace('.', '\\.')}$`,
+);
 /** The live stream's URL space (served from the VoD files by live-stream.ts, not from a folder). */
 const LIVE_PREFIX = '/media/live/';
 

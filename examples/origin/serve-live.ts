@@ -25,7 +25,7 @@ export async function serveLive(
   const { rendition, name } = target;
   const playlist = name.endsWith('.m3u8');
   const delivery = shaper.delivery(request, response, playlist ? 'playlist' : 'segment');
-  const headers = hashes ? { [HASHES_HEADER]: hashes.liveHeader } : {};
+  const headers = hashes?.liveHeader ? { [HASHES_HEADER]: hashes.liveHeader } : {};
   if (rendition === null) {
     const file = live.masterFile;
     const cacheControl = config.cacheControl.playlist;

@@ -7,13 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { HASHES_HEADER } from '../../protocol/hash-sidecar-format';
 import { CdnShaper, directDelivery } from './cdn-shaper';
-import { type HashSidecars, publishHashSidecars } from './hash-sidecars';
+import { type HashSidecars, publishHashSidecars, servedHashSidecars } from './hash-sidecars';
 import { type LiveStream, openLiveStream } from './live-stream';
 import { type OriginConfig, type OriginOptions, resolveOriginConfig } from './origin-config';
 import { OriginError } from './origin-error';
 import { resolveRoute, type Surface } from './resolve-route';
 import { CORS_HEADERS, serveFile } from './serve-file';
 import { serveLive } from './serve-live';
+import { ServiceRequests } from './service-requests';
 import type { TrafficSnapshot } from './traffic-meter';
 
 export interface RunningOrigin {
@@ -28,6 +29,8 @@ export interface RunningOrigin {
   startedAt: number;
   /** Media bytes written so far, per viewer and in total (both servers). Also at `GET /traffic.json`. */
   traffic(): TrafficSnapshot;
+  /** Requests of the signal server's hash service (both servers), per `<path>[ <Range>]`. */
+  hashServiceRequests(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,7 @@ interface OriginContext {
   config: OriginConfig;
   live: LiveStream;
   shaper: CdnShaper;
+  serviceRequests: ServiceRequests;
   /** null when `publishHashes` is off. */
   hashes: HashSidecars | null;
   pageConfig: () => PageConfig | null;
@@ -59,9 +63,15 @@ export async function startOrigin(options: OriginOptions = {}): Promise<RunningO
   const startedAt = Date.now();
   const live = openLiveStream(join(config.mediaDir, 'hls'), config.live, startedAt);
   const shaper = new CdnShaper(config.cdn);
-  const hashes = config.publishHashes ? publishHashSidecars(config.mediaDir, live) : null;
+  const hashes =
+    config.publishHashes === 'files'
+      ? servedHashSidecars(config.mediaDir)
+      : config.publishHashes
+        ? publishHashSidecars(config.mediaDir, live)
+        : null;
   let pageConfig: PageConfig | null = null;
-  const context = { config, live, shaper, hashes };
+  const serviceRequests = new ServiceRequests();
+  const context = { config, live, shaper, serviceRequests, hashes };
   const site = createServer(handler({ ...context, pageConfig: () => pageConfig }, 'site'));
   const cdn =
     config.cdnPort === null ? null : createServer(handler({ ...context, pageConfig: () => null }, 'cdn'));
@@ -76,7 +86,8 @@ export async function startOrigin(options: OriginOptions = {}): Promise<RunningO
     const { signal, iceServers } = config;
     pageConfig = { signal, iceServers, media: '/media/', cdnMedia: cdnUrl && `${cdnUrl}/media/` };
     const traffic = () => shaper.meter.snapshot();
-    return { config, port, url, cdnPort, cdnUrl, startedAt, traffic, close };
+    const hashServiceRequests = () => serviceRequests.snapshot();
+    return { config, port, url, cdnPort, cdnUrl, startedAt, traffic, hashServiceRequests, close };
   } catch (error) {
     await close();
     throw error;
@@ -86,6 +97,7 @@ export async function startOrigin(options: OriginOptions = {}): Promise<RunningO
 function handler(context: OriginContext, surface: Surface) {
   const { config, shaper } = context;
   return (request: IncomingMessage, response: ServerResponse) => {
+    context.serviceRequests.record(request);
     if (config.log) {
       response.once('finish', () =>
         console.log(`${surface} ${response.statusCode} ${request.method} ${request.url}`),

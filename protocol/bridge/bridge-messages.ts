@@ -1,10 +1,11 @@
 // Messages between the service worker and the page agent (over a MessageChannel), declared once for both ends,
 // with the validators each end runs on what it receives. The worker owns the HTTP side; the page owns peers.
 
-import { MAX_SEGMENT_BYTES } from '../peers/peer-wire';
+import { MAX_SEGMENT_BYTES, MAX_SEGMENT_ID_BYTES } from '../peers/peer-wire';
 import { isSha256Hex } from '../sha256-hex';
+import { MAX_QUERY_SEGMENTS } from '../signaling/hash-messages';
 import { isValidSwarmKey } from '../signaling/swarm-messages';
-import { isSegmentRef, type SegmentRef } from './segment-ref';
+import { isOriginHash, isSegmentRef, type OriginHash, type SegmentRef } from './segment-ref';
 import { isCount, isDuration, isRecord, isRequestId, isText, MAX_URL } from './value-checks';
 import { isWorkerSettings, type WorkerSettings } from './worker-settings';
 
@@ -62,7 +63,12 @@ export type PageToWorkerMessage =
   /** Sent through `navigator.serviceWorker.controller.postMessage` with the MessagePort that carries the rest. */
   | { type: 'hello'; version: string; settings: Partial<WorkerSettings> }
   | { type: 'segment-response'; requestId: number; status: 'ok'; data: ArrayBuffer; sha256: string }
-  | { type: 'segment-response'; requestId: number; status: 'miss'; reason: string };
+  | { type: 'segment-response'; requestId: number; status: 'miss'; reason: string }
+  /**
+   * Hashes the signal server's hash service fetched from the origin (as strong as the origin's sidecar): the worker
+   * keeps them with the sidecars' hashes, so network bytes that contradict one are neither cached nor shared.
+   */
+  | { type: 'origin-hashes'; hashes: Array<{ id: string } & OriginHash> };
 
 export type BridgeMessage = WorkerToPageMessage | PageToWorkerMessage;
 
@@ -83,6 +89,19 @@ export function isPageToWorkerMessage(value: unknown): value is PageToWorkerMess
     case 'hello':
       // Settings are checked field by field when merged (a typo in one must not cost the whole bridge).
       return isText(value.version, 64) && (value.settings === undefined || isRecord(value.settings));
+    case 'origin-hashes':
+      return (
+        Array.isArray(value.hashes) &&
+        value.hashes.length > 0 &&
+        value.hashes.length <= MAX_QUERY_SEGMENTS &&
+        value.hashes.every(
+          (entry) =>
+            isRecord(entry) &&
+            isText(entry.id, MAX_SEGMENT_ID_BYTES) &&
+            entry.id.length > 0 &&
+            isOriginHash(entry),
+        )
+      );
     case 'segment-response':
       if (!isRequestId(value.requestId)) return false;
       if (value.status === 'miss') return isText(value.reason);

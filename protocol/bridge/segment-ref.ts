@@ -31,7 +31,7 @@ export interface OriginHash {
   sha256: string;
 }
 
-function isOriginHash(value: unknown): value is OriginHash {
+export function isOriginHash(value: unknown): value is OriginHash {
   return isRecord(value) && isCount(value.size) && value.size > 0 && isSha256Hex(value.sha256);
 }
 

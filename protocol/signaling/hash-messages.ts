@@ -21,8 +21,26 @@ export type HashClientMessage =
   /** `peer` served bytes or announced a hash that contradicts a trusted one. */
   | { type: 'PEER-REPORT'; payload: { swarm: string; peer: string; reason: string } };
 
-/** Server → client: accepted hashes only, for one swarm. */
-export type HashServerMessage = { type: 'SEGMENT-HASHES'; payload: { swarm: string; hashes: SegmentHash[] } };
+/**
+ * Where an accepted hash comes from. 'origin': the signal server fetched the segment from its origin and hashed
+ * it (`--hash-origins`): as strong as an origin's sidecar, final, network bytes that contradict it are not kept.
+ * 'swarm': `hashQuorum` independent viewers reported it.
+ */
+export type HashSource = 'origin' | 'swarm';
+
+/** A hash the server accepted, and on whose word. */
+export interface AcceptedHash extends SegmentHash {
+  source: HashSource;
+}
+
+/**
+ * Server → client: accepted hashes only, for one swarm. Servers before `source` existed sent entries without it:
+ * clients read a missing (or unknown) source as 'swarm', the weaker one.
+ */
+export type HashServerMessage = {
+  type: 'SEGMENT-HASHES';
+  payload: { swarm: string; hashes: AcceptedHash[] };
+};
 
 export const HASH_CLIENT_TYPES = ['SEGMENT-HASH', 'SEGMENT-HASH-QUERY', 'PEER-REPORT'] as const;
 export const MAX_QUERY_SEGMENTS = 64;
@@ -92,15 +110,27 @@ export function validateHashClientMessage(message: {
   }
 }
 
-/** For the page agent: narrows a message received on the peerjs socket to SEGMENT-HASHES, every entry checked. */
-export function isHashServerMessage(message: unknown): message is HashServerMessage {
+/**
+ * For the page agent: a message received on the peerjs socket read as SEGMENT-HASHES, every entry checked and
+ * copied with its source (missing or unknown: 'swarm'); null for anything else.
+ */
+export function readHashServerMessage(message: unknown): HashServerMessage['payload'] | null {
   const { type, payload } = (message ?? {}) as { type?: unknown; payload?: Record<string, unknown> };
-  if (type !== 'SEGMENT-HASHES' || typeof payload !== 'object' || payload === null) return false;
+  if (type !== 'SEGMENT-HASHES' || typeof payload !== 'object' || payload === null) return null;
   const { swarm, hashes } = payload;
-  return typeof swarm === 'string' && Array.isArray(hashes) && hashes.every(isSegmentHash);
+  if (typeof swarm !== 'string' || !Array.isArray(hashes) || !hashes.every(isSegmentHash)) return null;
+  return {
+    swarm,
+    hashes: hashes.map(({ segment, size, sha256, source }) => ({
+      segment,
+      size,
+      sha256,
+      source: source === 'origin' ? 'origin' : 'swarm',
+    })),
+  };
 }
 
-function isSegmentHash(entry: unknown): entry is SegmentHash {
+function isSegmentHash(entry: unknown): entry is SegmentHash & { source?: unknown } {
   const { segment, size, sha256 } = (entry ?? {}) as Partial<Record<keyof SegmentHash, unknown>>;
   return isValidSegmentId(segment) && isValidSegmentSize(size) && isSha256Hex(sha256);
 }

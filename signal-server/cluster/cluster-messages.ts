@@ -4,9 +4,9 @@
 
 import { isSha256Hex } from '../../protocol/sha256-hex';
 import {
+  type AcceptedHash,
   isValidSegmentId,
   isValidSegmentSize,
-  type SegmentHash,
 } from '../../protocol/signaling/hash-messages';
 import { isValidPeerId } from '../../protocol/signaling/peer-id';
 import { RELAY_TYPES, type RelayType } from '../../protocol/signaling/peerjs-messages';
@@ -21,7 +21,7 @@ export type ClusterMessage =
   /** Process that received this: `id` is now held elsewhere (claimed with `token`); end yours. */
   | { type: 'evict'; id: string; token: string }
   /** A segment hash was accepted in `swarm`: the receiving process registered queries waiting for it. */
-  | { type: 'hash'; swarm: string; hash: SegmentHash };
+  | { type: 'hash'; swarm: string; hash: AcceptedHash };
 
 const TAG = { deliver: 'D', arrived: 'A', evict: 'E', hash: 'H' } as const;
 const SEPARATOR = '\t';
@@ -45,9 +45,11 @@ export function encodeClusterMessage(message: ClusterMessage): string {
     case 'evict':
       return [TAG.evict, message.id, message.token].join(SEPARATOR);
     case 'hash': {
-      // Swarm keys and segment ids have no control characters: a tab never occurs inside a field.
+      // Swarm keys and segment ids have no control characters: a tab never occurs inside a field. A swarm hash
+      // has no sixth field, as before the hash service existed.
       const { swarm, hash } = message;
-      return [TAG.hash, swarm, hash.segment, hash.size, hash.sha256].join(SEPARATOR);
+      const fields = [TAG.hash, swarm, hash.segment, hash.size, hash.sha256];
+      return (hash.source === 'origin' ? [...fields, 'origin'] : fields).join(SEPARATOR);
     }
   }
 }
@@ -67,11 +69,12 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
 }
 
 function decodeHash(text: string): ClusterMessage | null {
-  const [, swarm, segment, sizeField = '', sha256, ...rest] = text.split(SEPARATOR);
+  const [, swarm, segment, sizeField = '', sha256, source, ...rest] = text.split(SEPARATOR);
   const size = /^[1-9][0-9]*$/.test(sizeField) ? Number(sizeField) : 0;
   if (rest.length > 0 || !isValidSwarmKey(swarm) || !isValidSegmentId(segment)) return null;
   if (!isValidSegmentSize(size) || !isSha256Hex(sha256)) return null;
-  return { type: 'hash', swarm, hash: { segment, size, sha256 } };
+  if (source !== undefined && source !== 'origin') return null;
+  return { type: 'hash', swarm, hash: { segment, size, sha256, source: source ?? 'swarm' } };
 }
 
 function decodeDeliver(text: string): ClusterMessage | null {

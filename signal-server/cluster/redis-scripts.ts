@@ -1,6 +1,7 @@
 // The cluster's Redis layout and its atomic steps (Lua, run by EVALSHA through ioredis's defineCommand).
 // A peer's keys share a hash tag, {id}, so each script touches one slot and works on Redis Cluster too.
 import type { ChainableCommander, Redis } from 'ioredis';
+import { type HashScriptMethods, hashScriptKeyCounts, hashScripts } from './hash-scripts';
 
 /**
  * Keys and channels, all under the configured prefix:
@@ -14,6 +15,8 @@ import type { ChainableCommander, Redis } from 'ioredis';
  *   of a swarm's keys share one slot): `…:s:<segment>` hash of votes or the accepted hash, `…:w:<segment>` set of
  *   processes with queries waiting for it, `…:i` sorted set of its segments by last use (the LRU bound),
  *   `…:r:<peer>` set of who reported <peer> (PEER-REPORT), `…:x` set of peers excluded from the swarm.
+ * - `<p>:fetch:{<segment>}` the hash service's claim on a segment, or its outcome (a string, PX by kind), and
+ *   `…:s` the swarms to tell when a pending fetch ends (`{}` in the tag replaced by `_`).
  */
 export interface ClusterKeys {
   location(id: string): string;
@@ -24,6 +27,7 @@ export interface ClusterKeys {
   channel(node: string): string;
   hashes(swarm: string): string;
   excluded(swarm: string): string;
+  fetch(segment: string): string;
 }
 
 export function clusterKeys(prefix: string): ClusterKeys {
@@ -37,6 +41,7 @@ export function clusterKeys(prefix: string): ClusterKeys {
     channel: (node) => `${prefix}:node:{${node}}`,
     hashes: (swarm) => hashBase(prefix, swarm),
     excluded: (swarm) => `${hashBase(prefix, swarm)}:x`,
+    fetch: (segment) => `${prefix}:fetch:{${segment.replace(/[{}]/g, '_')}}`,
   };
 }
 
@@ -89,65 +94,6 @@ if current == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
 if not current then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
 return current`,
   /**
-   * KEYS entry, waiters, index; ARGV reporter, supporter (ip or reporter), candidate "<size> <sha256>", quorum,
-   * ttl, max votes, max segments, segment, entry key prefix. One vote, as InMemoryHashLedger.vote; on
-   * acceptance the votes are dropped and the processes waiting for the hash returned (and forgotten).
-   */
-  voteHash: `local function touch()
-  redis.call('PEXPIRE', KEYS[1], ARGV[5])
-  local t = redis.call('TIME')
-  redis.call('ZADD', KEYS[3], t[1] * 1000000 + t[2], ARGV[8])
-  redis.call('PEXPIRE', KEYS[3], ARGV[5])
-  local excess = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[7])
-  if excess > 0 then
-    local evicted = redis.call('ZPOPMIN', KEYS[3], excess)
-    for i = 1, #evicted, 2 do redis.call('DEL', ARGV[9] .. evicted[i]) end
-  end
-end
-local accepted = redis.call('HGET', KEYS[1], 'a')
-if accepted then
-  touch()
-  if accepted == ARGV[3] then return {'agreed'} end
-  return {'conflict'}
-end
-if redis.call('HEXISTS', KEYS[1], 'r:' .. ARGV[1]) == 1 then return {'duplicate'} end
-if tonumber(redis.call('HGET', KEYS[1], 'v') or '0') >= tonumber(ARGV[6]) then return {'full'} end
-redis.call('HSET', KEYS[1], 'r:' .. ARGV[1], '1')
-redis.call('HINCRBY', KEYS[1], 'v', 1)
-local count = tonumber(redis.call('HGET', KEYS[1], 'n:' .. ARGV[3]) or '0')
-if redis.call('HSETNX', KEYS[1], 'p:' .. ARGV[3] .. ' ' .. ARGV[2], '1') == 1 then
-  count = redis.call('HINCRBY', KEYS[1], 'n:' .. ARGV[3], 1)
-end
-touch()
-if count < tonumber(ARGV[4]) then return {'counted'} end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'a', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-local waiting = redis.call('SMEMBERS', KEYS[2])
-redis.call('DEL', KEYS[2])
-return {'accepted', waiting}`,
-  /**
-   * KEYS n entries, n waiter sets, index; ARGV node, wait ttl, entry ttl, n segments. The accepted candidate
-   * of each segment ('' when none: then `node` is registered to hear of its acceptance).
-   */
-  queryHashes: `local n = (#KEYS - 1) / 2
-local t = redis.call('TIME')
-local now = t[1] * 1000000 + t[2]
-local found = {}
-for i = 1, n do
-  local accepted = redis.call('HGET', KEYS[i], 'a')
-  if accepted then
-    found[i] = accepted
-    redis.call('PEXPIRE', KEYS[i], ARGV[3])
-    redis.call('ZADD', KEYS[#KEYS], 'XX', now, ARGV[3 + i])
-  else
-    found[i] = ''
-    redis.call('SADD', KEYS[n + i], ARGV[1])
-    redis.call('PEXPIRE', KEYS[n + i], ARGV[2])
-  end
-end
-return found`,
-  /**
    * KEYS reporters of the peer, excluded set; ARGV reporter, threshold, ttl, peer. One PEER-REPORT, as
    * PeerReports.report: once `threshold` distinct reporters reported the peer, it joins the excluded set.
    */
@@ -168,34 +114,16 @@ const keyCounts: Record<keyof typeof scripts, number | undefined> = {
   releasePeer: 1,
   locatePeer: 2,
   refreshPeer: 1,
-  voteHash: 3,
-  queryHashes: undefined,
   reportPeer: 2,
 };
 
 type ClaimReply = [0, string] | [1, string, string[]];
-type VoteReply = [string] | ['accepted', string[]];
 
 interface ScriptCommands<Result> {
   claimPeer(loc: string, wait: string, value: string, token: string, ttlMs: number): Result;
   releasePeer(loc: string, value: string): Result;
   locatePeer(loc: string, wait: string, waiter: string, waitTtlMs: number, dead: string): Result;
   refreshPeer(loc: string, value: string, ttlMs: number): Result;
-  voteHash(
-    entry: string,
-    waiters: string,
-    index: string,
-    reporter: string,
-    supporter: string,
-    candidate: string,
-    quorum: number,
-    ttlMs: number,
-    maxVotes: number,
-    maxSegments: number,
-    segment: string,
-    entryPrefix: string,
-  ): Result;
-  queryHashes(keyCount: number, ...keysThenArgs: (string | number)[]): Result;
   reportPeer(
     reporters: string,
     excluded: string,
@@ -206,16 +134,15 @@ interface ScriptCommands<Result> {
   ): Result;
 }
 
-/** The connection with the scripts as typed methods. */
-export type ScriptedRedis = Redis & {
-  claimPeer(...args: Parameters<ScriptCommands<unknown>['claimPeer']>): Promise<ClaimReply>;
-  releasePeer(...args: Parameters<ScriptCommands<unknown>['releasePeer']>): Promise<number>;
-  locatePeer(...args: Parameters<ScriptCommands<unknown>['locatePeer']>): Promise<string | null>;
-  refreshPeer(...args: Parameters<ScriptCommands<unknown>['refreshPeer']>): Promise<1 | string>;
-  voteHash(...args: Parameters<ScriptCommands<unknown>['voteHash']>): Promise<VoteReply>;
-  queryHashes(...args: Parameters<ScriptCommands<unknown>['queryHashes']>): Promise<string[]>;
-  reportPeer(...args: Parameters<ScriptCommands<unknown>['reportPeer']>): Promise<string>;
-};
+/** The connection with the scripts as typed methods (segment trust's: hash-scripts.ts). */
+export type ScriptedRedis = Redis &
+  HashScriptMethods & {
+    claimPeer(...args: Parameters<ScriptCommands<unknown>['claimPeer']>): Promise<ClaimReply>;
+    releasePeer(...args: Parameters<ScriptCommands<unknown>['releasePeer']>): Promise<number>;
+    locatePeer(...args: Parameters<ScriptCommands<unknown>['locatePeer']>): Promise<string | null>;
+    refreshPeer(...args: Parameters<ScriptCommands<unknown>['refreshPeer']>): Promise<1 | string>;
+    reportPeer(...args: Parameters<ScriptCommands<unknown>['reportPeer']>): Promise<string>;
+  };
 
 /** A pipeline on a scripted connection has the scripts too. */
 export function scriptedPipeline(
@@ -226,8 +153,9 @@ export function scriptedPipeline(
 
 /** Registers the scripts; ioredis sends EVALSHA and falls back to EVAL after a Redis restart (NOSCRIPT). */
 export function withClusterScripts(redis: Redis): ScriptedRedis {
-  for (const [name, lua] of Object.entries(scripts)) {
-    const numberOfKeys = keyCounts[name as keyof typeof scripts];
+  const counts: Record<string, number | undefined> = { ...keyCounts, ...hashScriptKeyCounts };
+  for (const [name, lua] of Object.entries({ ...scripts, ...hashScripts })) {
+    const numberOfKeys = counts[name];
     redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { numberOfKeys, lua });
   }
   return redis as ScriptedRedis;

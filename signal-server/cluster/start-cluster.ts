@@ -4,9 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
 import type { SignalServerConfig } from '../config';
+import type { FetchClaimsConfig, FetchClaimsPort } from '../hash-service/fetch-claims';
 import type { ClusterInbox, ClusterPort } from '../signaling-ports';
 import type { HashLedgerPort } from '../trust/hash-ledger';
 import type { PeerReportsPort } from '../trust/peer-reports';
+import { ClusterFetchClaims } from './cluster-fetch-claims';
 import { createClusterMetrics } from './cluster-metrics';
 import { ClusterRouter } from './cluster-router';
 import { connectRedis, type PubSubKind } from './redis-link';
@@ -21,6 +23,8 @@ export interface Cluster {
   hashes: HashLedgerPort;
   /** PEER-REPORT tallies shared by every process, and this process's view of who is excluded. */
   peerReports: PeerReportsPort;
+  /** The hash service's claims: one process of the cluster fetches each segment. */
+  fetchClaims: FetchClaimsPort;
   isUp(): boolean;
   /** Hands other processes' messages to `inbox` and starts refreshing what it holds. */
   attach(inbox: ClusterInbox): void;
@@ -28,21 +32,22 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export type ClusterConfig = Pick<
-  SignalServerConfig,
-  | 'redis'
-  | 'redisPrefix'
-  | 'clusterTtlMs'
-  | 'clusterRefreshMs'
-  | 'expireTimeoutMs'
-  | 'hashQuorum'
-  | 'hashVotesPerSegment'
-  | 'hashSegmentsPerSwarm'
-  | 'hashTtlMs'
-  | 'hashWaitMs'
-  | 'peerReportThreshold'
-  | 'ranking'
->;
+export type ClusterConfig = FetchClaimsConfig &
+  Pick<
+    SignalServerConfig,
+    | 'redis'
+    | 'redisPrefix'
+    | 'clusterTtlMs'
+    | 'clusterRefreshMs'
+    | 'expireTimeoutMs'
+    | 'hashQuorum'
+    | 'hashVotesPerSegment'
+    | 'hashSegmentsPerSwarm'
+    | 'hashTtlMs'
+    | 'hashWaitMs'
+    | 'peerReportThreshold'
+    | 'ranking'
+  >;
 
 export async function startCluster(
   config: ClusterConfig,
@@ -75,6 +80,7 @@ export async function startCluster(
     pubsub: link.pubsub,
     hashes: active.hashes,
     peerReports: active.peerReports,
+    fetchClaims: new ClusterFetchClaims({ redis: link.redis, keys, node, config, telemetry }),
     isUp: link.isUp,
     attach(inbox) {
       active.attach(inbox);

@@ -1,12 +1,14 @@
 // The segment-trust messages, apart from any socket: SEGMENT-HASH votes go to the ledger (members of the
 // swarm only), SEGMENT-HASH-QUERY is answered at once and its unanswered segments once more when accepted,
 // PEER-REPORT tallies liars and hides them from their swarm. One message in, at most one out per waiting entry.
+// With the hash service, a vote or query for a segment of a listed origin also has it fetched and hashed there.
 
-import type { HashClientMessage, SegmentHash } from '../../protocol/signaling/hash-messages';
+import type { AcceptedHash, HashClientMessage, SegmentHash } from '../../protocol/signaling/hash-messages';
 import { encodeHashServerMessage } from '../../protocol/signaling/hash-messages';
 import type { SignalServerConfig } from '../config';
+import type { HashService, ServiceState } from '../hash-service/hash-service';
 import type { PeerSession } from '../peerjs/peer-session';
-import { type HashLedgerPort, InMemoryHashLedger, type VoteResult } from './hash-ledger';
+import { type HashLedgerPort, InMemoryHashLedger, type PublishResult, type VoteResult } from './hash-ledger';
 import { HashWaits } from './hash-waits';
 import { type PeerReportResult, PeerReports, type PeerReportsPort } from './peer-reports';
 
@@ -22,6 +24,10 @@ export interface HashTelemetry {
   notified(): void;
   ignored(type: HashClientMessage['type'], reason: HashIgnoreReason): void;
   peerReported(result: PeerReportResult): void;
+  /** The hash service's hash went to a swarm's ledger. */
+  published(result: PublishResult): void;
+  /** Held votes reached their quorum once the service gave up on the origin. */
+  released(): void;
 }
 
 export type HashExchangeConfig = Pick<
@@ -49,6 +55,8 @@ export interface HashExchangeDeps<Socket> {
   /** Cluster mode: the ledger and the peer reports in Redis. Default: in memory. */
   ledger?: HashLedgerPort;
   reports?: PeerReportsPort;
+  /** The hash service (`--hash-origins`); without it, hashes come from the quorum only. */
+  service?: Pick<HashService, 'request' | 'attach'>;
 }
 
 const ignore = () => {};
@@ -58,6 +66,8 @@ const noTelemetry: HashTelemetry = {
   notified: ignore,
   ignored: ignore,
   peerReported: ignore,
+  published: ignore,
+  released: ignore,
 };
 
 export class HashExchange<Socket> {
@@ -81,6 +91,10 @@ export class HashExchange<Socket> {
     this.log = deps.log ?? ignore;
     this.waits = new HashWaits(config, deps.now);
     this.reports = deps.reports ?? new PeerReports(config);
+    deps.service?.attach({
+      hashed: (swarms, hash) => this.publish(swarms, hash),
+      refused: (swarms, segment) => this.release(swarms, segment),
+    });
   }
 
   /** Queried segments waiting for a hash, on this process. */
@@ -99,7 +113,7 @@ export class HashExchange<Socket> {
   }
 
   /** The hash of `hash.segment` was accepted (here, or on another process): each waiting query hears once. */
-  accepted(swarm: string, hash: SegmentHash): void {
+  accepted(swarm: string, hash: AcceptedHash): void {
     const text = encodeHashServerMessage({ type: 'SEGMENT-HASHES', payload: { swarm, hashes: [hash] } });
     for (const session of this.waits.take(swarm, hash.segment)) {
       this.telemetry.notified();
@@ -124,13 +138,43 @@ export class HashExchange<Socket> {
     this.reports.expire(isLive);
   }
 
+  /** While the service fetches the segment, the vote counts but cannot make a quorum (see hash-ledger.ts). */
   private vote(session: PeerSession<Socket>, hash: { swarm: string } & SegmentHash): void {
     const { swarm, segment, size, sha256 } = hash;
     const ip = this.config.hashQuorumDistinctIps ? session.ip : null;
-    settle(this.ledger.vote({ swarm, segment, size, sha256, reporter: session.id, ip }), (result) => {
-      this.telemetry.voted(result);
-      if (result === 'accepted') this.accepted(swarm, { segment, size, sha256 });
+    const service: ServiceState | Promise<ServiceState> =
+      this.deps.service?.request(swarm, segment) ?? 'not-listed';
+    settle(service, (state) => {
+      const vote = { swarm, segment, size, sha256, reporter: session.id, ip, hold: state === 'fetching' };
+      settle(this.ledger.vote(vote), (result) => {
+        this.telemetry.voted(result);
+        if (result === 'accepted') this.accepted(swarm, { segment, size, sha256, source: 'swarm' });
+      });
     });
+  }
+
+  /** The service hashed `hash.segment` from its origin: accepted in each swarm with the origin's strength. */
+  private publish(swarms: readonly string[], hash: SegmentHash): void {
+    for (const swarm of swarms)
+      settle(this.ledger.publish(swarm, hash), (result) => {
+        this.telemetry.published(result);
+        if (result === 'published') this.accepted(swarm, { ...hash, source: 'origin' });
+        if (result === 'conflict')
+          this.log(
+            `segment ${hash.segment.slice(0, 300)} of swarm ${JSON.stringify(swarm)}: the origin's bytes hash to ` +
+              `${hash.sha256} (${hash.size} bytes), not to the hash the swarm accepted before (kept: the first is final)`,
+          );
+      });
+  }
+
+  /** The service will not hash `segment`: votes it held may make their quorum now. */
+  private release(swarms: readonly string[], segment: string): void {
+    for (const swarm of swarms)
+      settle(this.ledger.release(swarm, segment), (hash) => {
+        if (!hash) return;
+        this.telemetry.released();
+        this.accepted(swarm, hash);
+      });
   }
 
   /**
@@ -144,11 +188,14 @@ export class HashExchange<Socket> {
         ({ segment }) => !waiting.has(segment) || this.waits.remove(session, swarm, segment),
       );
       this.telemetry.queried(segments.length, hashes.length);
-      if (session.status !== 'open') return;
-      this.deps.send(
-        session,
-        encodeHashServerMessage({ type: 'SEGMENT-HASHES', payload: { swarm, hashes } }),
-      );
+      if (session.status === 'open')
+        this.deps.send(
+          session,
+          encodeHashServerMessage({ type: 'SEGMENT-HASHES', payload: { swarm, hashes } }),
+        );
+      // The ones without a hash: the service fetches those of listed origins (the waits hear of the result).
+      const known = new Set(found.map((hash) => hash.segment));
+      for (const segment of segments) if (!known.has(segment)) this.deps.service?.request(swarm, segment);
     });
   }
 

@@ -1,8 +1,10 @@
 // Votes for segment hashes, one process (in memory): a hash is accepted once `hashQuorum` distinct reporters
-// (connections; with hashQuorumDistinctIps, distinct addresses too) agree; the first accepted is final.
+// (connections; with hashQuorumDistinctIps, distinct addresses too) agree, or when the hash service publishes
+// what it fetched from the origin; the first accepted is final. While the service fetches a segment, its votes
+// are held (counted, never accepted): released by the service only when the origin cannot be fetched.
 // Bounded per swarm (least recently used segment forgotten) and per segment; entries expire after hashTtlMs.
 
-import type { SegmentHash } from '../../protocol/signaling/hash-messages';
+import type { AcceptedHash, HashSource, SegmentHash } from '../../protocol/signaling/hash-messages';
 import type { SignalServerConfig } from '../config';
 
 /** One SEGMENT-HASH from a member. `ip` null when addresses need not differ (hashQuorumDistinctIps off). */
@@ -10,6 +12,8 @@ export interface HashVote extends SegmentHash {
   swarm: string;
   reporter: string;
   ip: string | null;
+  /** The hash service is fetching this segment: the vote counts, but no quorum accepts a hash until released. */
+  hold: boolean;
 }
 
 /**
@@ -26,11 +30,22 @@ export type VoteResult =
   | 'full'
   | 'unavailable';
 
+/**
+ * What publishing the origin's hash did. published: accepted now. upgraded: the swarm had accepted the same hash,
+ * now it is the origin's. agreed: the origin's already. conflict: the swarm accepted another hash first (kept:
+ * the first accepted is final). unavailable: Redis did not answer.
+ */
+export type PublishResult = 'published' | 'upgraded' | 'agreed' | 'conflict' | 'unavailable';
+
 /** The ledger as the exchange uses it: in memory (synchronous) or in Redis (cluster mode, asynchronous). */
 export interface HashLedgerPort {
   vote(vote: HashVote): VoteResult | Promise<VoteResult>;
   /** The accepted hashes among `segments`; in cluster mode also registers this process to hear of the rest. */
-  lookup(swarm: string, segments: readonly string[]): SegmentHash[] | Promise<SegmentHash[]>;
+  lookup(swarm: string, segments: readonly string[]): AcceptedHash[] | Promise<AcceptedHash[]>;
+  /** The hash service fetched `hash.segment` from its origin: accepted with the origin's strength. */
+  publish(swarm: string, hash: SegmentHash): PublishResult | Promise<PublishResult>;
+  /** The service cannot fetch `segment`: held votes that reached the quorum accept their hash (else null). */
+  release(swarm: string, segment: string): AcceptedHash | null | Promise<AcceptedHash | null>;
 }
 
 export type HashLedgerLimits = Pick<
@@ -41,6 +56,7 @@ export type HashLedgerLimits = Pick<
 /** A candidate is "<size> <sha256>": both must match for two votes to agree. */
 interface Entry {
   accepted: string | null;
+  source: HashSource;
   /** Reporter → the candidate it voted for (one vote per reporter). Emptied once accepted. */
   votes: Map<string, string>;
   /** Candidate → its distinct addresses (distinct-IP mode) or reporters. */
@@ -74,20 +90,42 @@ export class InMemoryHashLedger implements HashLedgerPort {
       entry.support.set(candidate, support);
     }
     support.add(vote.ip ?? vote.reporter);
-    if (support.size < this.limits.hashQuorum) return 'counted';
-    entry.accepted = candidate;
-    entry.votes.clear();
-    entry.support.clear();
+    if (vote.hold || support.size < this.limits.hashQuorum) return 'counted';
+    accept(entry, candidate, 'swarm');
     return 'accepted';
   }
 
-  lookup(swarm: string, segments: readonly string[]): SegmentHash[] {
-    const found: SegmentHash[] = [];
+  lookup(swarm: string, segments: readonly string[]): AcceptedHash[] {
+    const found: AcceptedHash[] = [];
     for (const segment of segments) {
-      const accepted = this.touch(swarm, segment, false)?.accepted;
-      if (accepted) found.push(parseCandidate(segment, accepted));
+      const entry = this.touch(swarm, segment, false);
+      if (entry?.accepted) found.push(parseCandidate(segment, entry.accepted, entry.source));
     }
     return found;
+  }
+
+  publish(swarm: string, hash: SegmentHash): PublishResult {
+    const candidate = `${hash.size} ${hash.sha256}`;
+    const entry = this.touch(swarm, hash.segment, true) as Entry;
+    if (entry.accepted === null) {
+      accept(entry, candidate, 'origin');
+      return 'published';
+    }
+    if (entry.accepted !== candidate) return 'conflict';
+    if (entry.source === 'origin') return 'agreed';
+    entry.source = 'origin';
+    return 'upgraded';
+  }
+
+  release(swarm: string, segment: string): AcceptedHash | null {
+    const entry = this.touch(swarm, segment, false);
+    if (!entry || entry.accepted !== null) return null;
+    for (const [candidate, support] of entry.support) {
+      if (support.size < this.limits.hashQuorum) continue;
+      accept(entry, candidate, 'swarm');
+      return parseCandidate(segment, candidate, 'swarm');
+    }
+    return null;
   }
 
   /** Forgets a swarm (its last member left). */
@@ -121,7 +159,13 @@ export class InMemoryHashLedger implements HashLedgerPort {
         entries = new Map();
         this.swarms.set(swarm, entries);
       }
-      const touched = entry ?? { accepted: null, votes: new Map(), support: new Map(), touchedAt: 0 };
+      const touched = entry ?? {
+        accepted: null,
+        source: 'swarm',
+        votes: new Map(),
+        support: new Map(),
+        touchedAt: 0,
+      };
       touched.touchedAt = this.now();
       entries.delete(segment);
       entries.set(segment, touched);
@@ -135,8 +179,16 @@ export class InMemoryHashLedger implements HashLedgerPort {
   }
 }
 
+/** Accepted: the votes are dropped (nothing can change the hash any more). */
+function accept(entry: Entry, candidate: string, source: HashSource): void {
+  entry.accepted = candidate;
+  entry.source = source;
+  entry.votes.clear();
+  entry.support.clear();
+}
+
 /** "<size> <sha256>" → the hash entry for `segment`. */
-export function parseCandidate(segment: string, candidate: string): SegmentHash {
+export function parseCandidate(segment: string, candidate: string, source: HashSource): AcceptedHash {
   const space = candidate.indexOf(' ');
-  return { segment, size: Number(candidate.slice(0, space)), sha256: candidate.slice(space + 1) };
+  return { segment, size: Number(candidate.slice(0, space)), sha256: candidate.slice(space + 1), source };
 }

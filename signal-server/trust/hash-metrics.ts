@@ -1,5 +1,5 @@
 // Prometheus counters for the segment-trust messages (votes, acceptances, conflicts, queries, ignored
-// messages, peer reports), on the server's registry, fed by the HashExchange's telemetry.
+// messages, peer reports, the hash service's hashes), on the server's registry, fed by the HashExchange's telemetry.
 import { Counter, type Registry } from 'prom-client';
 import type { HashTelemetry } from './hash-exchange';
 
@@ -13,7 +13,10 @@ export function createHashMetrics(registry: Registry): HashTelemetry {
     'SEGMENT-HASH votes from swarm members, by result (counted, accepted, agreed, conflict, duplicate, full, unavailable)',
     ['result'],
   );
-  const accepted = counter('hashes_accepted_total', 'Segment hashes that reached the quorum');
+  const accepted = counter(
+    'hashes_accepted_total',
+    'Segment hashes that reached the quorum (held votes included, once the hash service gave up on the origin)',
+  );
   const conflicts = counter(
     'hash_conflicts_total',
     'SEGMENT-HASH votes contradicting a hash already accepted (a corrupt or lying viewer, or a changed origin)',
@@ -34,7 +37,14 @@ export function createHashMetrics(registry: Registry): HashTelemetry {
     'PEER-REPORT messages, by result (counted, excluded, duplicate, already-excluded, off)',
     ['result'],
   );
+  const published = counter(
+    'hashes_published_total',
+    "Hashes the hash service fetched from an origin, by what the swarm's ledger did (published, upgraded, agreed, conflict, unavailable)",
+    ['result'],
+  );
   return {
+    published: (result) => published.labels(result).inc(),
+    released: () => accepted.inc(),
     voted: (result) => {
       reports.labels(result).inc();
       if (result === 'accepted') accepted.inc();

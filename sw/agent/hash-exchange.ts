@@ -3,6 +3,7 @@
 // it banned. The server answers a query at once with what it has accepted, and once more per segment accepted later.
 
 import {
+  type AcceptedHash,
   type HashClientMessage,
   MAX_QUERY_SEGMENTS,
   MAX_REPORT_REASON_LENGTH,
@@ -35,6 +36,8 @@ export class HashExchange {
   private readonly batches = new Map<string, Set<string>>();
   /** Per swarm: when the oldest query still unanswered went out. */
   private readonly unanswered = new Map<string, number>();
+  /** Swarms the signal server's hash service answers for (an origin hash came): a missing hash is on its way. */
+  private readonly originSwarms = new Set<string>();
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly deps: HashExchangeDeps) {}
@@ -72,15 +75,30 @@ export class HashExchange {
   }
 
   /** Hashes came for `swarm` (an answer, or a late acceptance): those segments need no more asking. */
-  answered(swarm: string, segmentIds: readonly string[]): void {
+  answered(swarm: string, hashes: readonly Pick<AcceptedHash, 'segment' | 'source'>[]): void {
     this.unanswered.delete(swarm);
-    for (const segmentId of segmentIds) this.asked.delete(segmentId);
+    for (const { segment, source } of hashes) {
+      this.asked.delete(segment);
+      if (source === 'origin') this.originSwarms.add(swarm);
+    }
   }
 
-  /** A query of `swarm` went out moments ago and its answer may still name holders we could use. */
+  /**
+   * The signal server hashes `swarm`'s segments itself (its hash service sent one): the hash of a segment a peer
+   * just announced is probably moments away, worth a short wait rather than a network fetch.
+   */
+  servesOriginHashes(swarm: string): boolean {
+    return this.originSwarms.has(swarm);
+  }
+
+  /**
+   * A query of `swarm` is about to go out (batched) or went out moments ago, and its answer may still make holders
+   * we know of usable: without the first half, a request parked for peers arriving went to the network in the
+   * batch delay right after their announcements came.
+   */
   awaiting(swarm: string): boolean {
     const sentAt = this.unanswered.get(swarm);
-    return sentAt !== undefined && this.deps.now() - sentAt < ANSWER_WAIT_MS;
+    return this.batches.has(swarm) || (sentAt !== undefined && this.deps.now() - sentAt < ANSWER_WAIT_MS);
   }
 
   /** We fetched this segment from the network: our vote for its hash. */
@@ -109,6 +127,7 @@ export class HashExchange {
 
   forgetSwarm(swarm: string): void {
     this.batches.delete(swarm);
+    this.originSwarms.delete(swarm);
     this.unanswered.delete(swarm);
     for (const [segmentId, asked] of [...this.asked]) if (asked.swarm === swarm) this.asked.delete(segmentId);
   }

@@ -115,6 +115,17 @@ export class HeldSegments {
     this.deps.changed();
   }
 
+  /**
+   * A hash of the origin's strength says `segmentId` is other bytes than the ones we hold (a bad network answer
+   * stored before the hash was known): no longer announced, so no peer asks us for it.
+   */
+  dropContradicted(swarm: string, segmentId: string, trusted: { size: number; sha256: string }): void {
+    const held = this.index.get(segmentId);
+    if (!held || (held.size === trusted.size && held.sha256 === trusted.sha256)) return;
+    this.index.remove(segmentId);
+    if (this.deps.isJoined(swarm)) this.deps.announce(swarm, this.index.entries(swarm), true);
+  }
+
   /** Stores a segment a peer sent for the cache (verified already), then announces it. */
   async keepPrefetched(segment: SegmentRef, data: ArrayBuffer, sha256: string): Promise<void> {
     const contentType = mediaTypeFor(segment.url);

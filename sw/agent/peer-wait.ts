@@ -53,13 +53,16 @@ export interface PeerWait {
  * `networkMs`: what the network would take for it (a segment the size of the last ones).
  * - a holder just failed us (busy, gone; `attempt` > 0): others are fetching it too, their HAVE is close;
  * - at the live edge (`rank` not null): our turn, see edgeWaitMs;
- * - peers still arriving: a short wait for their lists, see arrivalWaitMs.
+ * - peers still arriving: a short wait for their lists, see arrivalWaitMs;
+ * - a peer announced it but its hash is on its way (the signal server fetches it from the origin): as long.
  */
 export function peerWait(
   request: {
     attempt: number;
     rank: number | null;
     peersPending: boolean;
+    /** Holders announced the segment and the signal server is hashing it: usable once the hash comes. */
+    trustPending: boolean;
     /** The worker's bound, less the time the request already waited. */
     leftMs: number;
     playback: PlaybackState;
@@ -76,6 +79,11 @@ export function peerWait(
   } else if (request.rank !== null) {
     const waitMs = edgeWaitMs({ rank: request.rank, maxWaitMs: leftMs, playback, networkMs }, config);
     if (waitMs > 0) wait = { until: 'holders', waitMs };
+  }
+  if (request.attempt === 0 && request.trustPending) {
+    // Longer than a turn at the edge if need be: the holder is there, only its hash is missing.
+    const waitMs = Math.max(wait?.waitMs ?? 0, arrivalWaitMs(leftMs, playback, networkMs, config));
+    wait = { until: 'holders', waitMs };
   }
   if (!wait && request.attempt === 0 && request.peersPending)
     wait = { until: 'arrival', waitMs: arrivalWaitMs(leftMs, playback, networkMs, config) };

@@ -3,6 +3,7 @@
 
 import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import { useAcceptedHashes } from './accepted-hashes';
 import { type PeerlaneConfig, workerSettings } from './config';
 import { PeerlaneError, reportError } from './errors';
 import { FetchPlanner } from './fetch-planner';
@@ -71,10 +72,9 @@ export class PeerlaneAgent {
       unreachable: (peerId) => this.pool.forget(peerId),
       connected: () => this.hashes.reconnected(),
       hashes: (swarm, hashes) => {
-        const segments = hashes.map((entry) => entry.segment);
-        this.hashes.answered(swarm, segments);
-        for (const { segment, size, sha256 } of hashes)
-          this.verified.trusted(segment, { size, sha256, source: 'swarm' });
+        this.hashes.answered(swarm, hashes);
+        const { verified, held, bridge } = this;
+        useAcceptedHashes(swarm, hashes, { verified, held, toWorker: (message) => bridge.post(message) });
         this.schedulePlan();
       },
       error: (error) => this.report(error),
@@ -133,6 +133,7 @@ export class PeerlaneAgent {
       // A hash answer on its way may make announced holders usable.
       peersPending: (swarm) =>
         this.signal.awaitingMembers(swarm) || this.pool.connectingCount > 0 || this.hashes.awaiting(swarm),
+      trustPending: ({ id, swarm }) => this.hashes.servesOriginHashes(swarm) && this.verified.awaitsHash(id),
       edgeRank: (segment) => this.planner.edgeRank(segment),
       typicalBytes: (swarm) => this.held.latestSize(swarm) ?? this.lastSegmentBytes,
       networkMs: (bytes) => this.network.msFor(bytes, NETWORK_FALLBACK_MS),
@@ -255,8 +256,7 @@ export class PeerlaneAgent {
 
   /** Peers hold `segment` but we know no hash to check them against: ask the swarm's (announced before we joined). */
   private askTrust(segment: SegmentRef): void {
-    if (!this.verified.isTrusted(segment.id) && this.pool.holdersOf(segment.id).length > 0)
-      this.hashes.want(segment.swarm, segment.id);
+    if (this.verified.awaitsHash(segment.id)) this.hashes.want(segment.swarm, segment.id);
   }
 
   /**

@@ -27,6 +27,8 @@ export interface FetcherDeps {
   playback: () => PlaybackState;
   /** Peers of `swarm` may be about to announce segments (connecting, or the member list not in yet). */
   peersPending: (swarm: string) => boolean;
+  /** Peers announced `segment` and its hash is on its way from the signal server: they may serve it soon. */
+  trustPending: (segment: SegmentRef) => boolean;
   /** For a live segment, in a swarm with other peers: our turn to fetch it from the network (edgeRank); else null. */
   edgeRank: (segment: SegmentRef) => number | null;
   /** Expected network time for a segment of `bytes`, ms. */
@@ -45,6 +47,8 @@ interface Parked {
   ask: Ask;
   until: PeerWait['until'];
   timer: ReturnType<typeof setTimeout>;
+  /** Waited for a hash on its way already: not extended again (see expired). */
+  extended: boolean;
 }
 
 /** Answered requests remembered, to blame the sender if the worker later rejects the bytes. */
@@ -135,11 +139,13 @@ export class SegmentFetcher {
 
   /** Parks `ask` (nobody holds its segment) when an announcement is worth waiting for; false: no wait. */
   private park(ask: Ask, playback: PlaybackState): boolean {
+    const trustPending = this.deps.trustPending(ask.segment);
     const wait = peerWait(
       {
         attempt: ask.attempt,
         rank: ask.attempt === 0 ? this.deps.edgeRank(ask.segment) : null,
         peersPending: this.deps.peersPending(ask.segment.swarm),
+        trustPending,
         leftMs: ask.maxWaitMs - (this.deps.now() - ask.receivedAt),
         playback,
         networkMs: this.deps.networkMs(this.deps.typicalBytes(ask.segment.swarm)),
@@ -147,9 +153,41 @@ export class SegmentFetcher {
       this.deps.config,
     );
     if (!wait) return false;
-    const timer = setTimeout(() => this.unpark(ask.requestId, 'no-peer'), wait.waitMs);
-    this.parked.set(ask.requestId, { ask, until: wait.until, timer });
+    const timer = setTimeout(() => this.expired(ask.requestId), wait.waitMs);
+    // A wait that was already for the hash is not extended when it runs out.
+    this.parked.set(ask.requestId, { ask, until: wait.until, timer, extended: trustPending });
     return true;
+  }
+
+  /**
+   * A wait ran out. If a peer announced the segment meanwhile and only its hash is missing (the signal server is
+   * hashing it), the request waits once more, as long as a peer wait may, within its deadline; else the network.
+   */
+  private expired(requestId: number): void {
+    const parked = this.parked.get(requestId);
+    if (!parked) return;
+    const { ask } = parked;
+    const wait =
+      !parked.extended && this.deps.trustPending(ask.segment)
+        ? peerWait(
+            {
+              attempt: 0,
+              rank: null,
+              peersPending: false,
+              trustPending: true,
+              leftMs: ask.maxWaitMs - (this.deps.now() - ask.receivedAt),
+              playback: this.deps.playback(),
+              networkMs: this.deps.networkMs(this.deps.typicalBytes(ask.segment.swarm)),
+            },
+            this.deps.config,
+          )
+        : null;
+    if (!wait) {
+      this.unpark(requestId, 'no-peer');
+      return;
+    }
+    parked.extended = true;
+    parked.timer = setTimeout(() => this.unpark(requestId, 'no-peer'), wait.waitMs);
   }
 
   /** Downloads `segment` into the cache from `holder` (the scheduler chose both). */
@@ -163,7 +201,8 @@ export class SegmentFetcher {
     for (const [requestId, parked] of [...this.parked]) {
       const { segment } = parked.ask;
       if (this.deps.holdersOf(segment).length === 0) {
-        if (parked.until === 'holders' || this.deps.peersPending(segment.swarm)) continue;
+        const { peersPending, trustPending } = this.deps;
+        if (parked.until === 'holders' || peersPending(segment.swarm) || trustPending(segment)) continue;
       }
       this.unpark(requestId, undefined);
       this.plan(parked.ask, false);

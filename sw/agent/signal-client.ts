@@ -4,9 +4,9 @@
 import { type DataConnection, Peer, type PeerError, type PeerOptions } from 'peerjs';
 import { PEER_WIRE_VERSION } from '../../protocol/peers/peer-wire';
 import {
+  type AcceptedHash,
   type HashClientMessage,
-  isHashServerMessage,
-  type SegmentHash,
+  readHashServerMessage,
 } from '../../protocol/signaling/hash-messages';
 import { isReconnectMessage } from '../../protocol/signaling/reconnect-message';
 import {
@@ -30,7 +30,7 @@ export interface SignalEvents {
   /** Connected (again): every swarm is re-joined; what the server kept for the old socket is gone. */
   connected(): void;
   /** Accepted segment hashes of `swarm`: the answer to a query, or a segment accepted since. */
-  hashes(swarm: string, hashes: SegmentHash[]): void;
+  hashes(swarm: string, hashes: AcceptedHash[]): void;
   error(error: PeerlaneError): void;
 }
 
@@ -197,9 +197,9 @@ export class SignalClient {
       this.events.unreachable(message.src);
       return;
     }
-    if (isHashServerMessage(message)) {
-      if (this.swarms.has(message.payload.swarm))
-        this.events.hashes(message.payload.swarm, message.payload.hashes);
+    const accepted = readHashServerMessage(message);
+    if (accepted) {
+      if (this.swarms.has(accepted.swarm)) this.events.hashes(accepted.swarm, accepted.hashes);
       return;
     }
     if (!isSwarmServerMessage(message)) return;

@@ -39,6 +39,11 @@ export class VerifiedHolders {
     return known !== undefined && (source === undefined || known.source === source);
   }
 
+  /** Peers announced `segmentId` but no hash to check them against is known yet. */
+  awaitsHash(segmentId: string): boolean {
+    return !this.isTrusted(segmentId) && this.deps.announcedHolders(segmentId).length > 0;
+  }
+
   /** `peerId` announced `entries` of `swarm`: a liar is banned now; unknown hashes are asked for. */
   announced(peerId: string, swarm: string, entries: readonly HaveEntry[]): void {
     for (const entry of entries) {

@@ -5,7 +5,7 @@ import {
   type RejectReason,
   type WorkerToPageMessage,
 } from '../../protocol/bridge/bridge-messages';
-import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import type { OriginHash, SegmentRef } from '../../protocol/bridge/segment-ref';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
 
@@ -23,6 +23,8 @@ export interface AgentBridgeOptions {
   limits: Pick<WorkerLimits, 'maxPendingPeerRequests' | 'bridgeGraceMs'>;
   /** Whether the page is still open (`clients.get`): a navigated-away page's port silently drops messages. */
   isClientAlive(clientId: string): Promise<boolean>;
+  /** Hashes the signal server's hash service fetched from the origin, relayed by an agent (`origin-hashes`). */
+  originHashes(hashes: Map<string, OriginHash>): void;
 }
 
 interface PendingRequest {
@@ -152,7 +154,7 @@ export class AgentBridge {
     return this.lastRequestId;
   }
 
-  /** The edge: only well-formed answers to this port's own pending requests are trusted. */
+  /** The edge: only well-formed messages, and answers to this port's own pending requests, are trusted. */
   private receive(clientId: string, message: unknown): void {
     if (!isPageToWorkerMessage(message) || message.type === 'hello') {
       const type = (message as { type?: unknown } | null)?.type;
@@ -160,6 +162,12 @@ export class AgentBridge {
         from: 'agent',
         type: typeof type === 'string' ? type : typeof message,
       });
+      return;
+    }
+    if (message.type === 'origin-hashes') {
+      this.options.originHashes(
+        new Map(message.hashes.map(({ id, size, sha256 }) => [id, { size, sha256 }])),
+      );
       return;
     }
     const request = this.pending.get(message.requestId);

@@ -2,9 +2,10 @@
 // protocol/hash-sidecar-format.ts) with a strict parser that turns it into hashes keyed by segment id.
 import type { OriginHash } from '../../protocol/bridge/segment-ref';
 import { SIDECAR_VERSION } from '../../protocol/hash-sidecar-format';
+import { pieceId, segmentId } from '../../protocol/segment-ids';
 import { isSha256Hex } from '../../protocol/sha256-hex';
 import { pieceCount, pieceRange } from './piece-plan';
-import { canonicalUrl, pieceId, segmentId } from './segment-id';
+import { canonicalUrl } from './segment-id';
 
 export interface SidecarParseOptions {
   /** Per-viewer query parameters, dropped from ids exactly as the worker does (segment-id.ts). */

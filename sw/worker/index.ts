@@ -40,13 +40,15 @@ let started = false;
 let greeted = false;
 
 const index = new SegmentIndex(workerLimits);
+const originHashes = new OriginHashes(workerLimits.maxOriginHashes);
 const bridge = new AgentBridge({
   limits: workerLimits,
   isClientAlive: async (clientId) => (await self.clients.get(clientId)) !== undefined,
+  // The agent that relays them trusts them already; other agents ask the signal server themselves.
+  originHashes: (hashes) => originHashes.add(hashes),
 });
 const fetchFromNetwork = (request: Request) => fetch(request);
 const now = () => performance.now();
-const originHashes = new OriginHashes(workerLimits.maxOriginHashes);
 const publisher = new RenditionPublisher({
   index,
   bridge,

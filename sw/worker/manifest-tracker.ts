@@ -3,6 +3,7 @@
 // which list the media segments of SegmentBase files.
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
+import { segmentId } from '../../protocol/segment-ids';
 import type { WorkerLimits } from './config';
 import { isDashContentType, looksLikeDashManifest, parseDashManifest } from './dash-manifest';
 import { logWorkerError } from './errors';
@@ -11,7 +12,7 @@ import type { IndexRecord, RenditionRecord } from './index-records';
 import { readBodyCapped } from './read-body';
 import type { MediaEntry, ParsedRendition } from './rendition';
 import type { PublishOptions, RenditionPublisher } from './rendition-publisher';
-import { canonicalUrl, playlistUrl, segmentId, swarmKey } from './segment-id';
+import { canonicalUrl, playlistUrl, swarmKey } from './segment-id';
 import type { SegmentIndex } from './segment-index';
 import type { SidecarLoader } from './sidecar-loader';
 import { parseSidx } from './sidx-box';

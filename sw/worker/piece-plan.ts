@@ -1,10 +1,10 @@
 // A progressive file (`<video src=file.mp4>`) as peers share it: fixed-size pieces, and which pieces answer a
 // Range request. Pure: the assembler (range-assembler.ts) gets the bytes.
 
+import { pieceId } from '../../protocol/segment-ids';
 import type { AssemblyPlan } from './assembly-plan';
 import type { ByteRange, RangeSpec } from './byte-range';
 import type { ProgressiveRecord } from './index-records';
-import { pieceId } from './segment-id';
 import type { RangedRef } from './segment-index';
 
 export interface PieceLayout {

@@ -1,9 +1,9 @@
 // Names segments and swarms the same way for every viewer: per-viewer query parameters (CDN tokens, sessions)
-// are dropped and the rest sorted, so two viewers of one stream agree on ids whatever URLs their CDN signed.
+// are dropped and the rest sorted, so two viewers of one stream agree on ids whatever URLs their CDN signed. The
+// id format itself (byte-range suffixes) is protocol/segment-ids.ts.
 
 import { sha256Hex } from '../../protocol/sha256-hex';
 import { MAX_SWARM_KEY_LENGTH } from '../../protocol/signaling/swarm-messages';
-import type { ByteRange } from './byte-range';
 
 /** LL-HLS delivery directives (`_HLS_msn`, `_HLS_part`, `_HLS_skip`) ask for a playlist version, not another stream. */
 const HLS_DIRECTIVE_PREFIX = '_hls_';
@@ -54,26 +54,6 @@ function compare(a: string, b: string): number {
 /** The URL without fragment and volatile parameters, remaining parameters sorted. Throws on an invalid URL. */
 export function canonicalUrl(url: string, volatileParams: readonly string[]): string {
   return canonicalize(url, volatileFilter(volatileParams));
-}
-
-/** A segment's id: its canonical URL, plus `#bytes=start-end` for a byte range (canonical URLs have no `#`). */
-export function segmentId(canonicalSegmentUrl: string, range: ByteRange | null): string {
-  return range ? `${canonicalSegmentUrl}#bytes=${range.start}-${range.end}` : canonicalSegmentUrl;
-}
-
-/**
- * A progressive file's piece: `#bytes=start-end/size`, read like a Content-Range. The piece's own range (never a
- * player's request range) keeps ids equal across viewers; the size makes a file replaced by one of another
- * size a different resource, so its old pieces are never mixed with the new ones.
- */
-export function pieceId(canonicalFileUrl: string, range: ByteRange, size: number): string {
-  return `${canonicalFileUrl}#bytes=${range.start}-${range.end}/${size}`;
-}
-
-/** The canonical URL part of a segment id. */
-export function segmentUrlOf(id: string): string {
-  const hash = id.indexOf('#');
-  return hash === -1 ? id : id.slice(0, hash);
 }
 
 /** A playlist's canonical URL: as `canonicalUrl`, LL-HLS delivery directives dropped too. */

@@ -1,12 +1,12 @@
 // What the worker knows from the manifests it has seen: which URLs (and byte ranges) are shareable segments, which
 // are manifests or keys, and which progressive files it has sized. Bounded: a few dozen records, a cap on each.
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import { segmentUrlOf } from '../../protocol/segment-ids';
 import { BoundedMap } from '../shared/bounded-map';
 import type { ByteRange, RangeSpec } from './byte-range';
 import type { WorkerLimits } from './config';
 import { CountedSet } from './counted-set';
 import type { IndexRecord, ProgressiveRecord, RenditionRecord } from './index-records';
-import { segmentUrlOf } from './segment-id';
 import { matchTemplate, type TemplatePattern } from './segment-template';
 
 /** A request for one known segment. `exact`: exactly its bytes; otherwise a range inside a whole-file segment. */

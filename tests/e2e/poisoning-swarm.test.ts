@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { canonicalUrl, playlistUrl, segmentId, swarmKey } from '../../sw/worker/segment-id';
+import { segmentId } from '../../protocol/segment-ids';
+import { canonicalUrl, playlistUrl, swarmKey } from '../../sw/worker/segment-id';
 import { useBrowserStack } from '../support/browser-stack';
 import { expectCleanPlayback } from '../support/clean-playback';
 import { announceEagerly, trackDataChannels } from '../support/eager-announcer';

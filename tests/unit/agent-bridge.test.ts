@@ -2,7 +2,7 @@
 // validated, and a silent, dead or misbehaving agent never holds a segment past the deadline.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
-import type { SegmentRef } from '../../protocol/bridge/segment-ref';
+import type { OriginHash, SegmentRef } from '../../protocol/bridge/segment-ref';
 import { sha256Hex } from '../../protocol/sha256-hex';
 import { AgentBridge } from '../../sw/worker/agent-bridge';
 
@@ -21,10 +21,15 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function bridgeWith(alive: Set<string>, maxPendingPeerRequests = 8) {
+function bridgeWith(
+  alive: Set<string>,
+  maxPendingPeerRequests = 8,
+  originHashes: (hashes: Map<string, OriginHash>) => void = () => {},
+) {
   const bridge = new AgentBridge({
     limits: { maxPendingPeerRequests, bridgeGraceMs: 10 },
     isClientAlive: async (clientId) => alive.has(clientId),
+    originHashes,
   });
   cleanup.push(() => bridge.destroy());
   return bridge;
@@ -160,6 +165,20 @@ describe('AgentBridge', () => {
     });
     expect(await bridge.requestSegment('page-1', SEGMENT, 50)).toBeNull();
     expect(warn.mock.calls.some(([line]) => String(line).includes('bad-message'))).toBe(true);
+  });
+
+  it("hands on the hash service's hashes an agent relays, and nothing malformed", async () => {
+    const relayed: Array<Map<string, OriginHash>> = [];
+    const bridge = bridgeWith(new Set(['page-1']), 8, (hashes) => relayed.push(hashes));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const page = agent(bridge, 'page-1');
+    const hash = { size: 3, sha256: 'ab'.repeat(32) };
+    page.port.postMessage({ type: 'origin-hashes', hashes: [{ id: 'bad', size: 0, sha256: hash.sha256 }] });
+    page.port.postMessage({ type: 'origin-hashes', hashes: [] });
+    page.port.postMessage({ type: 'origin-hashes', hashes: [{ id: SEGMENT.id, ...hash }] });
+    await vi.waitFor(() => expect(relayed).toHaveLength(1), { timeout: 10_000 });
+    expect(relayed[0]).toEqual(new Map([[SEGMENT.id, hash]]));
+    expect(warn.mock.calls.filter(([line]) => String(line).includes('bad-message'))).toHaveLength(2);
   });
 
   it('bounds the requests waiting on agents', async () => {

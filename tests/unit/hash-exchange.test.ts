@@ -36,6 +36,8 @@ describe('HashExchange', () => {
     exchange.want('b', 'other');
     exchange.want('a', 'seg-0');
     expect(sent).toEqual([]);
+    expect(exchange.awaiting('a'), 'batched: its answer is as good as on the way').toBe(true);
+    expect(exchange.awaiting('c')).toBe(false);
     await vi.advanceTimersByTimeAsync(50);
     expect(queried().map((segments) => segments.length)).toEqual([MAX_QUERY_SEGMENTS, 6, 1]);
     expect(exchange.awaiting('a')).toBe(true);
@@ -57,9 +59,19 @@ describe('HashExchange', () => {
     exchange.want('a', 'seg-1');
     await vi.advanceTimersByTimeAsync(50);
     expect(queried()).toHaveLength(3);
-    exchange.answered('a', ['seg-1']);
+    exchange.answered('a', [{ segment: 'seg-1', source: 'swarm' }]);
     exchange.reconnected();
     expect(queried(), 'answered: nothing to ask again').toHaveLength(3);
+  });
+
+  it("knows a swarm the signal server's hash service answers for once an origin hash came, until it is left", () => {
+    exchange.answered('a', [{ segment: 'seg-1', source: 'swarm' }]);
+    expect(exchange.servesOriginHashes('a')).toBe(false);
+    exchange.answered('a', [{ segment: 'seg-2', source: 'origin' }]);
+    expect(exchange.servesOriginHashes('a')).toBe(true);
+    expect(exchange.servesOriginHashes('b')).toBe(false);
+    exchange.forgetSwarm('a');
+    expect(exchange.servesOriginHashes('a')).toBe(false);
   });
 
   it('sends votes and peer reports, reasons cut to the server bound', () => {

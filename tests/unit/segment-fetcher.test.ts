@@ -94,6 +94,7 @@ beforeEach(() => {
     channel: (peerId) => (peerId === 'p1' ? (peer as unknown as PeerChannel) : undefined),
     playback: () => playback,
     peersPending: () => false,
+    trustPending: () => false,
     edgeRank: () => null,
     typicalBytes: () => SIZE,
     networkMs: () => 1000,
@@ -188,6 +189,50 @@ describe('SegmentFetcher', () => {
     pending = false; // the member list came back empty
     fetcher.retryParked();
     expect(responses[1]?.message).toMatchObject({ requestId: 2, status: 'miss', reason: 'no-peer' });
+  });
+
+  it('waits, within the deadline, for the hash of a segment a peer announced while the signal server hashes it', async () => {
+    let holders: Holder[] = [];
+    let trustPending = true;
+    deps.holdersOf = () => holders;
+    deps.trustPending = () => trustPending;
+    fetcher.request(1, segment('s1'), 2000);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(responses).toEqual([]);
+    // The hash came: the announced holder is usable.
+    holders = [holder()];
+    trustPending = false;
+    fetcher.retryParked();
+    expect(peer.downloads.map((download) => download.segmentId)).toEqual(['s1']);
+
+    // A hash that does not come: the network, before the deadline leaves it too little time.
+    holders = [];
+    trustPending = true;
+    fetcher.request(2, segment('s2'), 2000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(responses.map((r) => r.message)).toContainEqual({
+      type: 'segment-response',
+      requestId: 2,
+      status: 'miss',
+      reason: 'no-peer',
+    });
+  });
+
+  it('at the live edge, waits once more when the turn ends with a holder announced and its hash on the way', async () => {
+    deps.holdersOf = () => [];
+    deps.edgeRank = () => 1;
+    let trustPending = false;
+    deps.trustPending = () => trustPending;
+    fetcher.request(1, segment('s1'), 4000);
+    await vi.advanceTimersByTimeAsync(300);
+    trustPending = true; // the fetcher's HAVE came; the hash service is hashing the segment
+    // The turn (a 1 s network fetch + the announce slack) ends at 1.7 s; the wait for the hash adds 1 s.
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(responses, 'still waiting after its turn').toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(responses.map((r) => r.message)).toEqual([
+      { type: 'segment-response', requestId: 1, status: 'miss', reason: 'no-peer' },
+    ]);
   });
 
   it('misses at once while the player is stalled on a network fast enough to end it', () => {

@@ -1,8 +1,9 @@
 // Segment and swarm identity: the same content gets the same name for every viewer, whatever tokens their CDN
 // put in the URL; different content (other range, other rendition, other meaningful parameter) never does.
 import { describe, expect, it } from 'vitest';
+import { parseSegmentId, pieceId, segmentId, segmentUrlOf } from '../../protocol/segment-ids';
 import { defaultWorkerSettings } from '../../sw/worker/config';
-import { canonicalUrl, playlistUrl, segmentId, segmentUrlOf, swarmKey } from '../../sw/worker/segment-id';
+import { canonicalUrl, playlistUrl, swarmKey } from '../../sw/worker/segment-id';
 
 const volatile = defaultWorkerSettings.volatileParams;
 
@@ -55,6 +56,34 @@ describe('segmentId', () => {
     expect(segmentId(url, { start: 1000, end: 1999 })).not.toBe(segmentId(url, { start: 0, end: 999 }));
     expect(segmentUrlOf(segmentId(url, { start: 0, end: 999 }))).toBe(url);
     expect(segmentUrlOf(url)).toBe(url);
+  });
+});
+
+describe('parseSegmentId', () => {
+  it('reads back what segmentId and pieceId make: the URL and the bytes to fetch', () => {
+    const url = 'https://cdn.example.com/v/media.mp4?v=2';
+    expect(parseSegmentId(url)).toEqual({ url, range: null, fileSize: null });
+    expect(parseSegmentId(segmentId(url, { start: 1373, end: 200977 }))).toEqual({
+      url,
+      range: { start: 1373, end: 200977 },
+      fileSize: null,
+    });
+    expect(parseSegmentId(pieceId(url, { start: 1048576, end: 2097151 }, 11546265))).toEqual({
+      url,
+      range: { start: 1048576, end: 2097151 },
+      fileSize: 11546265,
+    });
+  });
+
+  it('refuses suffixes no viewer makes: other fragments, inverted ranges, a piece past the file', () => {
+    for (const id of [
+      'https://a.example/s.ts#t=10',
+      'https://a.example/s.ts#bytes=10-5',
+      'https://a.example/s.ts#bytes=0-99/50',
+      'https://a.example/s.ts#bytes=-5',
+      'https://a.example/s.ts#bytes=0-1#bytes=2-3',
+    ])
+      expect(parseSegmentId(id), id).toBeNull();
   });
 });
 

@@ -65,7 +65,7 @@ describe('segment hashes in cluster mode', () => {
     vote(alice, swarm, 'seg-1');
     expect(await query(bob, swarm, ['seg-1'])).toEqual({ swarm, hashes: [] });
     vote(bob, swarm, 'seg-1');
-    const accepted = { swarm, hashes: [{ segment: 'seg-1', size: 4_096, sha256: GOOD }] };
+    const accepted = { swarm, hashes: [{ segment: 'seg-1', size: 4_096, sha256: GOOD, source: 'swarm' }] };
     // Bob's query waited for seg-1: it hears of the acceptance once.
     expect((await bob.expect('SEGMENT-HASHES')).payload).toEqual(accepted);
     expect(await query(alice, swarm, ['seg-1'])).toEqual(accepted);
@@ -84,7 +84,7 @@ describe('segment hashes in cluster mode', () => {
     vote(second, swarm, 'seg-2');
     expect((await expectPastNews(asker, 'SEGMENT-HASHES')).payload).toEqual({
       swarm,
-      hashes: [{ segment: 'seg-2', size: 4_096, sha256: GOOD }],
+      hashes: [{ segment: 'seg-2', size: 4_096, sha256: GOOD, source: 'swarm' }],
     });
     // More votes for seg-2 (agreeing, then contradicting) send nothing more to anyone.
     const third = await viewer(a, 'third', '10.2.0.3', swarm);
@@ -110,7 +110,7 @@ describe('segment hashes in cluster mode', () => {
     for (const wait of landed) await wait();
     expect(await query(other, swarm, ['seg-1'])).toEqual({ swarm, hashes: [] });
     vote(other, swarm, 'seg-1', BAD);
-    const accepted = { swarm, hashes: [{ segment: 'seg-1', size: 4_096, sha256: BAD }] };
+    const accepted = { swarm, hashes: [{ segment: 'seg-1', size: 4_096, sha256: BAD, source: 'swarm' }] };
     expect((await other.expect('SEGMENT-HASHES')).payload).toEqual(accepted);
     // Two more viewers agreeing on another hash do not displace it.
     const late = [await viewer(a, 'late1', '10.3.0.3', swarm), await viewer(a, 'late2', '10.3.0.4', swarm)];

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_SEGMENT_ID_BYTES } from '../../protocol/peers/peer-wire';
 import {
-  isHashServerMessage,
   MAX_QUERY_SEGMENTS,
+  readHashServerMessage,
   validateHashClientMessage,
 } from '../../protocol/signaling/hash-messages';
 import { parseClientMessage } from '../../protocol/signaling/peerjs-messages';
@@ -76,10 +76,13 @@ describe('trust message validation', () => {
 
   it('lets the agent accept only well-formed SEGMENT-HASHES', () => {
     const entry = { segment: 'a', size: 1, sha256: SHA };
-    expect(isHashServerMessage({ type: 'SEGMENT-HASHES', payload: { swarm: 's', hashes: [entry] } })).toBe(
-      true,
-    );
-    expect(isHashServerMessage({ type: 'SEGMENT-HASHES', payload: { swarm: 's', hashes: [] } })).toBe(true);
+    const read = (hashes: unknown[]) =>
+      readHashServerMessage({ type: 'SEGMENT-HASHES', payload: { swarm: 's', hashes } });
+    expect(read([{ ...entry, source: 'origin' }])).toEqual({
+      swarm: 's',
+      hashes: [{ ...entry, source: 'origin' }],
+    });
+    expect(read([])).toEqual({ swarm: 's', hashes: [] });
     for (const bad of [
       null,
       { type: 'SEGMENT-HASHES' },
@@ -89,20 +92,42 @@ describe('trust message validation', () => {
       { type: 'SEGMENT-HASHES', payload: { swarm: 's', hashes: [null] } },
       { type: 'SWARM-PEERS', payload: { swarm: 's', peers: [] } },
     ])
-      expect(isHashServerMessage(bad)).toBe(false);
+      expect(readHashServerMessage(bad)).toBeNull();
+  });
+
+  it('reads an entry without a source (an older server) or with an unknown one as the weaker, swarm', () => {
+    const entry = { segment: 'a', size: 1, sha256: SHA };
+    for (const source of [undefined, 'swarm', 'oracle', 7])
+      expect(
+        readHashServerMessage({
+          type: 'SEGMENT-HASHES',
+          payload: { swarm: 's', hashes: [{ ...entry, source }] },
+        })?.hashes,
+      ).toEqual([{ ...entry, source: 'swarm' }]);
   });
 });
 
 describe('accepted hashes between processes (cluster messages)', () => {
-  it('round-trips an accepted hash and refuses a malformed record', () => {
-    const message = {
-      type: 'hash',
-      swarm: 'movie/720p',
-      hash: { segment: 'seg-1.m4s', size: 7, sha256: SHA },
-    } as const;
-    expect(decodeClusterMessage(encodeClusterMessage(message))).toEqual(message);
+  it('round-trips an accepted hash, with its source, and refuses a malformed record', () => {
+    for (const source of ['swarm', 'origin'] as const) {
+      const message = {
+        type: 'hash',
+        swarm: 'movie/720p',
+        hash: { segment: 'seg-1.m4s', size: 7, sha256: SHA, source },
+      } as const;
+      expect(decodeClusterMessage(encodeClusterMessage(message))).toEqual(message);
+    }
+    // A swarm hash is encoded as before the source existed: a process of the previous release reads it.
+    expect(
+      encodeClusterMessage({
+        type: 'hash',
+        swarm: 'm',
+        hash: { segment: 's', size: 7, sha256: SHA, source: 'swarm' },
+      }),
+    ).toBe(`H\tm\ts\t7\t${SHA}`);
     for (const bad of [
       `H\tmovie\tseg\t7\t${SHA}\textra`,
+      `H\tmovie\tseg\t7\t${SHA}\torigin\textra`,
       `H\tmovie\tseg\t07\t${SHA}`,
       `H\tmovie\tseg\t0\t${SHA}`,
       `H\tmovie\tseg\t7\t${SHA.toUpperCase()}`,

@@ -30,7 +30,10 @@ function setup(overrides: Partial<SignalServerConfig> = {}) {
     harness.received(socket).filter((message) => message.type !== 'SWARM-JOINED');
   const hashes = (swarm: string, entries: [string, string][]) => ({
     type: 'SEGMENT-HASHES',
-    payload: { swarm, hashes: entries.map(([segment, sha256]) => ({ segment, size: 1_000, sha256 })) },
+    payload: {
+      swarm,
+      hashes: entries.map(([segment, sha256]) => ({ segment, size: 1_000, sha256, source: 'swarm' })),
+    },
   });
   return { ...harness, member, vote, query, report, answers, hashes };
 }

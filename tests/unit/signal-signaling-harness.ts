@@ -6,7 +6,7 @@ import type { GeoLookup } from '../../signal-server/geo/geo-lookup';
 import type { PeerSession } from '../../signal-server/peerjs/peer-session';
 import { Signaling } from '../../signal-server/signaling';
 import type { SignalTelemetry, Transport } from '../../signal-server/signaling-ports';
-import type { HashTelemetry } from '../../signal-server/trust/hash-exchange';
+import type { HashExchangeDeps, HashTelemetry } from '../../signal-server/trust/hash-exchange';
 
 export interface FakeSocket {
   session: PeerSession<FakeSocket>;
@@ -17,7 +17,7 @@ export interface FakeSocket {
 
 export function setupSignaling(
   overrides: Partial<SignalServerConfig> = {},
-  options: { asyncClose?: boolean; geo?: GeoLookup } = {},
+  options: { asyncClose?: boolean; geo?: GeoLookup; service?: HashExchangeDeps<FakeSocket>['service'] } = {},
 ) {
   let now = 1_000;
   const events: string[] = [];
@@ -46,13 +46,19 @@ export function setupSignaling(
     notified: () => events.push('notified'),
     ignored: (type, reason) => events.push(`ignored ${type} ${reason}`),
     peerReported: (result) => events.push(`peer-report ${result}`),
+    published: (result) => events.push(`published ${result}`),
+    released: () => events.push('released'),
   };
   const logs: string[] = [];
   const signaling = new Signaling<FakeSocket>(resolveConfig(overrides), {
     transport,
     telemetry,
     now: () => now,
-    hashes: { telemetry: hashTelemetry, log: (line) => logs.push(line) },
+    hashes: {
+      telemetry: hashTelemetry,
+      log: (line) => logs.push(line),
+      ...(options.service && { service: options.service }),
+    },
     ...(options.geo && { matching: { geo: options.geo } }),
   });
   const connect = (id: string, handshake: Partial<Handshake> = {}): FakeSocket => {
@@ -77,5 +83,6 @@ export function setupSignaling(
     signaling.sweep();
   };
   const finishClose = (socket: FakeSocket) => signaling.closed(socket.session);
-  return { signaling, connect, send, received, advance, finishClose, events, logs };
+  const clock = () => now;
+  return { signaling, connect, send, received, advance, finishClose, events, logs, clock };
 }
