@@ -1,6 +1,5 @@
 // One run of the swarm harness: a fresh origin (with the settings' CDN model) and signal server, N viewers of
 // the hls.js example page joining on schedule, every viewer and the origin sampled until the run ends.
-import type { OriginConfig } from '../../examples/origin/origin-config';
 import type { Traffic, TrafficSnapshot } from '../../examples/origin/traffic-meter';
 import { VIEWER_COOKIE } from '../../examples/origin/viewer-id';
 import type { Lab } from '../../lab/start-lab';
