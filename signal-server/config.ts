@@ -1,6 +1,7 @@
 // The signal server's one config object: every field with its default and meaning, declared once.
 // Flags and env map onto it 1:1 (maxPayloadBytes ⇄ --max-payload-bytes ⇄ PEERLANE_MAX_PAYLOAD_BYTES).
 import { SignalServerError } from './errors';
+import { qoeConfigSpec } from './qoe/qoe-config';
 
 export type FieldSpec = {
   readonly default: number | string | boolean;
@@ -156,6 +157,8 @@ export const signalServerConfigSpec = {
     default: 5_000,
     help: 'Cluster mode: how often a process refreshes all its entries in one batch (≤ clusterTtlMs / 2)',
   },
+  // Viewer QoE reports: their own group (qoe/qoe-config.ts), so flags of other parts merge around it.
+  ...qoeConfigSpec,
 } as const satisfies Record<string, FieldSpec>;
 
 type Widen<T> = T extends number ? number : T extends string ? string : T extends boolean ? boolean : never;
@@ -182,6 +185,8 @@ const zeroAllowed: ReadonlySet<ConfigField> = new Set([
   'maxMessagesPerSecondPerIp',
   'idReserveMs',
   'peerReportThreshold',
+  'qoeTopSwarms',
+  'qoeTopAsns',
 ]);
 
 /** Merges overrides over the defaults once, validates every field, and normalizes `path` to /…/. */
@@ -218,6 +223,8 @@ export function resolveConfig(overrides: Partial<SignalServerConfig> = {}): Sign
       config.clusterRefreshMs,
       `at most clusterTtlMs / 2 (${config.clusterTtlMs / 2})`,
     );
+  if (config.qoeSecret && config.qoeSecret.length < 32)
+    invalid('qoeSecret', '(hidden)', 'at least 32 characters, or empty (random per process)');
   config.path = normalizePath(config.path);
   return config;
 }

@@ -12,6 +12,9 @@ import type { Engine, EngineKind, EngineRequest, EngineResponse, EngineSocket } 
 import { createHttpRoutes, type HttpReply, type HttpRoutes, statusLine } from './http/http-routes';
 import { createSignalMetrics } from './metrics';
 import type { PeerSession } from './peerjs/peer-session';
+import { isBeacon, receiveBeacon } from './qoe/qoe-beacon';
+import type { DescribeClient } from './qoe/qoe-reports';
+import { startQoe } from './qoe/start-qoe';
 import { Signaling } from './signaling';
 import type { ClusterInbox, Transport } from './signaling-ports';
 import { createHashMetrics } from './trust/hash-metrics';
@@ -38,6 +41,11 @@ export interface StartOptions {
   engine?: Engine;
   /** Operator messages (Redis down/up, a peer excluded from a swarm). Default: stderr, prefixed `peerlane-signal:`. */
   log?: (line: string) => void;
+  /**
+   * ASN and country of a client address, for the QoE metrics' asn and country labels (a GeoIP lookup).
+   * Default: none known (labels 'unknown').
+   */
+  describeClient?: DescribeClient;
 }
 
 const stderrLog = (line: string) => process.stderr.write(`peerlane-signal: ${line}\n`);
@@ -74,6 +82,12 @@ export async function startSignalServer(
   const stats = () => rules.stats();
   const metrics = createSignalMetrics(engine.kind, stats);
   const log = options.log ?? stderrLog;
+  const qoe = startQoe(config, {
+    registry: metrics.registry,
+    describeClient: options.describeClient,
+    node: () => cluster?.node ?? '',
+    log,
+  });
   const cluster = config.redis ? await startCluster(config, metrics.registry, log) : null;
   const rules = new Signaling<Socket>(config, {
     transport,
@@ -85,6 +99,7 @@ export async function startSignalServer(
       ...(cluster && { ledger: cluster.hashes, reports: cluster.peerReports }),
     },
     ...(cluster && { cluster: cluster.port }),
+    qoe: qoe.reports,
   });
   const directory = rules.directory;
   if (cluster) cluster.attach(inboxOf(rules));
@@ -150,7 +165,12 @@ export async function startSignalServer(
       rules.closed(session);
     },
   });
-  app.any('/*', (res, req) => serveHttp(res, req, routes));
+  const beacons = { config, origins: admission.origins, reports: qoe.reports };
+  app.any('/*', (res, req) =>
+    isBeacon(req.getMethod(), req.getUrl(), config.path)
+      ? receiveBeacon(res, req, beacons)
+      : serveHttp(res, req, routes),
+  );
 
   const listenSocket = await new Promise<unknown>((resolve) => {
     if (config.host) app.listen(config.host, config.port, EXCLUSIVE_PORT, resolve);
@@ -159,6 +179,7 @@ export async function startSignalServer(
   if (!listenSocket) {
     app.close();
     await cluster?.close();
+    await qoe.close();
     throw new SignalServerError('listen-failed', { host: config.host, port: config.port });
   }
   const port = engine.uws.us_socket_local_port(listenSocket);
@@ -176,6 +197,7 @@ export async function startSignalServer(
       // Also ends idle HTTP keep-alive connections and any socket that ignored the close handshake.
       app.close();
       await cluster?.close();
+      await qoe.close();
     })();
     return closing;
   };
