@@ -4,6 +4,7 @@
 // PATH.<files-1>, the oldest deleted. '-' writes to stdout instead (no rotation).
 import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, write } from 'node:fs';
 import type { SignalServerConfig } from '../config';
+import type { QoeLogRecord } from './qoe-log-record';
 
 const encoder = new TextEncoder();
 /** Lines waiting for the disk beyond this are dropped: ~8,000 reports, seconds of a large server's traffic. */
@@ -28,7 +29,7 @@ export class QoeLog {
     if (config.qoeLog !== '-') this.open();
   }
 
-  write(record: object): void {
+  write(record: QoeLogRecord): void {
     if (this.closing) return;
     const line = `${JSON.stringify(record)}\n`;
     if (this.queuedBytes + line.length > MAX_QUEUED_BYTES) {

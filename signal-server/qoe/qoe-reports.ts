@@ -12,6 +12,7 @@ import type { SignalServerConfig } from '../config';
 import type { QoeConnection, QoePort } from '../signaling-ports';
 import type { QoeLabeller } from './qoe-labels';
 import type { QoeLog } from './qoe-log';
+import { logRecord } from './qoe-log-record';
 import type { QoeChannel, QoeMetrics, QoeResult } from './qoe-metrics';
 import type { ClientDescription, QoeSession, QoeSessions } from './qoe-sessions';
 import type { SessionTokens } from './session-tokens';
@@ -186,18 +187,9 @@ export class QoeReports implements QoePort {
       metrics.startup(labelled, report.startupSec as number);
     }
     metrics.period(labelled, report);
-    // The token stays out of the log: whoever holds it can report for the session.
-    const { session: _token, swarm: _swarm, ...values } = report;
-    this.deps.log?.write({
-      time: new Date(now).toISOString(),
-      ...(this.deps.node() && { node: this.deps.node() }),
-      session: session.id,
-      new: fresh,
-      channel,
-      swarm: swarm ?? null,
-      asn: session.client.asn ?? null,
-      country: session.client.country ?? null,
-      ...values,
-    });
+    const node = this.deps.node() || null;
+    const { asn = null, country = null } = session.client;
+    const head = { time: new Date(now).toISOString(), node, session: session.id, new: fresh, channel };
+    this.deps.log?.write(logRecord({ ...head, swarm: swarm ?? null, asn, country }, report));
   }
 }
