@@ -8,6 +8,7 @@ import {
   isHashServerMessage,
   type SegmentHash,
 } from '../../protocol/signaling/hash-messages';
+import { isQoeServerMessage, type QoeClientMessage } from '../../protocol/signaling/qoe-messages';
 import { isReconnectMessage } from '../../protocol/signaling/reconnect-message';
 import { isSwarmServerMessage, type SwarmClientMessage } from '../../protocol/signaling/swarm-messages';
 import { describeCause, PeerlaneError } from './errors';
@@ -23,6 +24,8 @@ export interface SignalEvents {
   connected(): void;
   /** Accepted segment hashes of `swarm`: the answer to a query, or a segment accepted since. */
   hashes(swarm: string, hashes: SegmentHash[]): void;
+  /** The token of our QoE session: the answer to its first report. */
+  qoeSession(token: string): void;
   error(error: PeerlaneError): void;
 }
 
@@ -189,6 +192,10 @@ export class SignalClient {
       this.events.unreachable(message.src);
       return;
     }
+    if (isQoeServerMessage(message)) {
+      this.events.qoeSession(message.payload.session);
+      return;
+    }
     if (isHashServerMessage(message)) {
       if (this.swarms.has(message.payload.swarm))
         this.events.hashes(message.payload.swarm, message.payload.hashes);
@@ -206,7 +213,7 @@ export class SignalClient {
   }
 
   /** False while offline: the message is dropped (joins are re-sent on the next 'open'). */
-  send(message: SwarmClientMessage | HashClientMessage): boolean {
+  send(message: SwarmClientMessage | HashClientMessage | QoeClientMessage): boolean {
     if (this.status !== 'open') return false;
     this.peer.socket.send(message);
     return true;
