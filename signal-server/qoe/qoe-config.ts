@@ -8,7 +8,7 @@ export const qoeConfigSpec = {
   },
   qoeSecret: {
     default: '',
-    help: "Key (≥ 32 chars) signing QoE session tokens; give every process of a cluster the same, so a viewer's reports stay valid wherever it reconnects; '' = random per process",
+    help: "Key (≥ 32 chars) signing QoE session tokens; give every process of a cluster the same (by env: flags show in ps), so a viewer's reports stay valid wherever it reconnects; '' = random per process",
   },
   qoeSwarms: {
     default: '',

@@ -1,5 +1,6 @@
-// The page's QoE reports to the signal server (PROTOCOL.md "QoE reports"): every qoeIntervalMs, once playback
-// starts, and when the page is hidden, over the signaling socket; on unload, the last one by sendBeacon. Each
+// The page's QoE reports to the signal server (PROTOCOL.md "QoE reports"): once playback starts, every
+// qoeIntervalMs, when the page is hidden and on unload, over the signaling socket, or by sendBeacon as the last
+// resort when the socket is down (hidden, unload). Each
 // carries the deltas since the last report sent and the next seq, so a lost report loses its own period and
 // none counts twice. The server's answer to the first (QOE-SESSION) is the token every later report carries.
 import {
@@ -119,13 +120,16 @@ export class QoeReporter {
       return;
     const counters = this.deps.counters();
     const totals = totalsOf(now, this.meter, this.deps.media.frames(), counters);
-    const report = this.build(totals, counters.peers, final);
+    const report = this.build(totals, counters.peers, urgent, final);
     if (!report) return;
     const message: QoeClientMessage = { type: 'QOE-REPORT', payload: report };
-    // On unload a socket send may never leave the page; a beacon does (and needs the session's token).
+    // The socket first, even on unload: Chromium 156 dropped beacons sent at pagehide in some navigations
+    // (tests/e2e/qoe-swarm.test.ts) where a socket message sent in the same handler arrived. Never both: a
+    // beacon may reach another process, which could not tell it from the socket's copy.
     const viaBeacon = () =>
       report.session !== undefined && this.beacon(this.beaconUrl, JSON.stringify(message));
-    const sent = urgent ? viaBeacon() : this.deps.send(message) || (reason === 'hidden' && viaBeacon());
+    const lastResort = reason === 'hidden' || urgent;
+    const sent = this.deps.send(message) || (lastResort && viaBeacon());
     if (!sent) return;
     this.sent = totals;
     this.seq = report.seq;
@@ -135,8 +139,11 @@ export class QoeReporter {
     this.reportsSent++;
   }
 
-  /** The next report: deltas since the last one sent; null when nothing is new. */
-  private build(totals: Totals, peers: number, final: boolean): QoeReport | null {
+  /**
+   * The next report: deltas since the last one sent; null when nothing is new, unless `always` (the page is
+   * going: its last word tells the server the session's time, and with `final` that it ended).
+   */
+  private build(totals: Totals, peers: number, always: boolean, final: boolean): QoeReport | null {
     const { startupMs } = this.meter.times;
     const startupSec = !this.startupSent && startupMs !== null ? seconds(startupMs) : undefined;
     const deltas = Object.fromEntries(
@@ -146,7 +153,7 @@ export class QoeReporter {
     const changed = Object.entries(deltas).some(
       ([name, value]) => name !== 'sessionSec' && name !== 'periodSec' && value > 0,
     );
-    if (!changed && startupSec === undefined && !final) return null;
+    if (!changed && startupSec === undefined && !always) return null;
     const rendition = this.meter.rendition();
     const report = validateQoeReport({
       ...(this.session !== undefined && { session: this.session }),

@@ -184,7 +184,7 @@ describe('QoeReporter', () => {
     expect(sent).toHaveLength(2);
   });
 
-  it('reports when hidden (by beacon when the socket is down), and by beacon, final, on unload', () => {
+  it('reports when hidden and on unload, final, by beacon when the socket is down', () => {
     media(state('playing'));
     reporter.sessionIssued(TOKEN);
     advance(10_000);
@@ -206,8 +206,23 @@ describe('QoeReporter', () => {
     expect(lifecycle.removed).toBe(true);
   });
 
+  it('always sends a last report on pagehide, over the socket while it is open, final unless the page may come back', () => {
+    media(state('playing'));
+    reporter.sessionIssued(TOKEN);
+    media(state('idle'));
+    lifecycle.unload(true);
+    lifecycle.unload(false);
+    expect(sent.map((report) => [report.seq, report.final ?? false, report.playingSec])).toEqual([
+      [1, false, 0],
+      [2, false, 0],
+      [3, true, 0],
+    ]);
+    expect(beacons).toEqual([]);
+  });
+
   it('sends no beacon without a session token: nothing would prove whose it is', () => {
     media(state('playing'));
+    online = false;
     lifecycle.unload(false);
     expect(beacons).toEqual([]);
   });
