@@ -81,6 +81,10 @@ The same with other players and streams:
     ${origin.url}/dash.js/    ${origin.url}/shaka/    ${origin.url}/video.js/?format=dash
     ${origin.url}/video/      (a plain <video src=file.mp4>)
 
+Each page shows its own playback quality (startup, stalls, dropped frames, bitrate) as it reports it to the
+signal server; what the server made of all viewers' reports: http://localhost:${signal.port}/metrics
+(peerlane_qoe_*, for the Grafana dashboard deploy/grafana/peerlane.json).
+
 Ctrl-C stops everything.`);
 
 let stopping = false;

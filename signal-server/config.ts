@@ -2,6 +2,7 @@
 // Flags and env map onto it 1:1 (maxPayloadBytes ⇄ --max-payload-bytes ⇄ PEERLANE_MAX_PAYLOAD_BYTES).
 import { SignalServerError } from './errors';
 import { hashServiceConfigSpec } from './hash-service/hash-service-config';
+import { qoeConfigSpec } from './qoe/qoe-config';
 
 export type FieldSpec = {
   readonly default: number | string | boolean;
@@ -170,6 +171,8 @@ export const signalServerConfigSpec = {
     default: 5_000,
     help: 'Cluster mode: how often a process refreshes all its entries in one batch (≤ clusterTtlMs / 2)',
   },
+  // Viewer QoE reports: their own group (qoe/qoe-config.ts), so flags of other parts merge around it.
+  ...qoeConfigSpec,
 } as const satisfies Record<string, FieldSpec>;
 
 type Widen<T> = T extends number ? number : T extends string ? string : T extends boolean ? boolean : never;
@@ -196,6 +199,8 @@ const zeroAllowed: ReadonlySet<ConfigField> = new Set([
   'maxMessagesPerSecondPerIp',
   'idReserveMs',
   'peerReportThreshold',
+  'qoeTopSwarms',
+  'qoeTopAsns',
 ]);
 
 /** Merges overrides over the defaults once, validates every field, and normalizes `path` to /…/. */
@@ -234,6 +239,8 @@ export function resolveConfig(overrides: Partial<SignalServerConfig> = {}): Sign
     );
   if (config.ranking !== 'matching' && config.ranking !== 'random')
     invalid('ranking', config.ranking, "'matching' or 'random'");
+  if (config.qoeSecret && config.qoeSecret.length < 32)
+    invalid('qoeSecret', '(hidden)', 'at least 32 characters, or empty (random per process)');
   config.path = normalizePath(config.path);
   return config;
 }

@@ -10,6 +10,7 @@ export interface ErrorDetails extends SignalErrorDetails {
   'fallback-engine': Record<string, never>;
   'listen-failed': { host: string; port: number };
   'redis-unavailable': { url: string; reason: string };
+  'qoe-log-failed': { path: string; reason: string };
 }
 
 export type ErrorCode = keyof ErrorDetails;
@@ -70,6 +71,8 @@ export const errorMessages: { [Code in ErrorCode]: (details: ErrorDetails[Code])
   'redis-unavailable': ({ url, reason }) =>
     `Cluster mode needs Redis at ${url}, which did not answer (${reason}): check --redis / REDIS_URL, ` +
     'the network path and credentials, or leave --redis empty to run one process in memory',
+  'qoe-log-failed': ({ path, reason }) =>
+    `Cannot write the QoE log ${path} (${reason}): check --qoe-log, the directory and its permissions`,
 };
 
 /** Formats the message for a code; `details` is checked against the code at compile time. */

@@ -14,6 +14,8 @@ import type { Engine, EngineKind, EngineRequest, EngineResponse, EngineSocket } 
 import { createHttpRoutes, type HttpReply, type HttpRoutes, statusLine } from './http/http-routes';
 import { createSignalMetrics } from './metrics';
 import type { PeerSession } from './peerjs/peer-session';
+import { isBeacon, receiveBeacon } from './qoe/qoe-beacon';
+import { describeByGeo, startQoe } from './qoe/start-qoe';
 import { Signaling } from './signaling';
 import type { ClusterInbox, Transport } from './signaling-ports';
 import { createHashMetrics } from './trust/hash-metrics';
@@ -78,6 +80,14 @@ export async function startSignalServer(
   const stats = () => rules.stats();
   const metrics = createSignalMetrics(engine.kind, stats);
   const log = options.log ?? stderrLog;
+  // Loads in the background: until it is in, networks are unknown and peers are ranked by what is known.
+  const geo = options.geo ?? createGeoLookup(config, log);
+  const qoe = startQoe(config, {
+    registry: metrics.registry,
+    describeClient: describeByGeo(geo),
+    node: () => cluster?.node ?? '',
+    log,
+  });
   const cluster = config.redis ? await startCluster(config, metrics.registry, log) : null;
   let service: ReturnType<typeof startHashService>;
   try {
@@ -86,8 +96,6 @@ export async function startSignalServer(
     await cluster?.close();
     throw error;
   }
-  // Loads in the background: until it is in, networks are unknown and peers are ranked by what is known.
-  const geo = options.geo ?? createGeoLookup(config, log);
   const rules = new Signaling<Socket>(config, {
     transport,
     matching: { geo },
@@ -100,6 +108,7 @@ export async function startSignalServer(
       ...(service && { service }),
     },
     ...(cluster && { cluster: cluster.port }),
+    qoe: qoe.reports,
   });
   const directory = rules.directory;
   if (cluster) cluster.attach(inboxOf(rules));
@@ -165,7 +174,12 @@ export async function startSignalServer(
       rules.closed(session);
     },
   });
-  app.any('/*', (res, req) => serveHttp(res, req, routes));
+  const beacons = { config, origins: admission.origins, reports: qoe.reports };
+  app.any('/*', (res, req) =>
+    isBeacon(req.getMethod(), req.getUrl(), config.path)
+      ? receiveBeacon(res, req, beacons)
+      : serveHttp(res, req, routes),
+  );
 
   const listenSocket = await new Promise<unknown>((resolve) => {
     if (config.host) app.listen(config.host, config.port, EXCLUSIVE_PORT, resolve);
@@ -174,6 +188,7 @@ export async function startSignalServer(
   if (!listenSocket) {
     app.close();
     await cluster?.close();
+    await qoe.close();
     throw new SignalServerError('listen-failed', { host: config.host, port: config.port });
   }
   const port = engine.uws.us_socket_local_port(listenSocket);
@@ -191,6 +206,7 @@ export async function startSignalServer(
       // Also ends idle HTTP keep-alive connections and any socket that ignored the close handshake.
       app.close();
       await cluster?.close();
+      await qoe.close();
     })();
     return closing;
   };

@@ -4,11 +4,24 @@
 
 import type { AcceptedHash } from '../protocol/signaling/hash-messages';
 import type { RelayType } from '../protocol/signaling/peerjs-messages';
+import type { QoeReport } from '../protocol/signaling/qoe-messages';
 import type { CloseCode } from '../protocol/signaling/signal-errors';
 import type { ErrorCode } from './errors';
 import type { QueuedMessage } from './peerjs/message-queue';
 import type { PeerTraits } from './swarms/peer-traits';
 import type { Candidate } from './swarms/rank-peers';
+
+/** What QoE reporting reads and keeps on a connection (a PeerSession has both). */
+export interface QoeConnection {
+  ip: string;
+  /** The QoE session this connection reports for; null until its first accepted report. */
+  qoe: string | null;
+}
+
+/** QOE-REPORT from a connection (qoe/qoe-reports.ts): returns the text to answer with (QOE-SESSION), or null. */
+export interface QoePort {
+  report(connection: QoeConnection, report: QoeReport, now: number): string | null;
+}
 
 /** 'buffered' = accepted but waiting in the socket's buffer; 'dropped' = the transport refused it. */
 export type SendStatus = 'sent' | 'buffered' | 'dropped';

@@ -18,7 +18,7 @@ import type { SignalServerConfig } from './config';
 import { ConnectionDrain } from './peerjs/connection-drain';
 import { Delivery } from './peerjs/delivery';
 import { IdReservations } from './peerjs/id-reservations';
-import { InboundMessages } from './peerjs/inbound-messages';
+import { InboundMessages, type InboundMessagesDeps } from './peerjs/inbound-messages';
 import { InMemoryPeerDirectory, type PeerDirectory } from './peerjs/peer-directory';
 import { createSession, type PeerSession } from './peerjs/peer-session';
 import { SessionOutput } from './peerjs/session-output';
@@ -41,6 +41,8 @@ export interface SignalingDeps<Socket> {
   admission?: AdmissionPolicy;
   /** Segment hashes: telemetry, operator log, the Redis ledger in cluster mode (see hash-exchange.ts). */
   hashes?: Omit<HashExchangeDeps<Socket>, 'send' | 'now' | 'isLive'>;
+  /** Viewers' QoE reports (qoe/qoe-reports.ts); without it QOE-REPORT is ignored. */
+  qoe?: InboundMessagesDeps<Socket>['qoe'];
 }
 
 const OPEN = encodeServerMessage({ type: 'OPEN' });
@@ -67,10 +69,7 @@ export class Signaling<Socket> {
   private readonly reserved: IdReservations;
   private readonly drainer: ConnectionDrain<Socket>;
 
-  constructor(
-    private readonly config: SignalServerConfig,
-    deps: SignalingDeps<Socket>,
-  ) {
+  constructor(config: SignalServerConfig, deps: SignalingDeps<Socket>) {
     const telemetry = deps.telemetry ?? noTelemetry;
     this.now = deps.now ?? Date.now;
     this.output = new SessionOutput(config, {
@@ -125,6 +124,7 @@ export class Signaling<Socket> {
       delivery: this.delivery,
       membership: this.membership,
       hashes: this.hashes,
+      qoe: deps.qoe,
       clustered: this.cluster !== undefined,
     });
   }
@@ -235,16 +235,7 @@ export class Signaling<Socket> {
 
   /** Every sweepIntervalMs: closes idle connections and tells senders of expired messages (EXPIRE). */
   sweep(): void {
-    const now = this.now();
-    const idleSince = now - this.config.idleTimeoutMs;
-    for (const session of this.directory.peers()) {
-      if (session.lastSeenAt < idleSince) {
-        this.output.end(session, CloseCode.idleTimeout, {
-          code: 'idle-timeout',
-          details: { idleMs: this.config.idleTimeoutMs },
-        });
-      }
-    }
+    this.output.endIdle(this.directory.peers(), this.now());
     this.delivery.expire();
     this.reserved.prune();
     this.hashes.sweep();

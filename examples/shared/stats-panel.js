@@ -1,5 +1,6 @@
-// The live statistics panel of the example pages: bytes by source from Peerlane.stats(), peers, and what the
-// <video> element shows (rendition, buffer). Player-agnostic, so every example page can share it.
+// The live statistics panel of the example pages: bytes by source from Peerlane.stats(), peers, what the
+// <video> element shows (rendition, buffer), and this viewer's playback quality as its QoE reports tell the
+// signal server (Peerlane.stats().qoe). Player-agnostic, so every example page can share it.
 
 const MAX_EVENTS = 8;
 
@@ -17,6 +18,15 @@ const PANEL_HTML = `
     <div><dt>Peers</dt><dd id="stat-peers">–</dd></div>
     <div><dt>Rendition</dt><dd id="stat-level">–</dd></div>
     <div><dt>Buffered ahead</dt><dd id="stat-buffer">–</dd></div>
+  </dl>
+  <h2 class="qoe-title">Your playback, as reported to the signal server</h2>
+  <dl>
+    <div><dt>Startup (page load to first frame)</dt><dd id="qoe-startup">–</dd></div>
+    <div><dt>Stalls</dt><dd id="qoe-stalls">–</dd></div>
+    <div><dt>Rebuffering</dt><dd id="qoe-rebuffering">–</dd></div>
+    <div><dt>Dropped frames</dt><dd id="qoe-dropped">–</dd></div>
+    <div><dt>Bitrate</dt><dd id="qoe-bitrate">–</dd></div>
+    <div><dt>Reports sent</dt><dd id="qoe-reports">–</dd></div>
   </dl>
   <ol id="events" class="events" aria-label="Recent events"></ol>
   <footer>
@@ -58,6 +68,7 @@ export function showStats(video, { peerlane }) {
       byId('bar-http').style.width = `${share(stats.httpBytes)}%`;
       byId('bar-p2p').style.width = `${share(stats.p2pBytes)}%`;
       byId('bar-cache').style.width = `${share(stats.cacheBytes)}%`;
+      showQoe(byId, stats.qoe);
     }
     byId('stat-level').textContent = video.videoHeight ? `${video.videoWidth}×${video.videoHeight}` : '–';
     byId('stat-buffer').textContent = `${bufferedAhead(video).toFixed(1)} s`;
@@ -84,6 +95,21 @@ export function showStats(video, { peerlane }) {
     // Peerlane failing never stops the video: the player then loads everything from the CDN.
     failed: (error) => status(`Peerlane off (${error.message}): playing from the CDN only`),
   };
+}
+
+/** Peerlane.stats().qoe: null when the page turned QoE reports off (qoe: false). */
+function showQoe(byId, qoe) {
+  if (!qoe) {
+    byId('qoe-reports').textContent = 'off';
+    return;
+  }
+  const watched = qoe.playingSec + qoe.rebufferSec;
+  byId('qoe-startup').textContent = qoe.startupSec === null ? '–' : `${qoe.startupSec.toFixed(2)} s`;
+  byId('qoe-stalls').textContent = `${qoe.rebuffers} (${qoe.rebufferSec.toFixed(1)} s)`;
+  byId('qoe-rebuffering').textContent = watched ? `${((100 * qoe.rebufferSec) / watched).toFixed(1)} %` : '–';
+  byId('qoe-dropped').textContent = `${qoe.droppedFrames} of ${qoe.frames}`;
+  byId('qoe-bitrate').textContent = qoe.bitrateKbps ? `${(qoe.bitrateKbps / 1000).toFixed(2)} Mbit/s` : '–';
+  byId('qoe-reports').textContent = String(qoe.reportsSent);
 }
 
 /** Peerlane.stats(), or null while Peerlane is not loaded or not started. */

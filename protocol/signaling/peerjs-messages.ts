@@ -3,6 +3,7 @@
 
 import { type HashClientMessage, validateHashClientMessage } from './hash-messages';
 import { isValidPeerId } from './peer-id';
+import { QOE_CLIENT_TYPE, type QoeClientMessage, validateQoeReport } from './qoe-messages';
 import type { ReconnectMessage } from './reconnect-message';
 import type { SignalErrorCode, SignalErrorReport } from './signal-errors';
 import { type SwarmClientMessage, validateSwarmClientMessage } from './swarm-messages';
@@ -24,7 +25,12 @@ export type PeerJsServerMessage =
   | { type: RelayType; src: string; dst: string; payload?: unknown }
   | ReconnectMessage;
 
-export type ClientMessage = PeerJsClientMessage | SwarmClientMessage | HashClientMessage | ViewerStateMessage;
+export type ClientMessage =
+  | PeerJsClientMessage
+  | SwarmClientMessage
+  | HashClientMessage
+  | ViewerStateMessage
+  | QoeClientMessage;
 
 export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: SignalErrorReport };
 
@@ -84,6 +90,12 @@ export function parseClientMessage(text: string): ParseResult {
     const state = validateViewerState(message.payload);
     if (typeof state === 'string') return fail({ code: 'invalid-payload', details: { type, reason: state } });
     return { ok: true, message: state };
+  }
+  if (type === QOE_CLIENT_TYPE) {
+    const report = validateQoeReport(message.payload);
+    if (typeof report === 'string')
+      return fail({ code: 'invalid-payload', details: { type, reason: report } });
+    return { ok: true, message: { type, payload: report } };
   }
   const hash = validateHashClientMessage({ type, payload: message.payload });
   if (hash === 'unknown-type') return fail({ code: 'unknown-type', details: { type } });

@@ -20,6 +20,8 @@ export interface EngineResponse {
   end(body?: string): EngineResponse;
   onAborted(handler: () => void): EngineResponse;
   cork(callback: () => void): EngineResponse;
+  /** The request body in chunks, the last one with `isLast`; a chunk's memory is gone when the handler returns. */
+  onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): EngineResponse;
   /** The peer's IP address as text (IPv4, or IPv6 possibly IPv4-mapped). */
   getRemoteAddressAsText(): ArrayBuffer;
   upgrade<UserData>(

@@ -56,7 +56,7 @@ class FallbackApp implements EngineApp {
       const request = new FallbackRequest(req);
       const route = this.routes.find(({ pattern }) => pattern === '/*' || pattern === request.getUrl());
       if (!route) res.writeHead(404).end();
-      else route.handler(new FallbackResponse(res), request);
+      else route.handler(new FallbackResponse(req, res), request);
     });
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.upgrade(req, socket, head),
@@ -166,7 +166,10 @@ class FallbackRequest implements EngineRequest {
 }
 
 class FallbackResponse implements EngineResponse {
-  constructor(private readonly res: ServerResponse) {}
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {}
 
   writeStatus(status: string): EngineResponse {
     this.res.statusCode = Number.parseInt(status, 10);
@@ -192,6 +195,12 @@ class FallbackResponse implements EngineResponse {
 
   cork(callback: () => void): EngineResponse {
     callback();
+    return this;
+  }
+
+  onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): EngineResponse {
+    this.req.on('data', (chunk: Buffer) => handler(toArrayBuffer(chunk), false));
+    this.req.on('end', () => handler(new ArrayBuffer(0), true));
     return this;
   }
 
@@ -240,6 +249,10 @@ class FallbackUpgrade implements EngineResponse {
   cork(callback: () => void): EngineResponse {
     callback();
     return this;
+  }
+
+  onData(): EngineResponse {
+    throw new Error('an upgrade request has no body to read');
   }
 
   getRemoteAddressAsText(): ArrayBuffer {

@@ -1,11 +1,11 @@
 // What a text frame from an open connection does: it passes the connection's and its address's message buckets,
-// is validated, and goes to its rule — a relay (gated by swarmOnlySignaling), a swarm, or segment trust.
+// is validated, and goes to its rule — a relay (gated by swarmOnlySignaling), a swarm, segment trust, or QoE.
 import { parseClientMessage, type RelayType, withSrc } from '../../protocol/signaling/peerjs-messages';
 import { CloseCode, type SignalErrorReport } from '../../protocol/signaling/signal-errors';
 import type { IpLimits } from '../access/ip-limits';
 import { type RateLimit, takeToken } from '../access/rate-limiter';
 import type { SignalServerConfig } from '../config';
-import type { SignalTelemetry } from '../signaling-ports';
+import type { QoePort, SignalTelemetry } from '../signaling-ports';
 import { maySignal } from '../swarms/swarm-contacts';
 import type { SwarmMembership } from '../swarms/swarm-membership';
 import type { HashExchange } from '../trust/hash-exchange';
@@ -23,6 +23,8 @@ export interface InboundMessagesDeps<Socket> {
   delivery: Delivery<Socket>;
   membership: SwarmMembership<Socket>;
   hashes: HashExchange<Socket>;
+  /** QOE-REPORT; without it (tests of other rules) reports are ignored. */
+  qoe?: QoePort;
   /** Cluster mode: a destination may be connected to another process. */
   clustered: boolean;
 }
@@ -79,6 +81,11 @@ export class InboundMessages<Socket> {
       case 'PEER-REPORT':
         this.deps.hashes.handle(session, message);
         break;
+      case 'QOE-REPORT': {
+        const answer = this.deps.qoe?.report(session, message.payload, now);
+        if (answer) output.send(session, answer);
+        break;
+      }
       default: {
         const { type, dst } = message;
         if (

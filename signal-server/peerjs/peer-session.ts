@@ -27,6 +27,8 @@ export interface PeerSession<Socket> extends TokenBucket {
    * while they shared one: its ANSWER and CANDIDATEs must pass even if either left). Bounded; null when none.
    */
   contacts: string[] | null;
+  /** The QoE session this connection reports for (qoe/); null until its first accepted QOE-REPORT. */
+  qoe: string | null;
   /** Set when the socket opens; null again once closed, so a closed socket is never touched. */
   socket: Socket | null;
   /** Matching: its network and playback (looked up at its first SWARM-JOIN or VIEWER-STATE); null before. */
@@ -53,6 +55,7 @@ export function createSession<Socket>(
     swarms: null,
     ip,
     contacts: null,
+    qoe: null,
     socket: null,
     traits: null,
   };

@@ -1,5 +1,5 @@
 // How the signaling rules talk to one connection and end it: sends that close a reader too slow to keep up,
-// ERROR with a stable code, fatal violations, handshake refusals and server-initiated closes.
+// ERROR with a stable code, fatal violations, handshake refusals, server-initiated closes and idle closes.
 import { encodeServerMessage } from '../../protocol/signaling/peerjs-messages';
 import { CloseCode, type SignalErrorReport } from '../../protocol/signaling/signal-errors';
 import type { SignalServerConfig } from '../config';
@@ -16,7 +16,7 @@ export interface SessionOutputDeps<Socket> {
 
 export class SessionOutput<Socket> {
   constructor(
-    private readonly config: Pick<SignalServerConfig, 'maxBufferedBytes'>,
+    private readonly config: Pick<SignalServerConfig, 'maxBufferedBytes' | 'idleTimeoutMs'>,
     private readonly deps: SessionOutputDeps<Socket>,
   ) {}
 
@@ -61,6 +61,14 @@ export class SessionOutput<Socket> {
     );
     const busy = code === 'server-full' || code === 'too-many-connections';
     this.end(session, busy ? CloseCode.tryAgainLater : CloseCode.rejected, report, false);
+  }
+
+  /** The sweep: ends each of `sessions` that sent nothing for idleTimeoutMs with 4002 idle-timeout. */
+  endIdle(sessions: Iterable<PeerSession<Socket>>, now: number): void {
+    const idleMs = this.config.idleTimeoutMs;
+    for (const session of sessions)
+      if (session.lastSeenAt < now - idleMs)
+        this.end(session, CloseCode.idleTimeout, { code: 'idle-timeout', details: { idleMs } });
   }
 
   /** Server-initiated close: unregisters at once (the close event may come later), then ends the socket. */

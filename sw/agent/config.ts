@@ -75,6 +75,14 @@ export interface PeerlaneOptions {
   connectTimeoutMs: number;
   /** Segment requests per second one peer may make of us (burst: twice that). Default 20. */
   peerRequestsPerSec: number;
+  /**
+   * Report this viewer's playback quality (startup, rebuffering, frames, bytes by source, peers, bitrate) to the
+   * signal server for its operator's dashboards: nothing signaling does not see already (no address beyond the
+   * connection's, no URL beyond the swarm key). `false` (data-qoe="false") sends none. Default true.
+   */
+  qoe: boolean;
+  /** How often a QoE report is sent, ms (also when playback starts, the page is hidden, and on unload). Default 30000. */
+  qoeIntervalMs: number;
 }
 
 export type PeerlaneConfig = Readonly<PeerlaneOptions>;
@@ -104,6 +112,8 @@ export const PEERLANE_DEFAULTS: Omit<PeerlaneConfig, 'signal'> = {
   controlTimeoutMs: 10_000,
   connectTimeoutMs: 10_000,
   peerRequestsPerSec: 20,
+  qoe: true,
+  qoeIntervalMs: 30_000,
 };
 
 type OptionKind = 'url' | 'text' | 'count' | 'amount' | 'flag' | 'list' | 'ice';
@@ -135,6 +145,8 @@ const OPTION_KINDS: Record<keyof PeerlaneOptions, OptionKind> = {
   controlTimeoutMs: 'count',
   connectTimeoutMs: 'count',
   peerRequestsPerSec: 'count',
+  qoe: 'flag',
+  qoeIntervalMs: 'count',
 };
 
 function problemWith(kind: OptionKind, value: unknown): string | undefined {

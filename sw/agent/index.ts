@@ -69,6 +69,7 @@ const EMPTY_STATS: PeerlaneStats = {
   bannedPeers: [],
   stalls: 0,
   bufferAheadSec: 0,
+  qoe: null,
 };
 
 /** Bytes delivered to the player by source, bytes uploaded, open peer connections (zeros before start). */

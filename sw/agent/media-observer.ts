@@ -1,5 +1,6 @@
 // Watches the page's <video>/<audio> elements (no player API): how many seconds are buffered past the playhead,
-// whether playback is draining that buffer, and how often it stalled. Feeds the scheduler's deadlines.
+// whether playback is draining that buffer, how often it stalled, and the frames shown and dropped. Feeds the
+// scheduler's deadlines and the QoE reports.
 
 /**
  * - idle: no media element is playing or about to (nothing to protect);
@@ -36,6 +37,26 @@ const WATCHED_EVENTS = [
 interface Watched {
   started: boolean;
   onEvent: (event: Event) => void;
+  /** Its getVideoPlaybackQuality() counts when last read. */
+  frames: FrameCounts;
+}
+
+/** Video frames shown (decoded) and dropped, as getVideoPlaybackQuality() counts them. */
+export interface FrameCounts {
+  dropped: number;
+  total: number;
+}
+
+/**
+ * Adds what `quality` counts beyond `seen` to `totals` and remembers it. Counts that went back mean the
+ * element got a new source (they restart from 0).
+ */
+export function addFrames(totals: FrameCounts, seen: FrameCounts, quality: FrameCounts): void {
+  const restarted = quality.total < seen.total || quality.dropped < seen.dropped;
+  totals.dropped += quality.dropped - (restarted ? 0 : seen.dropped);
+  totals.total += quality.total - (restarted ? 0 : seen.total);
+  seen.dropped = quality.dropped;
+  seen.total = quality.total;
 }
 
 /** What one element shows, read at a moment. */
@@ -89,6 +110,7 @@ export class MediaObserver {
   private readonly watched = new Map<HTMLMediaElement, Watched>();
   private readonly mutations: MutationObserver;
   private stalls = 0;
+  private readonly frameTotals: FrameCounts = { dropped: 0, total: 0 };
 
   /** `onChange` runs (synchronously) whenever an element's playback or buffer may have changed. */
   constructor(
@@ -121,6 +143,21 @@ export class MediaObserver {
     return { currentTime, seekableEnd: seekable.length > 0 ? seekable.end(seekable.length - 1) : null };
   }
 
+  /** Frames shown and dropped by every video watched so far, since the page loaded. */
+  frames(): FrameCounts {
+    for (const [element, watched] of this.watched) this.readFrames(element, watched);
+    return { ...this.frameTotals };
+  }
+
+  private readFrames(element: HTMLMediaElement, watched: Watched): void {
+    if (!(element instanceof HTMLVideoElement) || !element.getVideoPlaybackQuality) return;
+    const quality = element.getVideoPlaybackQuality();
+    addFrames(this.frameTotals, watched.frames, {
+      dropped: quality.droppedVideoFrames,
+      total: quality.totalVideoFrames,
+    });
+  }
+
   private onMutations(records: MutationRecord[]): void {
     for (const record of records) {
       for (const node of record.addedNodes) for (const element of mediaIn(node)) this.watch(element);
@@ -132,6 +169,7 @@ export class MediaObserver {
   private watch(element: HTMLMediaElement): void {
     if (this.watched.has(element)) return;
     const watched: Watched = {
+      frames: { dropped: 0, total: 0 },
       // An element that already played before we arrived (script loaded late) counts as started.
       started: element.currentTime > 0 || (!element.paused && element.readyState >= HAVE_FUTURE_DATA),
       onEvent: (event) => {
@@ -149,6 +187,7 @@ export class MediaObserver {
   private unwatch(element: HTMLMediaElement): void {
     const watched = this.watched.get(element);
     if (!watched) return;
+    this.readFrames(element, watched);
     for (const type of WATCHED_EVENTS) element.removeEventListener(type, watched.onEvent);
     this.watched.delete(element);
   }

@@ -1,10 +1,11 @@
-// The page agent: wires the worker bridge, the signal client, the peer pool, the segment fetcher, the fetch planner
-// and the media observer together; keeps the stats and emits the public events (declared in peerlane-events.ts).
+// The page agent: wires the worker bridge, the signal client, the peer pool, the segment fetcher, the fetch planner,
+// the media observer and the QoE reports together; keeps the stats and emits the public events (peerlane-events.ts).
 
 import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { useAcceptedHashes } from './accepted-hashes';
 import { type PeerlaneConfig, workerSettings } from './config';
+import { DeliveryTally } from './delivery-tally';
 import { PeerlaneError, reportError } from './errors';
 import { FetchPlanner } from './fetch-planner';
 import { HashExchange } from './hash-exchange';
@@ -12,10 +13,10 @@ import { HeldSegments } from './held-segments';
 import { MediaObserver } from './media-observer';
 import { PeerPool } from './peer-pool';
 import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
+import { QoeReporter } from './qoe-reporter';
 import { RenditionTracker } from './rendition-tracker';
 import { SegmentFetcher } from './segment-fetcher';
 import { SignalClient } from './signal-client';
-import { ThroughputEstimate } from './throughput-estimate';
 import type { TypedEmitter } from './typed-emitter';
 import { VerifiedHolders } from './verified-holders';
 import { ViewerStateReporter } from './viewer-state-reporter';
@@ -28,8 +29,6 @@ const NETWORK_FALLBACK_MS = 2000;
 
 export class PeerlaneAgent {
   status: 'starting' | 'running' | 'destroyed' = 'starting';
-  private readonly counters = { http: 0, p2p: 0, cache: 0, uploaded: 0 };
-  private readonly network = new ThroughputEstimate();
   private readonly renditions = new RenditionTracker();
   /** Swarms joined, least recently used first. */
   private readonly joined = new Set<string>();
@@ -43,16 +42,19 @@ export class PeerlaneAgent {
   private readonly held: HeldSegments;
   private readonly planner: FetchPlanner;
   private readonly reporter: ViewerStateReporter;
+  private readonly tally: DeliveryTally;
+  private readonly qoe: QoeReporter | null;
   private planQueued = false;
-  /** Size of the last segment handed to the player: what a segment probably weighs before its swarm's are known. */
-  private lastSegmentBytes = 0;
 
   constructor(
     config: PeerlaneConfig,
     private readonly events: TypedEmitter<PeerlaneEvents>,
   ) {
     const now = () => performance.now();
-    this.media = new MediaObserver(document, () => this.schedulePlan());
+    this.media = new MediaObserver(document, () => {
+      this.qoe?.mediaChanged();
+      this.schedulePlan();
+    });
     this.bridge = new WorkerBridge(
       {
         sw: config.sw,
@@ -71,6 +73,7 @@ export class PeerlaneAgent {
       incoming: (connection) => this.pool.accept(connection),
       unreachable: (peerId) => this.pool.forget(peerId),
       connected: () => this.hashes.reconnected(),
+      qoeSession: (token) => this.qoe?.sessionIssued(token),
       hashes: (swarm, hashes) => {
         this.hashes.answered(swarm, hashes);
         const { verified, held, bridge } = this;
@@ -102,7 +105,7 @@ export class PeerlaneAgent {
           this.schedulePlan();
         },
         uploaded: (peerId, segmentId, bytes) => {
-          this.counters.uploaded += bytes;
+          this.tally.bytes.uploaded += bytes;
           this.events.emit('segment-uploaded', { segmentId, peerId, bytes });
         },
         misbehaved: (peerId, reason) => {
@@ -124,6 +127,7 @@ export class PeerlaneAgent {
       changed: () => this.schedulePlan(),
       error: (error) => this.report(error),
     });
+    this.tally = new DeliveryTally(this.held);
     this.fetcher = new SegmentFetcher({
       now,
       config,
@@ -135,8 +139,8 @@ export class PeerlaneAgent {
         this.signal.awaitingMembers(swarm) || this.pool.connectingCount > 0 || this.hashes.awaiting(swarm),
       trustPending: ({ id, swarm }) => this.hashes.servesOriginHashes(swarm) && this.verified.awaitsHash(id),
       edgeRank: (segment) => this.planner.edgeRank(segment),
-      typicalBytes: (swarm) => this.held.latestSize(swarm) ?? this.lastSegmentBytes,
-      networkMs: (bytes) => this.network.msFor(bytes, NETWORK_FALLBACK_MS),
+      typicalBytes: (swarm) => this.held.latestSize(swarm) ?? this.tally.lastSegmentBytes,
+      networkMs: (bytes) => this.tally.network.msFor(bytes, NETWORK_FALLBACK_MS),
       respond: (message, transfer) => this.bridge.post(message, transfer),
       prefetched: (segment, data, sha256) => this.held.keepPrefetched(segment, data, sha256),
       settled: () => this.schedulePlan(),
@@ -154,6 +158,9 @@ export class PeerlaneAgent {
       askTrust: (segment) => this.askTrust(segment),
     });
     this.reporter = new ViewerStateReporter(this.signal, this.media, this.renditions, this.pool);
+    const counters = () => ({ ...this.tally.bytes, peers: this.pool.openChannels().length });
+    const send = this.signal.send.bind(this.signal);
+    this.qoe = config.qoe ? new QoeReporter(config, { media: this.media, counters, send, events }) : null;
   }
 
   /** Resolves once the worker controls the page (the peer side comes up in parallel and never blocks it). */
@@ -165,15 +172,16 @@ export class PeerlaneAgent {
   stats(): PeerlaneStats {
     const playback = this.media.state();
     return {
-      httpBytes: this.counters.http,
-      p2pBytes: this.counters.p2p,
-      cacheBytes: this.counters.cache,
-      uploadedBytes: this.counters.uploaded,
+      httpBytes: this.tally.bytes.http,
+      p2pBytes: this.tally.bytes.p2p,
+      cacheBytes: this.tally.bytes.cache,
+      uploadedBytes: this.tally.bytes.uploaded,
       peers: this.pool.openChannels().length,
       peerId: this.signal.peerId ?? null,
       bannedPeers: this.pool.bannedPeers(),
       stalls: playback.stalls,
       bufferAheadSec: playback.bufferAheadSec,
+      qoe: this.qoe?.stats() ?? null,
     };
   }
 
@@ -208,19 +216,8 @@ export class PeerlaneAgent {
         return;
       }
       case 'delivered': {
-        // A prefetched segment reaches the player from the cache, but its bytes came from a peer: p2p, once.
-        if (message.source === 'p2p') this.held.deliveredFromPeer(message.segment.id);
-        const source =
-          message.source === 'cache' && this.held.playedPrefetch(message.segment.id) ? 'p2p' : message.source;
-        this.counters[source] += message.bytes;
-        this.lastSegmentBytes = message.bytes;
-        if (message.source === 'http') this.network.add(message.bytes, message.ms);
-        this.events.emit('segment-loaded', {
-          segment: message.segment,
-          source,
-          bytes: message.bytes,
-          ms: message.ms,
-        });
+        const { segment, bytes, ms } = message;
+        this.events.emit('segment-loaded', { segment, source: this.tally.delivered(message), bytes, ms });
         return;
       }
       case 'segment-rejected': {
@@ -285,6 +282,7 @@ export class PeerlaneAgent {
   destroy(): void {
     if (this.status === 'destroyed') return;
     this.status = 'destroyed';
+    this.qoe?.destroy();
     this.bridge.destroy();
     this.media.destroy();
     this.reporter.destroy();

@@ -19,6 +19,23 @@ export interface PeerlaneStats {
   /** Playback stalls seen on the page's media elements. */
   stalls: number;
   bufferAheadSec: number;
+  /** This viewer's playback quality so far, as its QoE reports tell the signal server; null with `qoe: false`. */
+  qoe: QoeStats | null;
+}
+
+/** This viewer's QoE so far (Peerlane.stats().qoe): what its reports add up to. */
+export interface QoeStats {
+  /** Navigation start to the first frame, s; null before. */
+  startupSec: number | null;
+  playingSec: number;
+  rebufferSec: number;
+  rebuffers: number;
+  droppedFrames: number;
+  frames: number;
+  /** Of the rendition playing (0: not known yet). */
+  bitrateKbps: number;
+  /** Reports the server has been sent (socket or beacon). */
+  reportsSent: number;
 }
 
 export interface PeerlaneEvents {

@@ -8,6 +8,7 @@ import {
   type HashClientMessage,
   readHashServerMessage,
 } from '../../protocol/signaling/hash-messages';
+import { isQoeServerMessage, type QoeClientMessage } from '../../protocol/signaling/qoe-messages';
 import { isReconnectMessage } from '../../protocol/signaling/reconnect-message';
 import {
   isSwarmServerMessage,
@@ -31,6 +32,8 @@ export interface SignalEvents {
   connected(): void;
   /** Accepted segment hashes of `swarm`: the answer to a query, or a segment accepted since. */
   hashes(swarm: string, hashes: AcceptedHash[]): void;
+  /** The token of our QoE session: the answer to its first report. */
+  qoeSession(token: string): void;
   error(error: PeerlaneError): void;
 }
 
@@ -197,6 +200,10 @@ export class SignalClient {
       this.events.unreachable(message.src);
       return;
     }
+    if (isQoeServerMessage(message)) {
+      this.events.qoeSession(message.payload.session);
+      return;
+    }
     const accepted = readHashServerMessage(message);
     if (accepted) {
       if (this.swarms.has(accepted.swarm)) this.events.hashes(accepted.swarm, accepted.hashes);
@@ -215,7 +222,7 @@ export class SignalClient {
   }
 
   /** False while offline: the message is dropped (joins are re-sent on the next 'open'). */
-  send(message: SwarmClientMessage | HashClientMessage | ViewerStateMessage): boolean {
+  send(message: SwarmClientMessage | HashClientMessage | ViewerStateMessage | QoeClientMessage): boolean {
     if (this.status !== 'open') return false;
     this.peer.socket.send(message);
     return true;

@@ -84,6 +84,16 @@ describe('deploy/kubernetes', () => {
     expect(config.port).toBe(9000);
     const redisUrl = container.env.find((variable: { name: string }) => variable.name === 'REDIS_URL');
     expect(redisUrl.valueFrom.secretKeyRef).toEqual({ name: get('Secret').metadata.name, key: 'url' });
+    // Every pod signs QoE session tokens with the same key, from the same Secret (optional).
+    const qoeSecret = container.env.find(
+      (variable: { name: string }) => variable.name === envName('qoeSecret'),
+    );
+    expect(qoeSecret.valueFrom.secretKeyRef).toEqual({
+      name: get('Secret').metadata.name,
+      key: 'qoe-secret',
+      optional: true,
+    });
+    expect(get('Secret').stringData['qoe-secret'].length).toBeGreaterThanOrEqual(32);
   });
 
   it('probes /healthz on the container port: readiness leaves at once, liveness outlasts a drain', () => {

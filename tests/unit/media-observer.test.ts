@@ -1,6 +1,6 @@
 // Reading playback state from media elements: phases, and which element speaks for the page.
 import { describe, expect, it } from 'vitest';
-import { type MediaSample, phaseOf, summarize } from '../../sw/agent/media-observer';
+import { addFrames, type MediaSample, phaseOf, summarize } from '../../sw/agent/media-observer';
 
 function sample(extra: Partial<MediaSample>): MediaSample {
   return {
@@ -36,5 +36,14 @@ describe('media observer', () => {
       stalls: 0,
     });
     expect(summarize([], 0)).toEqual({ phase: 'idle', bufferAheadSec: 0, stalls: 0 });
+  });
+
+  it('sums frames shown and dropped across reads, counting a new source from zero', () => {
+    const totals = { dropped: 0, total: 0 };
+    const seen = { dropped: 0, total: 0 };
+    addFrames(totals, seen, { dropped: 2, total: 100 });
+    addFrames(totals, seen, { dropped: 3, total: 250 });
+    addFrames(totals, seen, { dropped: 0, total: 40 });
+    expect(totals).toEqual({ dropped: 3, total: 290 });
   });
 });

@@ -33,6 +33,7 @@ beforeEach(() => {
     unreachable: vi.fn(),
     connected: vi.fn(),
     hashes: vi.fn(),
+    qoeSession: vi.fn(),
     error: vi.fn(),
   };
   const create = (_options: PeerOptions) => {
@@ -149,6 +150,14 @@ describe('SignalClient', () => {
     });
     // An entry without a source (a server older than the hash service) is the swarm's.
     expect(events.hashes.mock.calls).toEqual([['s1', [{ ...hashes[0], source: 'swarm' }]]]);
+  });
+
+  it('hands over the token of our QoE session (QOE-SESSION), and nothing malformed', () => {
+    latest().emit('open', 'me');
+    const token = `${'a'.repeat(22)}.${'b'.repeat(22)}`;
+    latest().socket.emit('message', { type: 'QOE-SESSION', payload: { session: 'short.token' } });
+    latest().socket.emit('message', { type: 'QOE-SESSION', payload: { session: token } });
+    expect(events.qoeSession.mock.calls).toEqual([[token]]);
   });
 
   it('gives up a dial the peer declined (LEAVE), which peerjs never reports for a connection that did not open', () => {

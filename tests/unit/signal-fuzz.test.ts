@@ -64,6 +64,8 @@ function frameMaker(random: () => number) {
     'SEGMENT-HASH-QUERY',
     'PEER-REPORT',
     'SEGMENT-HASHES',
+    'QOE-REPORT',
+    'QOE-SESSION',
   ];
   const wrong = [
     '',
@@ -93,6 +95,30 @@ function frameMaker(random: () => number) {
     const payload = { ...valid[type] };
     if (random() < 0.5) payload[pick(Object.keys(payload))] = pick(wrong);
     return JSON.stringify({ type, payload });
+  };
+  /** A QoE report: valid half the time (sessions begin, reports are counted or refused), else one field wrong. */
+  const qoeMessage = (): string => {
+    const payload: Record<string, unknown> = {
+      seq: 1 + int(5),
+      swarm: SWARM,
+      sessionSec: 10 + int(50),
+      periodSec: 5,
+      startupSec: 1.5,
+      playingSec: 4,
+      rebufferSec: 0.5,
+      rebuffers: int(3),
+      droppedFrames: int(10),
+      frames: 100,
+      httpBytes: int(1e6),
+      p2pBytes: int(1e6),
+      cacheBytes: 0,
+      uploadedBytes: int(1e5),
+      peers: int(5),
+      bitrateKbps: 800,
+      ...(random() < 0.3 && { session: `${'A'.repeat(22)}.${'B'.repeat(22)}` }),
+    };
+    if (random() < 0.5) payload[pick(Object.keys(payload))] = pick([...wrong, -1, Number.NaN, 1e300]);
+    return JSON.stringify({ type: 'QOE-REPORT', payload });
   };
   const valid = (): string => JSON.stringify({ type: pick(types), payload: pick(weird), dst: pick(ids) });
   const randomText = (length: number) =>
@@ -137,6 +163,7 @@ function frameMaker(random: () => number) {
     () => ({ text: JSON.stringify({ type: 'SWARM-JOIN', payload: { swarm: SWARM } }) }),
     () => ({ text: valid() }),
     () => ({ text: trustMessage() }),
+    () => ({ text: qoeMessage() }),
     () => ({ text: pick(['null', '[]', '"OFFER"', '42', 'true', '{}', '', ' ', '\n']) }),
     () => ({ invalidText: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]) }),
     () => ({ binary: Buffer.from(Array.from({ length: int(64) }, () => int(256))) }),
@@ -234,6 +261,16 @@ async function metricTotals(server: SignalServer): Promise<Map<string, number>> 
   return totals;
 }
 
+async function qoeResults(server: SignalServer): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+  const counts = new Map<string, number>();
+  for (const [, result, value] of text.matchAll(
+    /^peerlane_qoe_reports_total\{[^}]*result="([^"]+)"\} (\d+)/gm,
+  ))
+    counts.set(result as string, (counts.get(result as string) ?? 0) + Number(value));
+  return counts;
+}
+
 async function rejectsByReason(server: SignalServer): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
   const counts = new Map<string, number>();
@@ -291,6 +328,10 @@ describe.each([
         'hash_ignored_total',
       ])
         expect(trust.get(name)).toBeGreaterThan(0);
+      // QoE reports were taken (sessions began) and refused (impossible values, forged tokens, floods).
+      const qoe = await qoeResults(server);
+      for (const result of ['accepted', 'implausible', 'bad-session'])
+        expect(qoe.get(result), `QoE reports ${result}`).toBeGreaterThan(0);
       expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
       expect(Object.prototype).not.toHaveProperty('type');
       // Bounded latency: every honest round trip under fuzz within 3 s (0.05-0.35 s measured on 2 cores).
