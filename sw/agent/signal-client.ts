@@ -11,6 +11,7 @@ import {
 import { isReconnectMessage } from '../../protocol/signaling/reconnect-message';
 import { isSwarmServerMessage, type SwarmClientMessage } from '../../protocol/signaling/swarm-messages';
 import { describeCause, PeerlaneError } from './errors';
+import { markPhase } from './phase-marks';
 
 export interface SignalEvents {
   /** Members of `swarm`: the answer to our join (`newcomer` false) or someone who joined after us (true). */
@@ -88,6 +89,7 @@ export class SignalClient {
     const peer = this.createPeer(peerOptionsFor(this.options));
     // Also after a reconnect: the server forgot our swarms with the old socket.
     peer.on('open', () => {
+      markPhase('signal-open');
       this.status = 'open';
       this.retryMs = RETRY_FIRST_MS;
       for (const swarm of this.swarms) this.sendJoin(swarm);
