@@ -62,7 +62,21 @@ export type PageToWorkerMessage =
   /** Sent through `navigator.serviceWorker.controller.postMessage` with the MessagePort that carries the rest. */
   | { type: 'hello'; version: string; settings: Partial<WorkerSettings> }
   | { type: 'segment-response'; requestId: number; status: 'ok'; data: ArrayBuffer; sha256: string }
-  | { type: 'segment-response'; requestId: number; status: 'miss'; reason: string };
+  | { type: 'segment-response'; requestId: number; status: 'miss'; reason: string }
+  /**
+   * Manifests the player loaded before this worker controlled the page (a first visit: the player does not wait
+   * for the worker), in load order: the worker reads them as if they had passed through it, so the segments the
+   * player asks for from now on are recognised and shared.
+   */
+  | { type: 'adopt-manifests'; urls: string[] }
+  /**
+   * Open peer connections of this page, whenever that number changes: with none, no peer can deliver anything,
+   * so the worker sends the player's requests to the network without asking the agent (start-up among others).
+   */
+  | { type: 'peers'; open: number };
+
+/** Most manifest URLs in one adopt-manifests (a master, its renditions, alternate audio and subtitles). */
+export const MAX_ADOPTED_MANIFESTS = 16;
 
 export type BridgeMessage = WorkerToPageMessage | PageToWorkerMessage;
 
@@ -83,6 +97,14 @@ export function isPageToWorkerMessage(value: unknown): value is PageToWorkerMess
     case 'hello':
       // Settings are checked field by field when merged (a typo in one must not cost the whole bridge).
       return isText(value.version, 64) && (value.settings === undefined || isRecord(value.settings));
+    case 'adopt-manifests':
+      return (
+        Array.isArray(value.urls) &&
+        value.urls.length <= MAX_ADOPTED_MANIFESTS &&
+        value.urls.every((url) => isText(url, MAX_URL))
+      );
+    case 'peers':
+      return isCount(value.open);
     case 'segment-response':
       if (!isRequestId(value.requestId)) return false;
       if (value.status === 'miss') return isText(value.reason);

@@ -23,6 +23,8 @@ export interface AgentBridgeOptions {
   limits: Pick<WorkerLimits, 'maxPendingPeerRequests' | 'bridgeGraceMs'>;
   /** Whether the page is still open (`clients.get`): a navigated-away page's port silently drops messages. */
   isClientAlive(clientId: string): Promise<boolean>;
+  /** The page's player loaded these manifests before the worker controlled it: read them now. */
+  adoptManifests(clientId: string, urls: string[]): void;
 }
 
 interface PendingRequest {
@@ -35,6 +37,8 @@ const MAX_REQUEST_ID = 0xffffffff;
 export class AgentBridge {
   private readonly ports = new Map<string, MessagePort>();
   private readonly pending = new Map<number, PendingRequest>();
+  /** Open peer connections each agent reported; an agent that never reported is asked anyway. */
+  private readonly openPeers = new Map<string, number>();
   private lastRequestId = 0;
 
   constructor(private readonly options: AgentBridgeOptions) {}
@@ -51,6 +55,7 @@ export class AgentBridge {
     const port = this.ports.get(clientId);
     if (!port) return;
     this.ports.delete(clientId);
+    this.openPeers.delete(clientId);
     port.onmessage = null;
     port.close();
     for (const [requestId, request] of this.pending) {
@@ -77,7 +82,8 @@ export class AgentBridge {
   }
 
   /**
-   * Asks the page's own agent (else any live one) for a segment from peers. Resolves null on a miss, on no agent,
+   * Asks the page's own agent (else any live one with peers) for a segment from peers. Resolves null at once when
+   * no agent has an open peer connection (nothing to wait for: start-up, a lone viewer), on a miss, on no agent,
    * or after `maxWaitMs` (+ grace) or when `signal` aborts (the player gave up), telling the agent to cancel.
    * Never rejects.
    */
@@ -137,9 +143,11 @@ export class AgentBridge {
   }
 
   private async liveAgent(preferred: string): Promise<string | undefined> {
-    const candidates = this.ports.has(preferred)
-      ? [preferred, ...[...this.ports.keys()].filter((id) => id !== preferred)]
-      : [...this.ports.keys()];
+    const candidates = (
+      this.ports.has(preferred)
+        ? [preferred, ...[...this.ports.keys()].filter((id) => id !== preferred)]
+        : [...this.ports.keys()]
+    ).filter((clientId) => this.openPeers.get(clientId) !== 0);
     for (const clientId of candidates) {
       if (await this.options.isClientAlive(clientId)) return clientId;
       this.disconnect(clientId);
@@ -160,6 +168,14 @@ export class AgentBridge {
         from: 'agent',
         type: typeof type === 'string' ? type : typeof message,
       });
+      return;
+    }
+    if (message.type === 'adopt-manifests') {
+      this.options.adoptManifests(clientId, message.urls);
+      return;
+    }
+    if (message.type === 'peers') {
+      this.openPeers.set(clientId, message.open);
       return;
     }
     const request = this.pending.get(message.requestId);

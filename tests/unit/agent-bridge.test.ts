@@ -25,6 +25,7 @@ function bridgeWith(alive: Set<string>, maxPendingPeerRequests = 8) {
   const bridge = new AgentBridge({
     limits: { maxPendingPeerRequests, bridgeGraceMs: 10 },
     isClientAlive: async (clientId) => alive.has(clientId),
+    adoptManifests: () => {},
   });
   cleanup.push(() => bridge.destroy());
   return bridge;
