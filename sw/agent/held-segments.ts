@@ -2,6 +2,7 @@
 // (from earlier visits or other tabs), as segments arrive, and empty after a clear. Also keeps what peers prefetched
 // for us, so a cache hit on those bytes counts as p2p.
 
+import type { DeliverySource } from '../../protocol/bridge/bridge-messages';
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { mediaTypeFor } from '../../protocol/media-type';
 import type { HaveEntry } from '../../protocol/peers/peer-wire';
@@ -75,9 +76,13 @@ export class HeldSegments {
     return this.index.has(segmentId) || this.unstorable.has(segmentId);
   }
 
-  /** The player got `segmentId` from the cache: true if those bytes came from a peer's prefetch (counted once). */
-  playedPrefetch(segmentId: string): boolean {
-    return this.prefetchedFromPeers.delete(segmentId);
+  /**
+   * Where the bytes of a delivery to the player really came from: a prefetched segment reaches the player from the
+   * cache, but its bytes came from a peer — p2p, counted once.
+   */
+  attribute(segmentId: string, source: DeliverySource): DeliverySource {
+    if (source === 'p2p') this.deliveredFromPeer(segmentId);
+    return source === 'cache' && this.prefetchedFromPeers.delete(segmentId) ? 'p2p' : source;
   }
 
   /**
@@ -85,7 +90,7 @@ export class HeldSegments {
    * reads it from the cache later (a seek back, or the next range request of a progressive file). Either order:
    * the prefetch may be stored before or after this delivery.
    */
-  deliveredFromPeer(segmentId: string): void {
+  private deliveredFromPeer(segmentId: string): void {
     if (!this.prefetchedFromPeers.delete(segmentId)) this.playedBeforeStored.set(segmentId, true);
   }
 

@@ -11,6 +11,7 @@ import { HeldSegments } from './held-segments';
 import { MediaObserver } from './media-observer';
 import { PeerPool } from './peer-pool';
 import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
+import { markPhase } from './phase-marks';
 import { RenditionTracker } from './rendition-tracker';
 import { SegmentFetcher } from './segment-fetcher';
 import { SignalClient } from './signal-client';
@@ -50,14 +51,17 @@ export class PeerlaneAgent {
   ) {
     const now = () => performance.now();
     this.media = new MediaObserver(document, () => this.schedulePlan());
+    const { sw, scope, controlTimeoutMs } = config;
     this.bridge = new WorkerBridge(
+      { sw, scope, controlTimeoutMs, settings: workerSettings(config) },
       {
-        sw: config.sw,
-        scope: config.scope,
-        settings: workerSettings(config),
-        controlTimeoutMs: config.controlTimeoutMs,
+        message: (message) => this.onWorkerMessage(message),
+        connected: () => this.fetcher.reset(),
+        failed: (error, fatal) => {
+          this.report(error);
+          if (fatal) this.destroy();
+        },
       },
-      { message: (message) => this.onWorkerMessage(message), connected: () => this.fetcher.reset() },
     );
     this.signal = new SignalClient(config, {
       members: (_swarm, peerIds, newcomers) => {
@@ -87,20 +91,19 @@ export class PeerlaneAgent {
       events: {
         opened: (channel) => {
           for (const swarm of this.joined) channel.announce(swarm, this.held.entries(swarm), true);
+          this.bridge.setPeers(this.pool.openChannels().length);
           this.events.emit('peer-connected', { peerId: channel.peerId });
         },
         closed: (peerId, reason, wasOpen) => {
           if (wasOpen) this.events.emit('peer-disconnected', { peerId, reason });
+          this.bridge.setPeers(this.pool.openChannels().length);
           this.schedulePlan();
         },
         announced: (channel, swarm, segments, full) => {
           if (this.joined.has(swarm)) this.verified.announced(channel.peerId, swarm, segments);
           // Announced on arrival: at a live edge, fetched from that peer at once (see planPrefetch).
-          if (!full)
-            this.renditions.announced(
-              swarm,
-              segments.map((entry) => entry.segmentId),
-            );
+          const ids = segments.map((entry) => entry.segmentId);
+          if (!full) this.renditions.announced(swarm, ids);
           this.schedulePlan();
         },
         uploaded: (peerId, segmentId, bytes) => {
@@ -155,10 +158,12 @@ export class PeerlaneAgent {
     });
   }
 
-  /** Resolves once the worker controls the page (the peer side comes up in parallel and never blocks it). */
-  async start(): Promise<void> {
-    await this.bridge.start();
+  /** Starts the worker bridge without waiting for the worker, the signal server or peers (they come up meanwhile). */
+  start(): void {
+    markPhase('start');
+    this.bridge.start();
     if (this.status === 'starting') this.status = 'running';
+    markPhase('ready');
   }
 
   stats(): PeerlaneStats {
@@ -207,10 +212,7 @@ export class PeerlaneAgent {
         return;
       }
       case 'delivered': {
-        // A prefetched segment reaches the player from the cache, but its bytes came from a peer: p2p, once.
-        if (message.source === 'p2p') this.held.deliveredFromPeer(message.segment.id);
-        const source =
-          message.source === 'cache' && this.held.playedPrefetch(message.segment.id) ? 'p2p' : message.source;
+        const source = this.held.attribute(message.segment.id, message.source);
         this.counters[source] += message.bytes;
         this.lastSegmentBytes = message.bytes;
         if (message.source === 'http') this.network.add(message.bytes, message.ms);
