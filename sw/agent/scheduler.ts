@@ -28,7 +28,7 @@ export interface Holder {
   announcedAt?: number;
 }
 
-export type PlanMissReason = 'no-peer' | 'buffer-low' | 'peers-busy' | 'too-slow';
+export type PlanMissReason = 'no-peer' | 'buffer-low' | 'peers-busy' | 'too-slow' | 'startup';
 export type RequestPlan =
   | { action: 'peer'; holder: Holder; deadlineMs: number }
   | { action: 'miss'; reason: PlanMissReason };
@@ -49,6 +49,8 @@ const PREFETCH_MAX_DEADLINE_MS = 30_000;
 const PREFETCH_MAX_EXPECTED_MS = 10_000;
 /** Abandon when the projected finish needs this many times the time left (projections are noisy). */
 const HOPELESS_FACTOR = 1.5;
+/** Before the first frame a peer is used only when expected this many times faster than the network. */
+const STARTUP_PEER_ADVANTAGE = 2;
 /** Holders expected to finish within this factor of the fastest count as equally fast (speeds are noisy). */
 const EQUIVALENT_SPEED_FACTOR = 1.5;
 /**
@@ -63,7 +65,7 @@ const RACE_SHARE = 0.5;
  * - playing when the network cannot keep that margin (a slow or congested CDN), or stalled: a race — a share of
  *   the network's expected time, and never more than the network could still spare before the buffer runs dry.
  *   The stall (or the lost margin) is the network's; a faster peer avoids or shortens it;
- * - startup: a short bound (the viewer is watching a spinner), and the playing bound once something is buffered;
+ * - startup: none (the viewer is watching a spinner): only a holder known to be much faster goes (startupPlan);
  * - idle or paused: the worker's bound alone (no buffer drains).
  * `waitedMs`: time the request already spent waiting for peers, taken from the fixed budgets (the buffer-based
  * one needs no correction: the buffer drained meanwhile).
@@ -107,12 +109,9 @@ export function safeDeadlineMs(
       return Math.min(budgetMs, untilDryMs);
     case 'stalled':
       return 0;
-    case 'startup': {
-      const startupMs = Math.min(budgetMs, config.startupPeerWaitMs - waitedMs);
-      // Something is buffered already: playback may start any moment and drain it (hls.js asks for the next
-      // segment before the first frame shows).
-      return playback.bufferAheadSec > 0 ? Math.min(startupMs, untilDryMs) : startupMs;
-    }
+    case 'startup':
+      // The viewer watches a spinner: no wait for peers that may not even have it (see startupPlan).
+      return 0;
     case 'idle':
     case 'paused':
       return budgetMs;
@@ -170,6 +169,7 @@ export function planPlayerRequest(
 ): RequestPlan {
   if (request.holders.length === 0) return { action: 'miss', reason: 'no-peer' };
   const { maxWaitMs, playback, networkMs, waitedMs } = request;
+  if (playback.phase === 'startup') return startupPlan(request.holders, networkMs, config);
   const deadlineMs = requestDeadlineMs(maxWaitMs, playback, networkMs, config, waitedMs);
   if (deadlineMs < MIN_PEER_WINDOW_MS) return { action: 'miss', reason: 'buffer-low' };
   const holder = pickHolder(request.holders);
@@ -177,6 +177,19 @@ export function planPlayerRequest(
   if (holder.bytesPerMs !== undefined && expectedMs(holder) > deadlineMs)
     return { action: 'miss', reason: 'too-slow' };
   return { action: 'peer', holder, deadlineMs };
+}
+
+/**
+ * Before the first frame every millisecond is the viewer's: the network, unless a holder whose speed we measured
+ * is expected to deliver STARTUP_PEER_ADVANTAGE times sooner (within the startup bound). An untried peer is a
+ * guess, and a wrong guess costs startup time.
+ */
+function startupPlan(holders: readonly Holder[], networkMs: number, config: SchedulerConfig): RequestPlan {
+  const holder = pickHolder(holders);
+  if (!holder) return { action: 'miss', reason: 'peers-busy' };
+  if (holder.bytesPerMs === undefined || expectedMs(holder) * STARTUP_PEER_ADVANTAGE > networkMs)
+    return { action: 'miss', reason: 'startup' };
+  return { action: 'peer', holder, deadlineMs: Math.min(config.startupPeerWaitMs, networkMs) };
 }
 
 export interface PrefetchInput {
