@@ -5,7 +5,9 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LabError } from '../../lab/lab-error';
 import type { Lab } from '../../lab/start-lab';
+import { startCpuHogs } from './cpu-hog';
 import { snapshotMedia } from './media-snapshot';
+import { compareRunFigures } from './report-comparison';
 import { renderReport, type SwarmReport } from './report-html';
 import type { LabSummary } from './report-lab';
 import { printSummary, screenshotReport } from './report-output';
@@ -64,6 +66,8 @@ if (lab) {
 let cdnOnly: RunFigures;
 let peerlane: RunFigures;
 let teardownMs = 0;
+const hogs = startCpuHogs(settings.cpuHog);
+if (settings.cpuHog > 0) console.log(`swarm: ${settings.cpuHog} busy process(es) beside the viewers`);
 try {
   const options = { mediaDir: snapshot.dir, log, lab, signalArgs };
   console.log(`swarm: ${settings.viewers} viewers, ${settings.mode}, ${settings.duration} s; CDN only first`);
@@ -71,6 +75,7 @@ try {
   console.log('swarm: with Peerlane');
   peerlane = summarizeRun(await runSwarm(settings, true, options));
 } finally {
+  hogs.stop();
   snapshot.remove();
   teardownMs = lab?.close() ?? 0;
 }
@@ -83,6 +88,7 @@ if (lab) {
 const report: SwarmReport = {
   cdnOnly,
   peerlane,
+  comparison: compareRunFigures(cdnOnly, peerlane),
   settings: {
     ...settings,
     out,

@@ -7,6 +7,7 @@ import { type Stack, startStack } from '../../tests/support/stack';
 import type { Probe, Viewer } from '../../tests/support/viewer';
 import { wrongSegments } from './live-segments';
 import { cpuBusySampler, processTreeSampler } from './machine-load';
+import { mainThreadCpu } from './page-cpu';
 import { type ViewerNetwork, viewerNetwork } from './swarm-lab';
 import type { SwarmSettings } from './swarm-settings';
 import { labBrowsers, sharedBrowser, type ViewerBrowsers } from './viewer-browsers';
@@ -45,6 +46,8 @@ export interface ViewerRecord {
   cdn: Traffic;
   /** Its ISP, address, NAT and caps in the network lab; null on loopback. */
   network: ViewerNetwork | null;
+  /** CPU seconds its page's main thread spent (DevTools Performance.getMetrics TaskDuration); null if unread. */
+  pageCpuSec: number | null;
 }
 
 export interface RunRecord {
@@ -58,6 +61,8 @@ export interface RunRecord {
    * (harness and origin, signal server, Chromium; null where /proc is not available).
    */
   machine: Array<{ t: number; cpuBusy: number; ownCpu: number | null }>;
+  /** CPU seconds the viewers' Chromium used over the run (every page, worker, decoder); null without /proc. */
+  browserCpuSec: number | null;
   /** The origin's counters at the end (all viewers). */
   traffic: TrafficSnapshot;
 }
@@ -65,6 +70,7 @@ export interface RunRecord {
 interface Watching {
   name: string;
   viewer: Viewer;
+  pageCpu: () => Promise<number | null>;
   joinedAtSec: number;
   samples: ViewerSample[];
   last: Probe | null;
@@ -142,11 +148,14 @@ async function watch(
     ...browsers.pids(),
     ...(lab ? [lab.coturn.pid] : []),
   ]);
+  const browserCpu = processTreeSampler(() => browsers.pids());
+  let browserCpuSec: number | null = null;
   const cookieDomain = new URL(stack.origin.url).hostname;
 
   const finish = async (entry: Watching, leftAtSec: number | null) => {
     watching.delete(entry.name);
     const final = await entry.viewer.probe().catch(() => entry.last);
+    const pageCpuSec = await entry.pageCpu();
     // A page or context Chromium already dropped (a crashed renderer) is a finding for the report, not a reason
     // to lose the whole run.
     const closed = await entry.viewer.close().then(
@@ -164,6 +173,7 @@ async function watch(
       wrongSegments: wrongSegments(final.segments, stack.origin.config.mediaDir),
       cdn: stack.origin.traffic().viewers[entry.name] ?? NO_TRAFFIC,
       network: lab ? viewerNetwork(lab.viewer(entry.name)) : null,
+      pageCpuSec,
     });
   };
 
@@ -171,15 +181,18 @@ async function watch(
     for (let index = 0; index < settings.viewers; index++) {
       await untilSec(seconds, index * joinGapSec);
       const name = `v${index + 1}`;
+      let pageCpu: () => Promise<number | null> = async () => null;
       const viewer = await browsers.open(url, {
         name,
-        // The origin's per-viewer cap and byte counters know this viewer by its cookie (see viewer-id.ts).
-        setup: (page) =>
-          page
+        setup: async (page) => {
+          // The origin's per-viewer cap and byte counters know this viewer by its cookie (see viewer-id.ts).
+          await page
             .browserContext()
-            .setCookie({ name: VIEWER_COOKIE, value: name, domain: cookieDomain, path: '/' }),
+            .setCookie({ name: VIEWER_COOKIE, value: name, domain: cookieDomain, path: '/' });
+          pageCpu = await mainThreadCpu(page);
+        },
       });
-      watching.set(name, { name, viewer, joinedAtSec: seconds(), samples: [], last: null });
+      watching.set(name, { name, viewer, pageCpu, joinedAtSec: seconds(), samples: [], last: null });
       log(`${p2p ? 'peerlane' : 'cdn-only'}: ${name} joined at ${seconds().toFixed(1)} s`);
     }
   })();
@@ -199,7 +212,8 @@ async function watch(
     await untilSec(seconds, next);
     const t = seconds();
     const traffic = stack.origin.traffic();
-    machine.push({ t, cpuBusy: cpuBusy(), ownCpu: ownCpu() });
+    machine.push({ t, cpuBusy: cpuBusy(), ownCpu: ownCpu()?.share ?? null });
+    browserCpuSec = browserCpu()?.totalSec ?? null;
     await Promise.all(
       [...watching.values()].map(async (entry) => {
         const probe = await entry.viewer.probe().catch(() => null);
@@ -213,7 +227,8 @@ async function watch(
   const endedAtSec = seconds();
   await Promise.all([...watching.values()].map((entry) => finish(entry, null)));
   records.sort((a, b) => a.joinedAtSec - b.joinedAtSec);
-  return { p2p, startedAt, endedAtSec, viewers: records, machine, traffic: stack.origin.traffic() };
+  const traffic = stack.origin.traffic();
+  return { p2p, startedAt, endedAtSec, viewers: records, machine, browserCpuSec, traffic };
 }
 
 /** The viewer that uploaded most by its latest sample; the earliest joined among equals (Map order). */
