@@ -24,6 +24,8 @@ export interface FetchPlannerDeps {
   running(): boolean;
   /** Peers hold `segment` but no hash is known to check them against: ask the swarm's. */
   askTrust(segment: SegmentRef): void;
+  /** The page's event-loop lag now, ms (a loaded page prefetches less). */
+  lagMs(): number;
 }
 
 export class FetchPlanner {
@@ -48,7 +50,7 @@ export class FetchPlanner {
         playback: media.state(),
         live: renditions.live,
       },
-      this.config,
+      { ...this.config, lagMs: this.deps.lagMs() },
     );
     for (const { segmentId, holder } of picks) {
       const segment = ahead.find((candidate) => candidate.id === segmentId);

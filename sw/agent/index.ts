@@ -6,6 +6,7 @@ import { PeerlaneError, reportError } from './errors';
 import { emptySegmentCache } from './held-segments';
 import { PeerlaneAgent } from './peerlane-agent';
 import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
+import { markPhase } from './phase-marks';
 import { TypedEmitter } from './typed-emitter';
 
 export type { PeerlaneOptions } from './config';
@@ -49,10 +50,12 @@ export function start(options: Partial<PeerlaneOptions>): Promise<void> {
 }
 
 async function launch(options: Partial<PeerlaneOptions>): Promise<void> {
+  markPhase('start');
   const current = new PeerlaneAgent(resolveConfig(options), events);
   agent = current;
   try {
     current.start();
+    markPhase('ready');
   } catch (error) {
     // Failed to start: leave nothing running.
     current.destroy();

@@ -5,13 +5,13 @@ import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages'
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { type PeerlaneConfig, workerSettings } from './config';
 import { PeerlaneError, reportError } from './errors';
+import { EventLoopLag } from './event-loop-lag';
 import { FetchPlanner } from './fetch-planner';
 import { HashExchange } from './hash-exchange';
 import { HeldSegments } from './held-segments';
 import { MediaObserver } from './media-observer';
 import { PeerPool } from './peer-pool';
 import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
-import { markPhase } from './phase-marks';
 import { RenditionTracker } from './rendition-tracker';
 import { SegmentFetcher } from './segment-fetcher';
 import { SignalClient } from './signal-client';
@@ -42,6 +42,7 @@ export class PeerlaneAgent {
   private readonly held: HeldSegments;
   private readonly planner: FetchPlanner;
   private planQueued = false;
+  private readonly lag = new EventLoopLag(() => performance.now());
   /** Size of the last segment handed to the player: what a segment probably weighs before its swarm's are known. */
   private lastSegmentBytes = 0;
 
@@ -72,10 +73,8 @@ export class PeerlaneAgent {
       unreachable: (peerId) => this.pool.forget(peerId),
       connected: () => this.hashes.reconnected(),
       hashes: (swarm, hashes) => {
-        this.hashes.answered(
-          swarm,
-          hashes.map((entry) => entry.segment),
-        );
+        const answered = hashes.map((entry) => entry.segment);
+        this.hashes.answered(swarm, answered);
         for (const { segment, size, sha256 } of hashes)
           this.verified.trusted(segment, { size, sha256, source: 'swarm' });
         this.schedulePlan();
@@ -141,6 +140,7 @@ export class PeerlaneAgent {
       edgeRank: (segment) => this.planner.edgeRank(segment),
       typicalBytes: (swarm) => this.held.latestSize(swarm) ?? this.lastSegmentBytes,
       networkMs: (bytes) => this.network.msFor(bytes, NETWORK_FALLBACK_MS),
+      lagMs: () => this.lag.ms,
       respond: (message, transfer) => this.bridge.post(message, transfer),
       prefetched: (segment, data, sha256) => this.held.keepPrefetched(segment, data, sha256),
       settled: () => this.schedulePlan(),
@@ -155,15 +155,14 @@ export class PeerlaneAgent {
       selfId: () => this.signal.peerId,
       running: () => this.status === 'running',
       askTrust: (segment) => this.askTrust(segment),
+      lagMs: () => this.lag.ms,
     });
   }
 
   /** Starts the worker bridge without waiting for the worker, the signal server or peers (they come up meanwhile). */
   start(): void {
-    markPhase('start');
     this.bridge.start();
     if (this.status === 'starting') this.status = 'running';
-    markPhase('ready');
   }
 
   stats(): PeerlaneStats {
@@ -288,6 +287,7 @@ export class PeerlaneAgent {
     if (this.status === 'destroyed') return;
     this.status = 'destroyed';
     this.bridge.destroy();
+    this.lag.destroy();
     this.media.destroy();
     this.fetcher.destroy();
     this.hashes.destroy();

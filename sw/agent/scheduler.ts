@@ -13,7 +13,15 @@ export interface SchedulerConfig {
   prefetchAhead: number;
   prefetchConcurrency: number;
   prefetchMinBufferSec: number;
+  /**
+   * How late the page's main thread runs (event-loop-lag.ts), ms; absent: 0. Every step of a peer transfer, an
+   * announcement and the answer to the worker crosses that thread, so waits stretch by it and prefetches narrow.
+   */
+  lagMs?: number;
 }
+
+/** A page this late (ms) is loaded: one prefetch at a time, so the player's own transfers keep the thread. */
+export const LAGGING_MS = 100;
 
 /** A peer that announced a segment, as the scheduler sees it. */
 export interface Holder {
@@ -79,7 +87,8 @@ export function requestDeadlineMs(
 ): number {
   const safeMs = safeDeadlineMs(maxWaitMs, playback, networkMs, config, waitedMs);
   const raceMs = raceWindowMs(playback, networkMs);
-  return safeMs >= MIN_PEER_WINDOW_MS || raceMs === null ? safeMs : Math.min(maxWaitMs - waitedMs, raceMs);
+  if (safeMs >= MIN_PEER_WINDOW_MS || raceMs === null) return safeMs;
+  return Math.min(maxWaitMs - waitedMs - (config.lagMs ?? 0), raceMs);
 }
 
 /**
@@ -102,7 +111,8 @@ export function safeDeadlineMs(
   config: SchedulerConfig,
   waitedMs = 0,
 ): number {
-  const budgetMs = maxWaitMs - waitedMs;
+  // The answer must still reach the worker before its own bound: it crosses the page's (late) main thread.
+  const budgetMs = maxWaitMs - waitedMs - (config.lagMs ?? 0);
   const untilDryMs = playback.bufferAheadSec * 1000 - config.safetyMarginMs - networkMs;
   switch (playback.phase) {
     case 'playing':
@@ -222,7 +232,8 @@ export function planPrefetch(
   const starving =
     phase === 'stalled' || (phase === 'playing' && bufferAheadSec < config.prefetchMinBufferSec);
   if (!input.live && starving) return [];
-  let slots = config.prefetchConcurrency - input.active;
+  const concurrency = (config.lagMs ?? 0) >= LAGGING_MS ? 1 : config.prefetchConcurrency;
+  let slots = concurrency - input.active;
   const picked: { segmentId: string; holder: Holder }[] = [];
   const addedLoad = new Map<string, number>();
   for (const segmentId of input.upcoming.slice(0, config.prefetchAhead)) {

@@ -7,6 +7,7 @@ import {
   agreeingHolders,
   type Holder,
   isHopeless,
+  LAGGING_MS,
   MAX_DOWNLOADS_PER_PEER,
   MIN_PEER_WINDOW_MS,
   pickHolder,
@@ -69,6 +70,10 @@ describe('requestDeadlineMs', () => {
       2000,
     );
     expect(requestDeadlineMs(2000, { phase: 'idle', bufferAheadSec: 0, stalls: 0 }, 9000, config)).toBe(2000);
+  });
+
+  it('keeps the lag of the page out of the budget, so the answer reaches the worker in time', () => {
+    expect(requestDeadlineMs(4000, playing(30), 500, { ...config, lagMs: 300 })).toBe(3700);
   });
 
   it('counts time already spent waiting for peers against the fixed budgets', () => {
@@ -199,6 +204,13 @@ describe('the live edge', () => {
     expect(edgeWaitMs({ ...request, rank: 1, playback: stalled }, config)).toBe(0);
   });
 
+  it('on a loaded page, stretches a turn by the announcement hops the lag delays', () => {
+    const request = { maxWaitMs: 4000, playback: playing(12), networkMs: 200 };
+    // 200 ms network + 300 ms slack + 3 hops × 100 ms lag.
+    expect(edgeWaitMs({ ...request, rank: 1 }, { ...config, lagMs: 100 })).toBe(800);
+    expect(arrivalWaitMs(4000, playing(12), 200, { ...config, lagMs: 100 })).toBe(1300);
+  });
+
   it('at a congested CDN, waits within the race window for the one fetch rather than join the crowd', () => {
     const stalled: PlaybackState = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
     // The network needs 3 s and cannot prevent the stall: wait up to half of that for the first fetcher's HAVE.
@@ -236,6 +248,11 @@ describe('planPrefetch', () => {
     expect(picks.map((pick) => pick.segmentId)).toEqual(['s3']);
     const noneWithinReach = planPrefetch({ ...input, isStored: (id) => id < 's5' }, config);
     expect(noneWithinReach).toEqual([]);
+  });
+
+  it('prefetches one at a time on a loaded page', () => {
+    expect(planPrefetch(input, { ...config, lagMs: LAGGING_MS })).toHaveLength(1);
+    expect(planPrefetch({ ...input, active: 1 }, { ...config, lagMs: LAGGING_MS })).toEqual([]);
   });
 
   it('leaves out peers known to crawl', () => {
