@@ -64,19 +64,19 @@ export type PageToWorkerMessage =
   | { type: 'segment-response'; requestId: number; status: 'ok'; data: ArrayBuffer; sha256: string }
   | { type: 'segment-response'; requestId: number; status: 'miss'; reason: string }
   /**
-   * Manifests the player loaded before this worker controlled the page (a first visit: the player does not wait
-   * for the worker), in load order: the worker reads them as if they had passed through it, so the segments the
-   * player asks for from now on are recognised and shared.
+   * What the player loaded before this worker controlled the page (a first visit: the player does not wait for
+   * the worker): manifests and segments, in load order. The worker reads them again as if they had passed through
+   * it (segments from the HTTP cache), so what the player asks for next is recognised, and what it has is shared.
    */
-  | { type: 'adopt-manifests'; urls: string[] }
+  | { type: 'adopt-loads'; urls: string[] }
   /**
    * Open peer connections of this page, whenever that number changes: with none, no peer can deliver anything,
    * so the worker sends the player's requests to the network without asking the agent (start-up among others).
    */
   | { type: 'peers'; open: number };
 
-/** Most manifest URLs in one adopt-manifests (a master, its renditions, alternate audio and subtitles). */
-export const MAX_ADOPTED_MANIFESTS = 16;
+/** Most URLs in one adopt-loads: manifests and the first segments of a few renditions. */
+export const MAX_ADOPTED_LOADS = 64;
 
 export type BridgeMessage = WorkerToPageMessage | PageToWorkerMessage;
 
@@ -97,10 +97,10 @@ export function isPageToWorkerMessage(value: unknown): value is PageToWorkerMess
     case 'hello':
       // Settings are checked field by field when merged (a typo in one must not cost the whole bridge).
       return isText(value.version, 64) && (value.settings === undefined || isRecord(value.settings));
-    case 'adopt-manifests':
+    case 'adopt-loads':
       return (
         Array.isArray(value.urls) &&
-        value.urls.length <= MAX_ADOPTED_MANIFESTS &&
+        value.urls.length <= MAX_ADOPTED_LOADS &&
         value.urls.every((url) => isText(url, MAX_URL))
       );
     case 'peers':

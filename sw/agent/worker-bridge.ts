@@ -10,7 +10,7 @@ import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { PEERLANE_VERSION } from './config';
 import { describeCause, PeerlaneError } from './errors';
 import { markPhase } from './phase-marks';
-import { PreControlManifests } from './pre-control-manifests';
+import { PreControlLoads } from './pre-control-loads';
 
 export interface BridgeOptions {
   sw: string;
@@ -35,8 +35,8 @@ export class WorkerBridge {
   private port: MessagePort | undefined;
   private container: ServiceWorkerContainer | undefined;
   private controlTimer: ReturnType<typeof setTimeout> | undefined;
-  /** A first visit: the manifests the player loaded before the worker controlled the page. */
-  private preControl: PreControlManifests | undefined;
+  /** A first visit: what the player loaded before the worker controlled the page. */
+  private preControl: PreControlLoads | undefined;
   private openPeers = 0;
   private readonly onControllerChange = () => {
     clearTimeout(this.controlTimer);
@@ -59,7 +59,7 @@ export class WorkerBridge {
    * sets up. A worker that already controls the page gets our hello now; it screens media by the settings the
    * last page saved, and holds what may be media until it knows them (sw/worker/settings-gate.ts), so nothing the
    * site lists passes it by. On a first visit the worker takes control once active (clients.claim()) and is
-   * handed the manifests the player loaded before that (pre-control-manifests.ts).
+   * handed what the player loaded before that (pre-control-loads.ts).
    */
   start(): void {
     if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) {
@@ -91,7 +91,7 @@ export class WorkerBridge {
       this.connect();
       return;
     }
-    this.preControl = new PreControlManifests((urls) => this.post({ type: 'adopt-manifests', urls }));
+    this.preControl = new PreControlLoads((urls) => this.post({ type: 'adopt-loads', urls }));
     const waitedMs = this.options.controlTimeoutMs;
     this.controlTimer = setTimeout(() => {
       if (!container.controller)

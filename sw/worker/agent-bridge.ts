@@ -23,8 +23,8 @@ export interface AgentBridgeOptions {
   limits: Pick<WorkerLimits, 'maxPendingPeerRequests' | 'bridgeGraceMs'>;
   /** Whether the page is still open (`clients.get`): a navigated-away page's port silently drops messages. */
   isClientAlive(clientId: string): Promise<boolean>;
-  /** The page's player loaded these manifests before the worker controlled it: read them now. */
-  adoptManifests(clientId: string, urls: string[]): void;
+  /** The page's player loaded these before the worker controlled it: read them now (load-adoption.ts). */
+  adoptLoads(clientId: string, urls: string[]): void;
 }
 
 interface PendingRequest {
@@ -170,8 +170,8 @@ export class AgentBridge {
       });
       return;
     }
-    if (message.type === 'adopt-manifests') {
-      this.options.adoptManifests(clientId, message.urls);
+    if (message.type === 'adopt-loads') {
+      this.options.adoptLoads(clientId, message.urls);
       return;
     }
     if (message.type === 'peers') {

@@ -11,8 +11,8 @@ import { parseRangeHeader } from './byte-range';
 import { defaultWorkerSettings, mergeWorkerSettings, WORKER_VERSION, workerLimits } from './config';
 import { logWorkerError } from './errors';
 import { keepAlive } from './keep-alive';
-import { adoptManifests } from './manifest-adoption';
-import { ManifestTracker } from './manifest-tracker';
+import { adoptLoads } from './load-adoption';
+import { type ManifestJob, ManifestTracker } from './manifest-tracker';
 import { OriginHashes } from './origin-hashes';
 import { PartFetcher } from './part-fetcher';
 import { progressivePlan } from './piece-plan';
@@ -46,8 +46,10 @@ const index = new SegmentIndex(workerLimits);
 const bridge = new AgentBridge({
   limits: workerLimits,
   isClientAlive: async (clientId) => (await self.clients.get(clientId)) !== undefined,
-  adoptManifests: (clientId, urls) =>
-    void adoptManifests({ classify, serve: (job) => tracker.serve(job) }, clientId, urls),
+  adoptLoads: (clientId, urls) => {
+    const serveManifest = (job: ManifestJob) => tracker.serve(job);
+    void adoptLoads({ classify, serveManifest, adoptSegment: (job) => router.adopt(job) }, clientId, urls);
+  },
 });
 const fetchFromNetwork = (request: Request) => fetch(request);
 const now = () => performance.now();

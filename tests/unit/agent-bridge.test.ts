@@ -25,7 +25,7 @@ function bridgeWith(alive: Set<string>, maxPendingPeerRequests = 8) {
   const bridge = new AgentBridge({
     limits: { maxPendingPeerRequests, bridgeGraceMs: 10 },
     isClientAlive: async (clientId) => alive.has(clientId),
-    adoptManifests: () => {},
+    adoptLoads: () => {},
   });
   cleanup.push(() => bridge.destroy());
   return bridge;

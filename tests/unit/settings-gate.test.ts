@@ -2,7 +2,7 @@
 // and manifests a player loaded before the worker took control are read once handed over.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultWorkerSettings } from '../../sw/worker/config';
-import { adoptManifests } from '../../sw/worker/manifest-adoption';
+import { adoptLoads } from '../../sw/worker/load-adoption';
 import { classifyRequest, mayBeMedia, type RequestFacts } from '../../sw/worker/request-classifier';
 import { SegmentIndex } from '../../sw/worker/segment-index';
 import { SettingsGate } from '../../sw/worker/settings-gate';
@@ -72,8 +72,8 @@ describe('SettingsGate', () => {
   });
 });
 
-describe('adoptManifests', () => {
-  it('reads the listed manifests the worker would handle, in order, and nothing else', async () => {
+describe('adoptLoads', () => {
+  it('reads the manifests first, then the segments they list, and nothing the worker would not handle', async () => {
     const index = new SegmentIndex({ maxPlaylists: 8, maxSegmentsPerPlaylist: 100, liveRetainWindows: 2 });
     const classify = (req: Request) =>
       classifyRequest(req, {
@@ -82,20 +82,38 @@ describe('adoptManifests', () => {
         index,
         limits: { maxProgressiveResponseBytes: 4 * 1024 * 1024 },
       });
-    const served: string[] = [];
-    const serve = vi.fn(async (job: { request: Request; clientId: string }) => {
-      served.push(`${job.clientId} ${job.request.url} ${job.request.cache}`);
+    const done: string[] = [];
+    const serveManifest = vi.fn(async (job: { request: Request; clientId: string }) => {
+      done.push(`manifest ${job.clientId} ${job.request.url} ${job.request.cache}`);
+      // What the tracker does with a media playlist: its segments become known.
+      index.add({
+        kind: 'media',
+        url: job.request.url,
+        swarm: 'swarm-360p',
+        playerUrl: job.request.url,
+        live: false,
+        segments: [0, 1].map((sequence) => {
+          const url = `${CDN}/vod/360p/seg-${sequence}.ts`;
+          return { id: url, swarm: 'swarm-360p', url, range: null, durationSec: 2, sequence };
+        }),
+        keyUrls: [],
+        updatedAt: 1,
+      });
       return new Response('#EXTM3U');
     });
-    await adoptManifests({ classify, serve }, 'page-1', [
-      `${CDN}/live/master.m3u8`,
+    const adoptSegment = vi.fn(async (job: { request: Request; clientId: string }) => {
+      done.push(`segment ${job.clientId} ${job.request.url}`);
+    });
+    await adoptLoads({ classify, serveManifest, adoptSegment }, 'page-1', [
+      `${CDN}/vod/360p/seg-0.ts`,
+      `${CDN}/vod/360p/index.m3u8`,
       `${ORIGIN}/elsewhere/index.m3u8`,
-      `${CDN}/live/360p/index.m3u8`,
+      `${CDN}/vod/360p/seg-9.ts`,
       'not a url',
     ]);
-    expect(served).toEqual([
-      `page-1 ${CDN}/live/master.m3u8 force-cache`,
-      `page-1 ${CDN}/live/360p/index.m3u8 force-cache`,
+    expect(done).toEqual([
+      `manifest page-1 ${CDN}/vod/360p/index.m3u8 force-cache`,
+      `segment page-1 ${CDN}/vod/360p/seg-0.ts`,
     ]);
   });
 });

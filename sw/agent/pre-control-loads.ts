@@ -1,13 +1,17 @@
-// A first visit: the player starts before the worker controls the page, so its first manifests bypass the worker.
-// Resource Timing lists them (workerStart 0: no worker in the way); they are handed to the worker once connected,
-// which reads them as if they had passed through it (sw/worker/manifest-adoption.ts).
-import { MAX_ADOPTED_MANIFESTS } from '../../protocol/bridge/bridge-messages';
+// A first visit: the player starts before the worker controls the page, so its first manifests and segments
+// bypass the worker. Resource Timing lists them (workerStart 0: no worker in the way); they are handed to the
+// worker once connected, which reads them again (sw/worker/load-adoption.ts): the segments the player asks for
+// next are recognised, and the ones it already has are cached, shared and counted.
+import { MAX_ADOPTED_LOADS } from '../../protocol/bridge/bridge-messages';
+import { extensionOf, MEDIA_FILE_EXTENSIONS } from '../../protocol/media-type';
 
-const MANIFEST_PATH = /\.(m3u8|m3u|mpd)$/i;
-/** Manifests are watched this long at most: past it the player has long fetched through the worker. */
+const MANIFEST_EXTENSIONS = new Set(['m3u8', 'm3u', 'mpd']);
+/** Players load media with XHR or fetch; a media element's own loads are range requests Resource Timing cannot tell. */
+const PLAYER_INITIATORS = new Set(['xmlhttprequest', 'fetch']);
+/** Loads are watched this long at most: past it the player has long fetched through the worker. */
 const WATCH_MS = 30_000;
 
-export class PreControlManifests {
+export class PreControlLoads {
   private readonly seen = new Set<string>();
   private pending: string[] = [];
   private observer: PerformanceObserver | undefined;
@@ -25,13 +29,13 @@ export class PreControlManifests {
   }
 
   private consider(entry: PerformanceResourceTiming): void {
-    if (!isManifest(entry.name)) return;
+    if (!PLAYER_INITIATORS.has(entry.initiatorType) || !isMedia(entry.name)) return;
     // Through the worker already: nothing earlier is still on its way, the worker sees the rest itself.
     if (entry.workerStart > 0) {
       this.destroy();
       return;
     }
-    if (this.seen.has(entry.name) || this.seen.size >= MAX_ADOPTED_MANIFESTS) return;
+    if (this.seen.has(entry.name) || this.seen.size >= MAX_ADOPTED_LOADS) return;
     this.seen.add(entry.name);
     this.pending.push(entry.name);
   }
@@ -48,9 +52,10 @@ export class PreControlManifests {
   }
 }
 
-function isManifest(url: string): boolean {
+function isMedia(url: string): boolean {
   try {
-    return MANIFEST_PATH.test(new URL(url).pathname);
+    const extension = extensionOf(url);
+    return MANIFEST_EXTENSIONS.has(extension) || MEDIA_FILE_EXTENSIONS.has(extension);
   } catch {
     return false;
   }
