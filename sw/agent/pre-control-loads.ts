@@ -8,7 +8,7 @@ import { extensionOf, MEDIA_FILE_EXTENSIONS } from '../../protocol/media-type';
 const MANIFEST_EXTENSIONS = new Set(['m3u8', 'm3u', 'mpd']);
 /** Players load media with XHR or fetch; a media element's own loads are range requests Resource Timing cannot tell. */
 const PLAYER_INITIATORS = new Set(['xmlhttprequest', 'fetch']);
-/** Loads are watched this long at most: past it the player has long fetched through the worker. */
+/** Loads are watched this long at most: past it, loads made before the worker took over have long ended. */
 const WATCH_MS = 30_000;
 
 export class PreControlLoads {
@@ -29,12 +29,9 @@ export class PreControlLoads {
   }
 
   private consider(entry: PerformanceResourceTiming): void {
-    if (!PLAYER_INITIATORS.has(entry.initiatorType) || !isMedia(entry.name)) return;
-    // Through the worker already: nothing earlier is still on its way, the worker sees the rest itself.
-    if (entry.workerStart > 0) {
-      this.destroy();
-      return;
-    }
+    // workerStart > 0: through the worker, which saw it. A load made before the worker took over may still end
+    // after one made through it, so the watch goes on (bounded by WATCH_MS).
+    if (!PLAYER_INITIATORS.has(entry.initiatorType) || !isMedia(entry.name) || entry.workerStart > 0) return;
     if (this.seen.has(entry.name) || this.seen.size >= MAX_ADOPTED_LOADS) return;
     this.seen.add(entry.name);
     this.pending.push(entry.name);
