@@ -3,8 +3,11 @@
 import type { QoeReport } from '../../protocol/signaling/qoe-messages';
 import type { QoeChannel } from './qoe-metrics';
 
-/** One line of the log: every field always present, in this order (PROTOCOL.md "QoE log"). */
-export interface QoeLogRecord {
+/** The report's own fields, as the report has them (the optional ones are the log's head or made explicit). */
+type ReportFields = Omit<QoeReport, 'session' | 'final' | 'swarm' | 'startupSec'>;
+
+/** One line of the log: every field always present, in the order logRecord writes them (PROTOCOL.md "QoE log"). */
+export interface QoeLogRecord extends ReportFields {
   /** When the server accepted the report (ISO 8601, UTC). */
   time: string;
   /** The process (cluster mode), else null. */
@@ -19,21 +22,7 @@ export interface QoeLogRecord {
   swarm: string | null;
   asn: number | null;
   country: string | null;
-  seq: number;
-  sessionSec: number;
-  periodSec: number;
   startupSec: number | null;
-  playingSec: number;
-  rebufferSec: number;
-  rebuffers: number;
-  droppedFrames: number;
-  frames: number;
-  httpBytes: number;
-  p2pBytes: number;
-  cacheBytes: number;
-  uploadedBytes: number;
-  peers: number;
-  bitrateKbps: number;
 }
 
 export function logRecord(
