@@ -12,7 +12,7 @@ import { playWhenConnected } from '../support/play-when-connected';
 import { PLAY_TIMEOUT_MS, setRate, VIEWER_RATE } from '../support/player-swarm';
 import { cachedSegments } from '../support/segment-cache';
 import { readUploads, recordUploads } from '../support/upload-log';
-import { type Probe, segmentBytes, type Viewer, type ViewerOptions } from '../support/viewer';
+import { type Probe, playedToEnd, segmentBytes, type Viewer, type ViewerOptions } from '../support/viewer';
 import { waitUntil } from '../support/wait-until';
 
 /** Everyone plays the 360p rendition (index 1): one swarm. */
@@ -66,15 +66,7 @@ it('serves a second VoD viewer from the first, the origin seeing each segment fe
   const second = await open('viewer 2', (page) =>
     playWhenConnected(page, [firstId], PLAY_AFTER_CONNECTED_MS, SEGMENT_URL),
   );
-  const [end1, end2] = (await Promise.all(
-    [first, second].map((viewer) =>
-      viewer.waitFor(
-        'played to the end',
-        (probe) => probe.ended && probe.pendingDigests === 0,
-        PLAY_TIMEOUT_MS,
-      ),
-    ),
-  )) as [Probe, Probe];
+  const [end1, end2] = (await playedToEnd([first, second], PLAY_TIMEOUT_MS)) as [Probe, Probe];
   const stats = end2.stats;
   const share = (stats?.p2pBytes ?? 0) / segmentBytes(stats);
   console.log(

@@ -18,7 +18,7 @@ import { expectCleanPlayback } from '../support/clean-playback';
 import { playWhenConnected } from '../support/play-when-connected';
 import { PLAY_TIMEOUT_MS } from '../support/player-swarm';
 import { ensureMedia, type StackOptions } from '../support/stack';
-import { type Probe, segmentBytes } from '../support/viewer';
+import { type Probe, playedToEnd, segmentBytes } from '../support/viewer';
 
 const BIN = fileURLToPath(new URL('../../sidecars/bin/peerlane-hashes.mjs', import.meta.url));
 const SIDECAR = 'peerlane-hashes.json';
@@ -95,15 +95,7 @@ it('serves a second viewer from the first with only the sidecars it wrote to tru
     name: 'viewer 2',
     setup: (page) => playWhenConnected(page, [held.stats?.peerId as string], 500, /\.ts(\?|$)/),
   });
-  const [end1, end2] = (await Promise.all(
-    [first, second].map((viewer) =>
-      viewer.waitFor(
-        'played to the end',
-        (probe) => probe.ended && probe.pendingDigests === 0,
-        PLAY_TIMEOUT_MS,
-      ),
-    ),
-  )) as [Probe, Probe];
+  const [end1, end2] = (await playedToEnd([first, second], PLAY_TIMEOUT_MS)) as [Probe, Probe];
   const share = (end2.stats?.p2pBytes ?? 0) / segmentBytes(end2.stats);
   console.log(
     `sidecars from peerlane-hashes: viewer 2 got ${(100 * share).toFixed(1)} % of its bytes from peers`,

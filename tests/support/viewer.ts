@@ -99,6 +99,15 @@ const MAX_RECORDED = 1000;
 const PLAYER_ERROR = /^(hls\.js|dash\.js|shaka|video\.js|video) .*error/;
 const SEGMENT_URL = '\\.(ts|m4s|mp4|m4a|aac)(\\?|$)';
 
+/** Waits until every viewer played to the end and has every delivered segment's digest: their last probes. */
+export function playedToEnd(viewers: readonly Viewer[], timeoutMs: number): Promise<Probe[]> {
+  return Promise.all(
+    viewers.map((viewer) =>
+      viewer.waitFor('played to the end', (probe) => probe.ended && probe.pendingDigests === 0, timeoutMs),
+    ),
+  );
+}
+
 /** Segment bytes the player got through Peerlane, all sources together (0 without Peerlane). */
 export function segmentBytes(stats: PeerlaneStats | null): number {
   return stats ? stats.httpBytes + stats.p2pBytes + stats.cacheBytes : 0;
