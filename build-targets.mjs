@@ -15,17 +15,29 @@ export const node = {
   packages: 'external',
 };
 
+const {
+  bin,
+  dependencies = {},
+  optionalDependencies = {},
+} = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+
 /**
  * The bundle a command runs. A command (package.json `bin`) is a launcher at `<folder>/bin/<name>.mjs`, the same two
  * lines for every command, running `<folder>/main.ts` bundled to `dist/<folder>.mjs` (run-command.mjs): adding a
- * command is its `bin` line, that launcher and its main.ts.
+ * command is its `bin` line, that launcher and its main.ts. The package's runtime dependencies stay external
+ * (installed with it; uWebSockets.js is a native addon); anything else a command uses — peerlane-hashes reads
+ * manifests with the worker's parsers — is bundled in, so an install never pulls the browser libraries.
  */
 export function commandTarget(launcher) {
   const folder = launcher.slice(0, launcher.indexOf('/bin/'));
-  return { ...node, entryPoints: [`${folder}/main.ts`], outfile: `dist/${folder}.mjs` };
+  const { packages, ...nodeOptions } = node;
+  return {
+    ...nodeOptions,
+    external: [...Object.keys(dependencies), ...Object.keys(optionalDependencies)],
+    entryPoints: [`${folder}/main.ts`],
+    outfile: `dist/${folder}.mjs`,
+  };
 }
-
-const { bin } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 export const signalServerTarget = commandTarget(bin['peerlane-signal']);
 
