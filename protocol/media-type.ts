@@ -20,9 +20,6 @@ const BY_EXTENSION: Record<string, string> = {
   webvtt: 'text/vtt',
 };
 
-/** Extensions of media segment and file URLs (manifests aside). */
-export const MEDIA_FILE_EXTENSIONS: ReadonlySet<string> = new Set(Object.keys(BY_EXTENSION));
-
 /** The lower-case extension of a URL's last path segment, '' when it has none. */
 export function extensionOf(url: string): string {
   const path = new URL(url).pathname;

@@ -9,9 +9,8 @@ const video = document.querySelector('#video');
 const settings = await loadSettings(STREAMS);
 const panel = showStats(video, { peerlane: settings.p2p });
 
-// 1. Peerlane first: start() resolves at once (it waits for nothing), and from then on the MPD and segments go
-//    through the service worker (on a first visit, from the moment it takes over, a few hundred ms later). A
-//    production site also passes its STUN/TURN servers; here: the local origin's (none on loopback).
+// 1. Peerlane first: once start() resolves, the service worker controls this page, so the MPD and every segment
+//    go through it. A production site also passes its STUN/TURN servers; here: the local origin's (none on loopback).
 if (settings.p2p) {
   await Peerlane.start({
     signal: settings.signal,

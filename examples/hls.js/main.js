@@ -13,9 +13,8 @@ const video = document.querySelector('#video');
 const settings = await loadSettings(STREAMS);
 const panel = showStats(video, { peerlane: settings.p2p });
 
-// 1. Peerlane first. start() resolves at once (it waits for nothing, so the player starts as fast as without
-//    Peerlane); playlists and segments go through the service worker, on a first visit from the moment it takes
-//    over (a few hundred ms later; it is handed the playlists loaded before). A production site also passes its
+// 1. Peerlane first. Once start() resolves, the service worker controls this page (first visit included),
+//    so every playlist and segment the player fetches goes through it. A production site also passes its
 //    STUN/TURN servers; here: the local origin's (none on loopback).
 if (settings.p2p) {
   await Peerlane.start({

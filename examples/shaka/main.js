@@ -13,9 +13,8 @@ const video = document.querySelector('#video');
 const settings = await loadSettings(STREAMS);
 const panel = showStats(video, { peerlane: settings.p2p });
 
-// 1. Peerlane first: start() resolves at once, and the manifest and segments Shaka fetches go through the
-//    service worker (on a first visit, from the moment it takes over). A production site also passes its
-//    STUN/TURN servers.
+// 1. Peerlane first: once start() resolves, the service worker controls this page, so the manifest and every
+//    segment Shaka fetches go through it. A production site also passes its STUN/TURN servers.
 if (settings.p2p) {
   await Peerlane.start({
     signal: settings.signal,

@@ -8,8 +8,8 @@ const video = document.querySelector('#video');
 const settings = await loadSettings({ mp4: 'progressive/movie.mp4' });
 const panel = showStats(video, { peerlane: settings.p2p });
 
-// 1. Peerlane first: start() resolves at once; the element's requests for the file go through the service worker
-//    once it controls the page (on a first visit, a moment later: the element's next Range request, e.g. a seek).
+// 1. Peerlane first: once start() resolves, the service worker controls this page, so the element's requests for
+//    the file go through it. (A `src` written in the HTML would start loading before, on a first visit.)
 if (settings.p2p) {
   await Peerlane.start({
     signal: settings.signal,

@@ -34,15 +34,7 @@ export type WorkerToPageMessage =
    * A complete, verified segment is now in the shared cache: the agent announces it to peers. `source`: where
    * the worker got the bytes ('http': the network, so the agent may vouch for the hash to the swarm).
    */
-  | {
-      type: 'segment-stored';
-      segment: SegmentRef;
-      size: number;
-      sha256: string;
-      source: StoredSource;
-      /** A copy of the bytes, so the agent serves the peers that ask next from memory rather than the cache. */
-      data?: ArrayBuffer;
-    }
+  | { type: 'segment-stored'; segment: SegmentRef; size: number; sha256: string; source: StoredSource }
   /**
    * Bytes handed to the player, by source (drives Peerlane.stats()). `ms`: from the player's request reaching
    * the worker to all bytes being available (for 'http': the whole body read). `overheadMs`: the part of it
@@ -76,22 +68,7 @@ export type PageToWorkerMessage =
    * Hashes the signal server's hash service fetched from the origin (as strong as the origin's sidecar): the worker
    * keeps them with the sidecars' hashes, so network bytes that contradict one are neither cached nor shared.
    */
-  | { type: 'origin-hashes'; hashes: Array<{ id: string } & OriginHash> }
-  /**
-
-   * What the player loaded before this worker controlled the page (a first visit: the player does not wait for
-   * the worker): manifests and segments, in load order. The worker reads them again as if they had passed through
-   * it (segments from the HTTP cache), so what the player asks for next is recognised, and what it has is shared.
-   */
-  | { type: 'adopt-loads'; urls: string[] }
-  /**
-   * Open peer connections of this page, whenever that number changes: with none, no peer can deliver anything,
-   * so the worker sends the player's requests to the network without asking the agent (start-up among others).
-   */
-  | { type: 'peers'; open: number };
-
-/** Most URLs in one adopt-loads: manifests and the first segments of a few renditions. */
-export const MAX_ADOPTED_LOADS = 64;
+  | { type: 'origin-hashes'; hashes: Array<{ id: string } & OriginHash> };
 
 export type BridgeMessage = WorkerToPageMessage | PageToWorkerMessage;
 
@@ -125,14 +102,6 @@ export function isPageToWorkerMessage(value: unknown): value is PageToWorkerMess
             isOriginHash(entry),
         )
       );
-    case 'adopt-loads':
-      return (
-        Array.isArray(value.urls) &&
-        value.urls.length <= MAX_ADOPTED_LOADS &&
-        value.urls.every((url) => isText(url, MAX_URL))
-      );
-    case 'peers':
-      return isCount(value.open);
     case 'segment-response':
       if (!isRequestId(value.requestId)) return false;
       if (value.status === 'miss') return isText(value.reason);
@@ -169,9 +138,7 @@ export function isWorkerToPageMessage(value: unknown): value is WorkerToPageMess
         isCount(value.size) &&
         isSha256Hex(value.sha256) &&
         typeof value.source === 'string' &&
-        STORED_SOURCES.includes(value.source) &&
-        (value.data === undefined ||
-          (value.data instanceof ArrayBuffer && value.data.byteLength === value.size))
+        STORED_SOURCES.includes(value.source)
       );
     case 'delivered':
       return (

@@ -67,15 +67,9 @@ export interface PeerlaneOptions {
   prefetchMinBufferSec: number;
   /** Time kept between the network finishing a segment and the buffer running dry, ms. Default 1500. */
   safetyMarginMs: number;
-  /**
-   * Before playback has started, segments come from the network unless a peer whose speed was measured is expected
-   * to be twice as fast: the longest such a peer may take, ms. Default 1500.
-   */
+  /** Longest a peer may take for a segment before playback has started (startup delay at stake), ms. Default 1500. */
   startupPeerWaitMs: number;
-  /**
-   * How long the service worker may take to control the page on a first visit before 'sw-not-controlling' is
-   * reported (start() itself never waits for it), ms. Default 10000.
-   */
+  /** How long start() waits for the service worker to control the page, ms. Default 10000. */
   controlTimeoutMs: number;
   /** How long a peer connection may take to open, ms. Default 10000. */
   connectTimeoutMs: number;

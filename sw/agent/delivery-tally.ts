@@ -3,7 +3,6 @@
 // prefetched from a peer and played from the cache counts as p2p, once.
 import type { DeliverySource, WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
 import type { HeldSegments } from './held-segments';
-import type { PeerlaneStats } from './peerlane-events';
 import { ThroughputEstimate } from './throughput-estimate';
 
 export type Delivered = Extract<WorkerToPageMessage, { type: 'delivered' }>;
@@ -16,17 +15,13 @@ export class DeliveryTally {
   /** Size of the last segment handed to the player: what a segment probably weighs before its swarm's are known. */
   lastSegmentBytes = 0;
 
-  constructor(private readonly held: Pick<HeldSegments, 'attribute'>) {}
-
-  /** The byte counters as Peerlane.stats() names them. */
-  byteStats(): Pick<PeerlaneStats, 'httpBytes' | 'p2pBytes' | 'cacheBytes' | 'uploadedBytes'> {
-    const { http, p2p, cache, uploaded } = this.bytes;
-    return { httpBytes: http, p2pBytes: p2p, cacheBytes: cache, uploadedBytes: uploaded };
-  }
+  constructor(private readonly held: Pick<HeldSegments, 'deliveredFromPeer' | 'playedPrefetch'>) {}
 
   /** Counts a delivery; returns the source it counts under. */
   delivered(message: Delivered): DeliverySource {
-    const source = this.held.attribute(message.segment.id, message.source);
+    const id = message.segment.id;
+    if (message.source === 'p2p') this.held.deliveredFromPeer(id);
+    const source = message.source === 'cache' && this.held.playedPrefetch(id) ? 'p2p' : message.source;
     this.bytes[source] += message.bytes;
     this.lastSegmentBytes = message.bytes;
     if (message.source === 'http') this.network.add(message.bytes, message.ms);

@@ -28,8 +28,6 @@ export interface FetchPlannerDeps {
   running(): boolean;
   /** Peers hold `segment` but no hash is known to check them against: ask the swarm's. */
   askTrust(segment: SegmentRef): void;
-  /** The page's event-loop lag now, ms (a loaded page prefetches less). */
-  lagMs(): number;
 }
 
 /** A peer we download from slower than this (800 kbit/s) is not counted on to fetch a live segment for the group. */
@@ -66,7 +64,7 @@ export class FetchPlanner {
         playback: media.state(),
         live: renditions.live,
       },
-      { ...this.config, lagMs: this.deps.lagMs() },
+      this.config,
     );
     for (const { segmentId, holder } of picks) {
       const segment = byId.get(segmentId);

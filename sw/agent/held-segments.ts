@@ -2,7 +2,6 @@
 // (from earlier visits or other tabs), as segments arrive, and empty after a clear. Also keeps what peers prefetched
 // for us, so a cache hit on those bytes counts as p2p.
 
-import type { DeliverySource } from '../../protocol/bridge/bridge-messages';
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { mediaTypeFor } from '../../protocol/media-type';
 import type { HaveEntry } from '../../protocol/peers/peer-wire';
@@ -10,7 +9,6 @@ import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
 import { BoundedMap } from '../shared/bounded-map';
 import { describeCause, PeerlaneError } from './errors';
 import { HaveIndex } from './have-index';
-import { RecentBytes } from './recent-bytes';
 
 export interface HeldSegmentsDeps {
   isJoined: (swarm: string) => boolean;
@@ -25,8 +23,6 @@ export interface HeldSegmentsDeps {
 const MAX_PREFETCHED = 512;
 /** Segments read from the cache to announce on joining a swarm. */
 const MAX_ANNOUNCED_ON_JOIN = 512;
-/** Bytes of the newest segments kept in memory for uploads: ~30 s of 720p at 4 Mbit/s. */
-const RECENT_BYTES = 16 * 1024 * 1024;
 
 export class HeldSegments {
   private readonly index = new HaveIndex();
@@ -34,7 +30,6 @@ export class HeldSegments {
   private readonly unstorable = new BoundedMap<string, true>(MAX_PREFETCHED);
   /** Prefetched segments a player request got straight from the transfer (p2p already) before they were stored. */
   private readonly playedBeforeStored = new BoundedMap<string, true>(MAX_PREFETCHED);
-  private readonly recent = new RecentBytes(RECENT_BYTES);
   private store: SegmentStore | undefined;
   private opening = false;
   private closed = false;
@@ -62,11 +57,8 @@ export class HeldSegments {
     for (const swarm of joined) void this.loadSwarm(swarm);
   }
 
-  /** A held segment's bytes for a peer: from memory when among the newest, else from the cache. */
-  read(segmentId: string): Promise<ArrayBuffer | undefined> {
-    const recent = this.recent.get(segmentId);
-    if (recent) return Promise.resolve(recent);
-    return this.store?.readForUpload(segmentId) ?? Promise.resolve(undefined);
+  async read(segmentId: string): Promise<ArrayBuffer | undefined> {
+    return (await this.store?.get(segmentId))?.data;
   }
 
   entries(swarm: string): HaveEntry[] {
@@ -83,13 +75,9 @@ export class HeldSegments {
     return this.index.has(segmentId) || this.unstorable.has(segmentId);
   }
 
-  /**
-   * Where the bytes of a delivery to the player really came from: a prefetched segment reaches the player from the
-   * cache, but its bytes came from a peer — p2p, counted once.
-   */
-  attribute(segmentId: string, source: DeliverySource): DeliverySource {
-    if (source === 'p2p') this.deliveredFromPeer(segmentId);
-    return source === 'cache' && this.prefetchedFromPeers.delete(segmentId) ? 'p2p' : source;
+  /** The player got `segmentId` from the cache: true if those bytes came from a peer's prefetch (counted once). */
+  playedPrefetch(segmentId: string): boolean {
+    return this.prefetchedFromPeers.delete(segmentId);
   }
 
   /**
@@ -97,7 +85,7 @@ export class HeldSegments {
    * reads it from the cache later (a seek back, or the next range request of a progressive file). Either order:
    * the prefetch may be stored before or after this delivery.
    */
-  private deliveredFromPeer(segmentId: string): void {
+  deliveredFromPeer(segmentId: string): void {
     if (!this.prefetchedFromPeers.delete(segmentId)) this.playedBeforeStored.set(segmentId, true);
   }
 
@@ -116,15 +104,13 @@ export class HeldSegments {
   }
 
   dropSwarm(swarm: string): void {
-    for (const { segmentId } of this.index.entries(swarm)) this.recent.delete(segmentId);
     this.index.dropSwarm(swarm);
   }
 
-  /** A segment now in the cache (`data`: its bytes, if at hand): remembered and announced to every peer. */
-  remember(swarm: string, entry: HaveEntry, data?: ArrayBuffer): void {
+  /** A segment now in the cache: remembered and announced to every peer. */
+  remember(swarm: string, entry: HaveEntry): void {
     if (!this.deps.isJoined(swarm)) return;
     this.index.add(swarm, entry);
-    if (data) this.recent.set(entry.segmentId, data);
     this.deps.announce(swarm, [entry], false);
     this.deps.changed();
   }
@@ -151,14 +137,13 @@ export class HeldSegments {
       return;
     }
     if (!this.playedBeforeStored.delete(segment.id)) this.prefetchedFromPeers.set(segment.id, true);
-    this.remember(segment.swarm, { segmentId: segment.id, size: data.byteLength, sha256 }, data);
+    this.remember(segment.swarm, { segmentId: segment.id, size: data.byteLength, sha256 });
   }
 
   /** Empties the cache and tells every peer of `joined` swarms we hold nothing any more. */
   async clear(joined: Iterable<string>): Promise<void> {
     await (this.store ? this.store.clear() : emptySegmentCache());
     this.prefetchedFromPeers.clear();
-    this.recent.clear();
     for (const swarm of joined) {
       this.index.dropSwarm(swarm);
       this.deps.announce(swarm, [], true);

@@ -6,7 +6,6 @@ import { PeerlaneError, reportError } from './errors';
 import { emptySegmentCache } from './held-segments';
 import { PeerlaneAgent } from './peerlane-agent';
 import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
-import { markPhase } from './phase-marks';
 import { TypedEmitter } from './typed-emitter';
 
 export type { PeerlaneOptions } from './config';
@@ -19,7 +18,7 @@ let agent: PeerlaneAgent | undefined;
 let starting: Promise<void> | undefined;
 let settleReady: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
-/** Settles with the first start(): resolved once the player may be created, rejected with a PeerlaneError. */
+/** Settles with the first start(): resolved once the worker controls the page, rejected with a PeerlaneError. */
 export const ready: Promise<void> = new Promise((resolve, reject) => {
   settleReady = { resolve, reject };
 });
@@ -27,11 +26,9 @@ export const ready: Promise<void> = new Promise((resolve, reject) => {
 ready.catch(() => {});
 
 /**
- * Starts Peerlane: registers the worker and connects to the signal server, waiting for neither — it resolves as
- * soon as the options are checked, so creating the player after `await start()` costs no start-up time. The
- * player's first requests go to the network (or the cache); peers join as its buffer grows. On a first visit the
- * worker takes over the page moments later and is handed the manifests the player already loaded. Calling it
- * again returns the same promise (options of later calls are ignored until destroy()).
+ * Starts Peerlane: registers the worker, connects to the signal server, and resolves once the worker controls the
+ * page — await it before creating the player so the very first visit is accelerated. Calling it again returns the
+ * same promise (options of later calls are ignored until destroy()).
  */
 export function start(options: Partial<PeerlaneOptions>): Promise<void> {
   if (starting) return starting;
@@ -50,12 +47,10 @@ export function start(options: Partial<PeerlaneOptions>): Promise<void> {
 }
 
 async function launch(options: Partial<PeerlaneOptions>): Promise<void> {
-  markPhase('start');
   const current = new PeerlaneAgent(resolveConfig(options), events);
   agent = current;
   try {
-    current.start();
-    markPhase('ready');
+    await current.start();
   } catch (error) {
     // Failed to start: leave nothing running.
     current.destroy();

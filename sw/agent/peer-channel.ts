@@ -267,12 +267,11 @@ export class PeerChannel {
     });
   }
 
-  private send(frame: ArrayBuffer | Uint8Array<ArrayBuffer>): boolean {
+  private send(frame: ArrayBuffer): boolean {
     const channel = this.link.dataChannel;
     if (this.status !== 'open' || !channel || channel.readyState !== 'open') return false;
     try {
-      if (frame instanceof ArrayBuffer) channel.send(frame);
-      else channel.send(frame);
+      channel.send(frame);
       return true;
     } catch (error) {
       // send() throws when the SCTP buffer is full or the channel is closing: the connection is unusable.

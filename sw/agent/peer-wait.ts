@@ -24,11 +24,6 @@ const EDGE_TURN_MIN_MS = 800;
 const EDGE_TURN_MAX_MS = 2000;
 /** Kept for the peer transfer after a wait at the live edge: a segment of a few hundred kB over a fair link. */
 const PEER_TRANSFER_RESERVE_MS = 500;
-/**
- * An announcement passes the holder's worker and page and ours before a wait can end: each is late by about the
- * page's lag on a loaded machine (ours measures it; the holder's is unknown but shares the same load, or not).
- */
-const LAG_HOPS = 3;
 
 /**
  * Nobody announced the segment yet, but peers may be about to (connections opening, the signal server's member
@@ -40,8 +35,7 @@ export function arrivalWaitMs(
   networkMs: number,
   config: SchedulerConfig,
 ): number {
-  const arrivalMs = PEER_ARRIVAL_WAIT_MS + LAG_HOPS * (config.lagMs ?? 0);
-  return Math.min(arrivalMs, safeDeadlineMs(maxWaitMs, playback, networkMs, config));
+  return Math.min(PEER_ARRIVAL_WAIT_MS, safeDeadlineMs(maxWaitMs, playback, networkMs, config));
 }
 
 /**
@@ -80,8 +74,7 @@ export function peerWait(
   let wait: PeerWait | null = null;
   if (request.attempt > 0) {
     // Someone holds it (it just failed us): as long as a peer may race the network for it.
-    const arrivalMs = PEER_ARRIVAL_WAIT_MS + LAG_HOPS * (config.lagMs ?? 0);
-    const waitMs = Math.min(arrivalMs, requestDeadlineMs(leftMs, playback, networkMs, config));
+    const waitMs = Math.min(PEER_ARRIVAL_WAIT_MS, requestDeadlineMs(leftMs, playback, networkMs, config));
     wait = { until: 'holders', waitMs };
   } else if (request.rank !== null) {
     const waitMs = edgeWaitMs({ rank: request.rank, maxWaitMs: leftMs, playback, networkMs }, config);
@@ -139,11 +132,7 @@ export function edgeWaitMs(
 ): number {
   const { rank, maxWaitMs, playback, networkMs } = request;
   if (rank === 0) return 0;
-  const lagMs = LAG_HOPS * (config.lagMs ?? 0);
-  const turnMs = Math.min(
-    EDGE_TURN_MAX_MS + lagMs,
-    Math.max(EDGE_TURN_MIN_MS, networkMs + ANNOUNCE_SLACK_MS + lagMs),
-  );
+  const turnMs = Math.min(EDGE_TURN_MAX_MS, Math.max(EDGE_TURN_MIN_MS, networkMs + ANNOUNCE_SLACK_MS));
   // With the margin kept, the peer transfer after the wait keeps its time too; racing, it gets its own window.
   const keptMs = safeDeadlineMs(maxWaitMs, playback, networkMs, config) - PEER_TRANSFER_RESERVE_MS;
   const raceMs = raceWindowMs(playback, networkMs) ?? 0;

@@ -7,11 +7,9 @@ import { useAcceptedHashes } from './accepted-hashes';
 import { type PeerlaneConfig, workerSettings } from './config';
 import { DeliveryTally } from './delivery-tally';
 import { PeerlaneError, reportError } from './errors';
-import { EventLoopLag } from './event-loop-lag';
 import { FetchPlanner } from './fetch-planner';
 import { HashExchange } from './hash-exchange';
 import { HeldSegments } from './held-segments';
-import { JoinedSwarms } from './joined-swarms';
 import { MediaObserver } from './media-observer';
 import { PeerPool } from './peer-pool';
 import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
@@ -24,23 +22,16 @@ import { VerifiedHolders } from './verified-holders';
 import { ViewerStateReporter } from './viewer-state-reporter';
 import { WorkerBridge } from './worker-bridge';
 
+/** Swarms (renditions) we stay in: the current one and a few recent ABR levels. Older ones are left. */
+const MAX_JOINED_SWARMS = 4;
 /** Network time assumed before the first network download was measured. */
 const NETWORK_FALLBACK_MS = 2000;
 
 export class PeerlaneAgent {
   status: 'starting' | 'running' | 'destroyed' = 'starting';
   private readonly renditions = new RenditionTracker();
-  private readonly joined = new JoinedSwarms({
-    joined: (swarm) => {
-      this.signal.join(swarm);
-      void this.held.loadSwarm(swarm);
-    },
-    left: (swarm) => {
-      this.signal.leave(swarm);
-      this.hashes.forgetSwarm(swarm);
-      this.held.dropSwarm(swarm);
-    },
-  });
+  /** Swarms joined, least recently used first. */
+  private readonly joined = new Set<string>();
   private readonly bridge: WorkerBridge;
   private readonly media: MediaObserver;
   private readonly signal: SignalClient;
@@ -54,7 +45,6 @@ export class PeerlaneAgent {
   private readonly tally: DeliveryTally;
   private readonly qoe: QoeReporter | null;
   private planQueued = false;
-  private readonly lag = new EventLoopLag(() => performance.now());
 
   constructor(
     config: PeerlaneConfig,
@@ -65,17 +55,14 @@ export class PeerlaneAgent {
       this.qoe?.mediaChanged();
       this.schedulePlan();
     });
-    const { sw, scope, controlTimeoutMs } = config;
     this.bridge = new WorkerBridge(
-      { sw, scope, controlTimeoutMs, settings: workerSettings(config) },
       {
-        message: (message) => this.onWorkerMessage(message),
-        connected: () => this.fetcher.reset(),
-        failed: (error, fatal) => {
-          this.report(error);
-          if (fatal) this.destroy();
-        },
+        sw: config.sw,
+        scope: config.scope,
+        settings: workerSettings(config),
+        controlTimeoutMs: config.controlTimeoutMs,
       },
+      { message: (message) => this.onWorkerMessage(message), connected: () => this.fetcher.reset() },
     );
     this.signal = new SignalClient(config, {
       members: (_swarm, peerIds, newcomers, networks) => {
@@ -104,12 +91,10 @@ export class PeerlaneAgent {
       events: {
         opened: (channel) => {
           for (const swarm of this.joined) channel.announce(swarm, this.held.entries(swarm), true);
-          this.bridge.setPeers(this.pool.openChannels().length);
           this.events.emit('peer-connected', { peerId: channel.peerId });
         },
         closed: (peerId, reason, wasOpen) => {
           if (wasOpen) this.events.emit('peer-disconnected', { peerId, reason });
-          this.bridge.setPeers(this.pool.openChannels().length);
           this.schedulePlan();
         },
         announced: (channel, swarm, segments, full) => {
@@ -156,7 +141,6 @@ export class PeerlaneAgent {
       edgeRank: (segment) => this.planner.edgeRank(segment),
       typicalBytes: (swarm) => this.held.latestSize(swarm) ?? this.tally.lastSegmentBytes,
       networkMs: (bytes) => this.tally.network.msFor(bytes, NETWORK_FALLBACK_MS),
-      lagMs: () => this.lag.ms,
       respond: (message, transfer) => this.bridge.post(message, transfer),
       prefetched: (segment, data, sha256) => this.held.keepPrefetched(segment, data, sha256),
       settled: () => this.schedulePlan(),
@@ -172,7 +156,6 @@ export class PeerlaneAgent {
       selfId: () => this.signal.peerId,
       running: () => this.status === 'running',
       askTrust: (segment) => this.askTrust(segment),
-      lagMs: () => this.lag.ms,
     });
     this.reporter = new ViewerStateReporter(this.signal, this.media, this.renditions, this.pool);
     const counters = () => ({ ...this.tally.bytes, peers: this.pool.openChannels().length });
@@ -180,16 +163,19 @@ export class PeerlaneAgent {
     this.qoe = config.qoe ? new QoeReporter(config, { media: this.media, counters, send, events }) : null;
   }
 
-  /** Starts the worker bridge without waiting for the worker, the signal server or peers (they come up meanwhile). */
-  start(): void {
-    this.bridge.start();
+  /** Resolves once the worker controls the page (the peer side comes up in parallel and never blocks it). */
+  async start(): Promise<void> {
+    await this.bridge.start();
     if (this.status === 'starting') this.status = 'running';
   }
 
   stats(): PeerlaneStats {
     const playback = this.media.state();
     return {
-      ...this.tally.byteStats(),
+      httpBytes: this.tally.bytes.http,
+      p2pBytes: this.tally.bytes.p2p,
+      cacheBytes: this.tally.bytes.cache,
+      uploadedBytes: this.tally.bytes.uploaded,
       peers: this.pool.openChannels().length,
       peerId: this.signal.peerId ?? null,
       bannedPeers: this.pool.bannedPeers(),
@@ -208,7 +194,7 @@ export class PeerlaneAgent {
       case 'manifest':
         for (const segment of message.segments) this.trustOrigin(segment);
         this.renditions.update(message.swarm, message.live, message.segments);
-        this.joined.touch(message.swarm);
+        this.join(message.swarm);
         this.schedulePlan();
         return;
       case 'segment-request':
@@ -226,7 +212,7 @@ export class PeerlaneAgent {
         // Our vote: bytes from the network are independent evidence (bytes from a peer are not).
         if (message.source === 'http' && !this.verified.isTrusted(segment.id, 'origin'))
           this.hashes.report(segment.swarm, segment.id, size, sha256);
-        this.held.remember(segment.swarm, { segmentId: segment.id, size, sha256 }, message.data);
+        this.held.remember(segment.swarm, { segmentId: segment.id, size, sha256 });
         return;
       }
       case 'delivered': {
@@ -242,6 +228,22 @@ export class PeerlaneAgent {
       case 'hello-request':
         return; // handled by the bridge
     }
+  }
+
+  /** Joins (or refreshes) `swarm`; beyond MAX_JOINED_SWARMS the least recently seen rendition is left. */
+  private join(swarm: string): void {
+    const known = this.joined.delete(swarm);
+    this.joined.add(swarm);
+    if (known) return;
+    for (const oldest of this.joined) {
+      if (this.joined.size <= MAX_JOINED_SWARMS) break;
+      this.joined.delete(oldest);
+      this.signal.leave(oldest);
+      this.hashes.forgetSwarm(oldest);
+      this.held.dropSwarm(oldest);
+    }
+    this.signal.join(swarm);
+    void this.held.loadSwarm(swarm);
   }
 
   /** The origin published this segment's hash (its sidecar, read by the worker): the strongest trust. */
@@ -282,7 +284,6 @@ export class PeerlaneAgent {
     this.status = 'destroyed';
     this.qoe?.destroy();
     this.bridge.destroy();
-    this.lag.destroy();
     this.media.destroy();
     this.reporter.destroy();
     this.fetcher.destroy();

@@ -13,15 +13,7 @@ export interface SchedulerConfig {
   prefetchAhead: number;
   prefetchConcurrency: number;
   prefetchMinBufferSec: number;
-  /**
-   * How late the page's main thread runs (event-loop-lag.ts), ms; absent: 0. Every step of a peer transfer, an
-   * announcement and the answer to the worker crosses that thread, so waits stretch by it and prefetches narrow.
-   */
-  lagMs?: number;
 }
-
-/** A page this late (ms) is loaded: one prefetch at a time, so the player's own transfers keep the thread. */
-export const LAGGING_MS = 100;
 
 /** A peer that announced a segment, as the scheduler sees it. */
 export interface Holder {
@@ -38,7 +30,7 @@ export interface Holder {
   near?: boolean;
 }
 
-export type PlanMissReason = 'no-peer' | 'buffer-low' | 'peers-busy' | 'too-slow' | 'startup';
+export type PlanMissReason = 'no-peer' | 'buffer-low' | 'peers-busy' | 'too-slow';
 export type RequestPlan =
   | { action: 'peer'; holder: Holder; deadlineMs: number }
   | { action: 'miss'; reason: PlanMissReason };
@@ -59,8 +51,6 @@ const PREFETCH_MAX_DEADLINE_MS = 30_000;
 const PREFETCH_MAX_EXPECTED_MS = 10_000;
 /** Abandon when the projected finish needs this many times the time left (projections are noisy). */
 const HOPELESS_FACTOR = 1.5;
-/** Before the first frame a peer is used only when expected this many times faster than the network. */
-const STARTUP_PEER_ADVANTAGE = 2;
 /** Holders expected to finish within this factor of the fastest count as equally fast (speeds are noisy). */
 const EQUIVALENT_SPEED_FACTOR = 1.5;
 /**
@@ -75,7 +65,7 @@ const RACE_SHARE = 0.5;
  * - playing when the network cannot keep that margin (a slow or congested CDN), or stalled: a race — a share of
  *   the network's expected time, and never more than the network could still spare before the buffer runs dry.
  *   The stall (or the lost margin) is the network's; a faster peer avoids or shortens it;
- * - startup: none (the viewer is watching a spinner): only a holder known to be much faster goes (startupPlan);
+ * - startup: a short bound (the viewer is watching a spinner), and the playing bound once something is buffered;
  * - idle or paused: the worker's bound alone (no buffer drains).
  * `waitedMs`: time the request already spent waiting for peers, taken from the fixed budgets (the buffer-based
  * one needs no correction: the buffer drained meanwhile).
@@ -89,8 +79,7 @@ export function requestDeadlineMs(
 ): number {
   const safeMs = safeDeadlineMs(maxWaitMs, playback, networkMs, config, waitedMs);
   const raceMs = raceWindowMs(playback, networkMs);
-  if (safeMs >= MIN_PEER_WINDOW_MS || raceMs === null) return safeMs;
-  return Math.min(maxWaitMs - waitedMs - (config.lagMs ?? 0), raceMs);
+  return safeMs >= MIN_PEER_WINDOW_MS || raceMs === null ? safeMs : Math.min(maxWaitMs - waitedMs, raceMs);
 }
 
 /**
@@ -113,17 +102,19 @@ export function safeDeadlineMs(
   config: SchedulerConfig,
   waitedMs = 0,
 ): number {
-  // The answer must still reach the worker before its own bound: it crosses the page's (late) main thread.
-  const budgetMs = maxWaitMs - waitedMs - (config.lagMs ?? 0);
+  const budgetMs = maxWaitMs - waitedMs;
   const untilDryMs = playback.bufferAheadSec * 1000 - config.safetyMarginMs - networkMs;
   switch (playback.phase) {
     case 'playing':
       return Math.min(budgetMs, untilDryMs);
     case 'stalled':
       return 0;
-    case 'startup':
-      // The viewer watches a spinner: no wait for peers that may not even have it (see startupPlan).
-      return 0;
+    case 'startup': {
+      const startupMs = Math.min(budgetMs, config.startupPeerWaitMs - waitedMs);
+      // Something is buffered already: playback may start any moment and drain it (hls.js asks for the next
+      // segment before the first frame shows).
+      return playback.bufferAheadSec > 0 ? Math.min(startupMs, untilDryMs) : startupMs;
+    }
     case 'idle':
     case 'paused':
       return budgetMs;
@@ -188,7 +179,6 @@ export function planPlayerRequest(
 ): RequestPlan {
   if (request.holders.length === 0) return { action: 'miss', reason: 'no-peer' };
   const { maxWaitMs, playback, networkMs, waitedMs } = request;
-  if (playback.phase === 'startup') return startupPlan(request.holders, networkMs, config);
   const deadlineMs = requestDeadlineMs(maxWaitMs, playback, networkMs, config, waitedMs);
   if (deadlineMs < MIN_PEER_WINDOW_MS) return { action: 'miss', reason: 'buffer-low' };
   const holder = pickHolder(request.holders, deadlineMs);
@@ -196,19 +186,6 @@ export function planPlayerRequest(
   if (holder.bytesPerMs !== undefined && expectedMs(holder) > deadlineMs)
     return { action: 'miss', reason: 'too-slow' };
   return { action: 'peer', holder, deadlineMs };
-}
-
-/**
- * Before the first frame every millisecond is the viewer's: the network, unless a holder whose speed we measured
- * is expected to deliver STARTUP_PEER_ADVANTAGE times sooner (within the startup bound). An untried peer is a
- * guess, and a wrong guess costs startup time.
- */
-function startupPlan(holders: readonly Holder[], networkMs: number, config: SchedulerConfig): RequestPlan {
-  const holder = pickHolder(holders);
-  if (!holder) return { action: 'miss', reason: 'peers-busy' };
-  if (holder.bytesPerMs === undefined || expectedMs(holder) * STARTUP_PEER_ADVANTAGE > networkMs)
-    return { action: 'miss', reason: 'startup' };
-  return { action: 'peer', holder, deadlineMs: Math.min(config.startupPeerWaitMs, networkMs) };
 }
 
 export interface PrefetchInput {
@@ -241,8 +218,7 @@ export function planPrefetch(
   const starving =
     phase === 'stalled' || (phase === 'playing' && bufferAheadSec < config.prefetchMinBufferSec);
   if (!input.live && starving) return [];
-  const concurrency = (config.lagMs ?? 0) >= LAGGING_MS ? 1 : config.prefetchConcurrency;
-  let slots = concurrency - input.active;
+  let slots = config.prefetchConcurrency - input.active;
   const picked: { segmentId: string; holder: Holder }[] = [];
   const addedLoad = new Map<string, number>();
   for (const segmentId of input.upcoming.slice(0, config.prefetchAhead)) {

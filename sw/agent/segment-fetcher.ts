@@ -21,8 +21,6 @@ import {
 export interface FetcherDeps {
   now: () => number;
   config: SchedulerConfig;
-  /** The page's event-loop lag now, ms (event-loop-lag.ts); absent: 0. */
-  lagMs?: () => number;
   /** Holders we may download `segment` from (near ones only, at a live edge we share with them: FetchPlanner). */
   holdersOf: (segment: SegmentRef) => Holder[];
   channel: (peerId: string) => PeerChannel | undefined;
@@ -79,11 +77,6 @@ export class SegmentFetcher {
     });
   }
 
-  /** The scheduler's settings with the page's load now. */
-  private get config(): SchedulerConfig {
-    return { ...this.deps.config, lagMs: this.deps.lagMs?.() ?? 0 };
-  }
-
   get activePrefetches(): number {
     return this.downloads.activePrefetches;
   }
@@ -124,7 +117,7 @@ export class SegmentFetcher {
     }
     if (running) {
       const networkMs = this.deps.networkMs(running.size);
-      const deadlineMs = requestDeadlineMs(maxWaitMs, playback, networkMs, this.config, waitedMs);
+      const deadlineMs = requestDeadlineMs(maxWaitMs, playback, networkMs, this.deps.config, waitedMs);
       if (deadlineMs < MIN_PEER_WINDOW_MS) return 'buffer-low';
       if (isHopeless(this.downloads.progressOf(running, deadlineMs))) return 'too-slow';
       this.downloads.attach(running, ask, deadlineMs);
@@ -135,7 +128,7 @@ export class SegmentFetcher {
     const size = Math.max(0, ...holders.map((holder) => holder.size));
     const plan = planPlayerRequest(
       { maxWaitMs, holders, playback, networkMs: this.deps.networkMs(size), waitedMs },
-      this.config,
+      this.deps.config,
     );
     if (plan.action === 'miss') return plan.reason;
     const transfer = this.downloads.begin(segment, plan.holder, false);
@@ -157,7 +150,7 @@ export class SegmentFetcher {
         playback,
         networkMs: this.deps.networkMs(this.deps.typicalBytes(ask.segment.swarm)),
       },
-      this.config,
+      this.deps.config,
     );
     if (!wait) return false;
     const timer = setTimeout(() => this.expired(ask.requestId), wait.waitMs);

@@ -1,4 +1,4 @@
-// The page's end of the worker bridge: registers the service worker without making the page wait for it, and
+// The page's end of the worker bridge: registers the service worker, waits until it controls the page, and
 // keeps a MessageChannel to the controlling worker (a new one after a worker update or a worker restart).
 
 import {
@@ -9,8 +9,6 @@ import {
 import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { PEERLANE_VERSION } from './config';
 import { describeCause, PeerlaneError } from './errors';
-import { markPhase } from './phase-marks';
-import { PreControlLoads } from './pre-control-loads';
 
 export interface BridgeOptions {
   sw: string;
@@ -24,28 +22,18 @@ export interface BridgeEvents {
   message(message: WorkerToPageMessage): void;
   /** A new port replaced the old one: requests received on the old port will never be read. */
   connected(): void;
-  /**
-   * Registration failed or the worker never took control. `fatal`: no worker serves this page at all (else a
-   * worker already controls it and only its update check failed).
-   */
-  failed(error: PeerlaneError, fatal: boolean): void;
 }
 
 export class WorkerBridge {
   private port: MessagePort | undefined;
   private container: ServiceWorkerContainer | undefined;
-  private controlTimer: ReturnType<typeof setTimeout> | undefined;
-  /** A first visit: what the player loaded before the worker controlled the page. */
-  private preControl: PreControlLoads | undefined;
-  private openPeers = 0;
   private readonly onControllerChange = () => {
-    clearTimeout(this.controlTimer);
-    markPhase('sw-controlled');
-    this.connect();
+    if (this.port) void this.connect();
   };
   private readonly onWorkerMessage = (event: MessageEvent) => {
     // The worker lost our port (it was restarted): it asks for a new hello through Client.postMessage.
-    if (this.port && isWorkerToPageMessage(event.data) && event.data.type === 'hello-request') this.connect();
+    if (this.port && isWorkerToPageMessage(event.data) && event.data.type === 'hello-request')
+      void this.connect();
   };
 
   constructor(
@@ -54,14 +42,12 @@ export class WorkerBridge {
   ) {}
 
   /**
-   * Registers the worker and connects to it without waiting for either (throws PeerlaneError 'sw-unsupported'):
-   * the player may be created at once, and its first requests go to the network or the cache while the worker
-   * sets up. A worker that already controls the page gets our hello now; it screens media by the settings the
-   * last page saved, and holds what may be media until it knows them (sw/worker/settings-gate.ts), so nothing the
-   * site lists passes it by. On a first visit the worker takes control once active (clients.claim()) and is
-   * handed what the player loaded before that (pre-control-loads.ts).
+   * Resolves once the worker controls the page and has taken our settings (its `welcome`); rejects with a
+   * PeerlaneError. Waiting for the welcome matters on a first visit: the player's requests reach the worker
+   * directly, our hello through the browser, and a request screened before the settings arrive (a CDN listed in
+   * mediaUrls) would pass by the worker.
    */
-  start(): void {
+  async start(): Promise<void> {
     if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) {
       const reason =
         globalThis.isSecureContext === false
@@ -75,39 +61,51 @@ export class WorkerBridge {
     container.addEventListener('message', this.onWorkerMessage);
     // Messages from Client.postMessage wait until this is called when listening with addEventListener.
     container.startMessages();
-    const controlled = container.controller !== null;
-    container.register(this.options.sw, { scope: this.options.scope }).then(
-      () => markPhase('sw-registered'),
-      (error: unknown) => {
-        const cause = describeCause(error);
-        this.events.failed(
-          new PeerlaneError('sw-register-failed', { url: this.options.sw, cause }),
-          !controlled,
-        );
-      },
-    );
-    if (controlled) {
-      markPhase('sw-controlled');
-      this.connect();
-      return;
+    try {
+      await container.register(this.options.sw, { scope: this.options.scope });
+    } catch (error) {
+      throw new PeerlaneError('sw-register-failed', { url: this.options.sw, cause: describeCause(error) });
     }
-    this.preControl = new PreControlLoads((urls) => this.post({ type: 'adopt-loads', urls }));
-    const waitedMs = this.options.controlTimeoutMs;
-    this.controlTimer = setTimeout(() => {
-      if (!container.controller)
-        this.events.failed(new PeerlaneError('sw-not-controlling', { waitedMs }), true);
-    }, waitedMs);
+    await this.controlled(container);
+    await this.connect();
   }
 
-  /** Says hello on a new port; the worker's `welcome` answers once it has taken our settings. */
-  private connect(): void {
+  /** The worker calls clients.claim() on activation, so a first visit is controlled without a reload. */
+  private controlled(container: ServiceWorkerContainer): Promise<void> {
+    if (container.controller) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        container.removeEventListener('controllerchange', done);
+        if (container.controller) resolve();
+        else reject(new PeerlaneError('sw-not-controlling', { waitedMs: this.options.controlTimeoutMs }));
+      };
+      const timer = setTimeout(done, this.options.controlTimeoutMs);
+      container.addEventListener('controllerchange', done);
+    });
+  }
+
+  /**
+   * Says hello on a new port; resolves at the worker's welcome (it comes as soon as the worker has started and
+   * loaded its state), or after controlTimeoutMs without one: then the page goes on, and only its first requests
+   * may miss the settings.
+   */
+  private connect(): Promise<void> {
     const controller = this.container?.controller;
-    if (!controller) return;
+    if (!controller) return Promise.resolve();
     this.port?.close();
     const channel = new MessageChannel();
+    let welcomed = () => {};
+    const welcome = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.options.controlTimeoutMs);
+      welcomed = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
     channel.port1.onmessage = (event) => {
       if (!isWorkerToPageMessage(event.data)) return;
-      if (event.data.type === 'welcome') markPhase('welcome');
+      if (event.data.type === 'welcome') welcomed();
       this.events.message(event.data);
     };
     this.port = channel.port1;
@@ -118,26 +116,15 @@ export class WorkerBridge {
     };
     controller.postMessage(hello, [channel.port2]);
     this.events.connected();
-    this.post({ type: 'peers', open: this.openPeers });
-    this.preControl?.flush();
+    return welcome;
   }
 
-  /** Tells the worker how many peer connections are open (when it changed, and on every new port). */
-  setPeers(open: number): void {
-    if (open === this.openPeers) return;
-    this.openPeers = open;
-    this.post({ type: 'peers', open });
-  }
-
-  /** Sends on the current port (false before there is one); `transfer` moves segment bytes instead of copying. */
-  post(message: PageToWorkerMessage, transfer: Transferable[] = []): boolean {
+  /** Sends on the current port; `transfer` moves segment bytes instead of copying them. */
+  post(message: PageToWorkerMessage, transfer: Transferable[] = []): void {
     this.port?.postMessage(message, transfer);
-    return this.port !== undefined;
   }
 
   destroy(): void {
-    clearTimeout(this.controlTimer);
-    this.preControl?.destroy();
     this.container?.removeEventListener('controllerchange', this.onControllerChange);
     this.container?.removeEventListener('message', this.onWorkerMessage);
     this.port?.close();

@@ -25,8 +25,6 @@ export interface AgentBridgeOptions {
   isClientAlive(clientId: string): Promise<boolean>;
   /** Hashes the signal server's hash service fetched from the origin, relayed by an agent (`origin-hashes`). */
   originHashes(hashes: Map<string, OriginHash>): void;
-  /** The page's player loaded these before the worker controlled it: read them now (load-adoption.ts). */
-  adoptLoads(clientId: string, urls: string[]): void;
 }
 
 interface PendingRequest {
@@ -39,8 +37,6 @@ const MAX_REQUEST_ID = 0xffffffff;
 export class AgentBridge {
   private readonly ports = new Map<string, MessagePort>();
   private readonly pending = new Map<number, PendingRequest>();
-  /** Open peer connections each agent reported; an agent that never reported is asked anyway. */
-  private readonly openPeers = new Map<string, number>();
   private lastRequestId = 0;
 
   constructor(private readonly options: AgentBridgeOptions) {}
@@ -57,7 +53,6 @@ export class AgentBridge {
     const port = this.ports.get(clientId);
     if (!port) return;
     this.ports.delete(clientId);
-    this.openPeers.delete(clientId);
     port.onmessage = null;
     port.close();
     for (const [requestId, request] of this.pending) {
@@ -84,8 +79,7 @@ export class AgentBridge {
   }
 
   /**
-   * Asks the page's own agent (else any live one with peers) for a segment from peers. Resolves null at once when
-   * no agent has an open peer connection (nothing to wait for: start-up, a lone viewer), on a miss, on no agent,
+   * Asks the page's own agent (else any live one) for a segment from peers. Resolves null on a miss, on no agent,
    * or after `maxWaitMs` (+ grace) or when `signal` aborts (the player gave up), telling the agent to cancel.
    * Never rejects.
    */
@@ -145,11 +139,9 @@ export class AgentBridge {
   }
 
   private async liveAgent(preferred: string): Promise<string | undefined> {
-    const candidates = (
-      this.ports.has(preferred)
-        ? [preferred, ...[...this.ports.keys()].filter((id) => id !== preferred)]
-        : [...this.ports.keys()]
-    ).filter((clientId) => this.openPeers.get(clientId) !== 0);
+    const candidates = this.ports.has(preferred)
+      ? [preferred, ...[...this.ports.keys()].filter((id) => id !== preferred)]
+      : [...this.ports.keys()];
     for (const clientId of candidates) {
       if (await this.options.isClientAlive(clientId)) return clientId;
       this.disconnect(clientId);
@@ -176,14 +168,6 @@ export class AgentBridge {
       this.options.originHashes(
         new Map(message.hashes.map(({ id, size, sha256 }) => [id, { size, sha256 }])),
       );
-      return;
-    }
-    if (message.type === 'adopt-loads') {
-      this.options.adoptLoads(clientId, message.urls);
-      return;
-    }
-    if (message.type === 'peers') {
-      this.openPeers.set(clientId, message.open);
       return;
     }
     const request = this.pending.get(message.requestId);

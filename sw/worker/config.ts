@@ -91,12 +91,6 @@ export const workerLimits = {
   cacheLookupTimeoutMs: 1000,
   /** Longest a starting worker waits for its saved state before deciding requests without it. */
   stateLoadTimeoutMs: 2000,
-  /**
-   * A first install (no saved settings): longest a request that may be media waits for the first page's hello
-   * before the defaults screen it. The page says hello the moment the worker controls it, so this is a bound for
-   * a busy machine, not a wait anyone sees.
-   */
-  firstHelloWaitMs: 500,
   /** Peer requests waiting on agents at once; more go straight to the network. */
   maxPendingPeerRequests: 32,
   /** Extra time given to an agent's answer past `peerMaxWaitMs` (the bytes cross a MessageChannel). */

@@ -14,7 +14,6 @@ export interface WorkerErrorDetails {
   'bad-settings': { fields: string[] };
   'version-mismatch': { page: string; worker: string };
   'state-unavailable': { operation: string; reason: string };
-  'settings-unknown': { waitedMs: number };
   'cache-unavailable': { reason: string };
   'playlist-unreadable': { url: string; reason: string };
   'segment-id-too-long': { url: string; limit: number };
@@ -47,9 +46,6 @@ export const workerErrorMessages: {
   'state-unavailable': ({ operation, reason }) =>
     `could not ${operation} the worker's saved state (${reason}): settings and known playlists last only ` +
     'until the browser stops this worker; check storage is allowed for this origin',
-  'settings-unknown': ({ waitedMs }) =>
-    `no page said hello within ${waitedMs} ms of a first install: media is screened with the default settings ` +
-    "(this site's own origin only) until one does; a page must call Peerlane.start() to use the worker",
   'cache-unavailable': ({ reason }) =>
     `could not open the IndexedDB segment cache (${reason}): segments are neither cached nor shared by this ` +
     'browser; check that storage is allowed for this origin (private windows and full disks refuse it)',

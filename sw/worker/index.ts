@@ -3,17 +3,16 @@
 
 import { clientsClaim } from 'workbox-core';
 import { isPageToWorkerMessage } from '../../protocol/bridge/bridge-messages';
+import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { adoptRelease } from '../cache/adopt-release';
 import { openSegmentStore, type SegmentStore } from '../cache/segment-store';
+import { BoundedMap } from '../shared/bounded-map';
 import { AgentBridge } from './agent-bridge';
 import { answerOrNetwork } from './answer-or-network';
 import { parseRangeHeader } from './byte-range';
 import { defaultWorkerSettings, mergeWorkerSettings, WORKER_VERSION, workerLimits } from './config';
 import { logWorkerError } from './errors';
-import { HelloRequests } from './hello-requests';
-import { keepAlive } from './keep-alive';
-import { adoptLoads } from './load-adoption';
-import { type ManifestJob, ManifestTracker } from './manifest-tracker';
+import { ManifestTracker } from './manifest-tracker';
 import { OriginHashes } from './origin-hashes';
 import { PartFetcher } from './part-fetcher';
 import { progressivePlan } from './piece-plan';
@@ -21,11 +20,10 @@ import { ProgressiveProbe } from './progressive-probe';
 import { RangeAssembler } from './range-assembler';
 import { createUnsatisfiableResponse } from './range-response';
 import { RenditionPublisher } from './rendition-publisher';
-import { classifyRequest, mayBeMedia, type Route, screenRequest } from './request-classifier';
+import { classifyRequest, type Route, screenRequest } from './request-classifier';
 import { SegmentIndex } from './segment-index';
 import { SegmentRouter } from './segment-router';
 import { SegmentSources } from './segment-sources';
-import { SettingsGate } from './settings-gate';
 import { SidecarLoader } from './sidecar-loader';
 import { throwIfForced } from './test-hooks';
 import { withTimeout } from './with-timeout';
@@ -34,15 +32,12 @@ import { openWorkerState, type WorkerState } from './worker-state';
 declare const self: ServiceWorkerGlobalScope;
 
 const origin = self.location.origin;
-const gate = new SettingsGate(defaultWorkerSettings, workerLimits.firstHelloWaitMs, (waitedMs) =>
-  logWorkerError('settings-unknown', { waitedMs }),
-);
-const settings = () => gate.settings;
+let settings: WorkerSettings = defaultWorkerSettings;
 let state: WorkerState | undefined;
 let store: Promise<SegmentStore | undefined> = Promise.resolve(undefined);
-/** The size cap `store` was opened with. */
-let storeMaxBytes = 0;
 let started = false;
+/** Set by the first hello: from then on the page's settings win over ones loaded late from storage. */
+let greeted = false;
 
 const index = new SegmentIndex(workerLimits);
 const originHashes = new OriginHashes(workerLimits.maxOriginHashes);
@@ -51,18 +46,7 @@ const bridge = new AgentBridge({
   isClientAlive: async (clientId) => (await self.clients.get(clientId)) !== undefined,
   // The agent that relays them trusts them already; other agents ask the signal server themselves.
   originHashes: (hashes) => originHashes.add(hashes),
-  adoptLoads: (clientId, urls) => {
-    const serveManifest = (job: ManifestJob) => tracker.serve(job);
-    void adoptLoads({ classify, serveManifest, adoptSegment: (job) => router.adopt(job) }, clientId, urls);
-  },
 });
-const hellos = new HelloRequests({
-  connected: (clientId) => bridge.has(clientId),
-  ask: (clientId) =>
-    void self.clients.get(clientId).then((client) => client?.postMessage({ type: 'hello-request' })),
-  limits: workerLimits,
-});
-const askForHello = (clientId: string) => hellos.askFor(clientId);
 const fetchFromNetwork = (request: Request) => fetch(request);
 const now = () => performance.now();
 const publisher = new RenditionPublisher({
@@ -75,7 +59,7 @@ const publisher = new RenditionPublisher({
 const sidecars = new SidecarLoader({
   table: originHashes,
   fetch: fetchFromNetwork,
-  settings,
+  settings: () => settings,
   limits: workerLimits,
   origin,
   now: Date.now,
@@ -86,7 +70,7 @@ const tracker = new ManifestTracker({
   publisher,
   sidecars,
   fetch: fetchFromNetwork,
-  settings,
+  settings: () => settings,
   limits: workerLimits,
   now: Date.now,
 });
@@ -94,7 +78,7 @@ const sources = new SegmentSources({
   store: () => store,
   bridge,
   hashes: sidecars,
-  settings,
+  settings: () => settings,
   limits: workerLimits,
   isIndexSegment: (id) => index.isIndexSegment(id),
   inspect: (ref, data, clientId) => tracker.inspect(ref, data, clientId),
@@ -122,7 +106,7 @@ const probe = new ProgressiveProbe({
   publisher,
   sidecars,
   fetch: fetchFromNetwork,
-  settings,
+  settings: () => settings,
   origin,
   now: Date.now,
 });
@@ -135,10 +119,8 @@ async function start(): Promise<void> {
   if (loaded === 'timeout') {
     const reason = `no answer within ${workerLimits.stateLoadTimeoutMs} ms`;
     logWorkerError('state-unavailable', { operation: 'load', reason });
-    gate.restored(undefined);
   }
-  storeMaxBytes = settings().cacheMaxBytes;
-  store = openStore(storeMaxBytes);
+  store = openStore(settings.cacheMaxBytes);
   started = true;
   // A restarted worker has no ports: ask the pages it controls to say hello again.
   const controlled = await self.clients.matchAll({ type: 'window' }).catch(() => []);
@@ -148,15 +130,12 @@ async function start(): Promise<void> {
 async function loadState(): Promise<void> {
   try {
     const opened = await openWorkerState();
-    const saved = await opened.loadSettings();
-    gate.restored(saved === undefined ? undefined : mergeWorkerSettings(saved));
+    const saved = mergeWorkerSettings((await opened.loadSettings()) ?? {});
+    if (!greeted) settings = saved;
     publisher.restore(await opened.loadRecords());
     state = opened;
   } catch (error) {
     logWorkerError('state-unavailable', { operation: 'load', reason: String(error) });
-  } finally {
-    // Nothing saved, or the load failed: the first hello decides (see SettingsGate).
-    gate.restored(undefined);
   }
 }
 
@@ -184,32 +163,26 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('fetch', (event) => {
   const { request } = event;
-  if (gate.isKnown && started) {
-    // Cheap checks first and synchronously (classify screens): most of a page's requests leave here untouched.
-    const route = classify(request);
-    if (route.kind === 'pass') return;
-    event.respondWith(
-      answerOrNetwork(request, () => answer(event, route) ?? fetch(request), fetchFromNetwork),
-    );
+  // Cheap checks first and synchronously: most of a page's requests leave here untouched. Before a restarted
+  // worker has loaded its saved settings, `mediaUrls` is the default (own origin only): never wider than allowed.
+  if (screenRequest(request, origin, settings.mediaUrls) !== null) return;
+  if (!started) {
+    // The first event of a restarted worker: the index is not loaded yet, so decide once it is.
+    const decide = async () => {
+      await ready;
+      return answer(event, classify(request)) ?? fetch(request);
+    };
+    event.respondWith(answerOrNetwork(request, decide, fetchFromNetwork));
     return;
   }
-  // No settings yet (a first install before its page's hello, a restarted worker loading them) or no index yet:
-  // what may be media waits for both, then is decided as usual — or fetched just as the browser would have.
-  const screened = gate.isKnown
-    ? screenRequest(request, origin, settings().mediaUrls) !== null
-    : !mayBeMedia(request, origin);
-  if (screened) return;
-  const decide = async () => {
-    await gate.whenKnown();
-    await ready;
-    return answer(event, classify(request)) ?? fetch(request);
-  };
-  event.respondWith(answerOrNetwork(request, decide, fetchFromNetwork));
+  const route = classify(request);
+  if (route.kind === 'pass') return;
+  event.respondWith(answerOrNetwork(request, () => answer(event, route) ?? fetch(request), fetchFromNetwork));
 });
 
 function classify(request: Request): Route {
   try {
-    return classifyRequest(request, { origin, settings: settings(), index, limits: workerLimits });
+    return classifyRequest(request, { origin, settings, index, limits: workerLimits });
   } catch (error) {
     logWorkerError('route-failed', { url: request.url, reason: String(error) });
     return { kind: 'pass', reason: 'unknown' };
@@ -261,6 +234,26 @@ async function learnThenServe(
   return assembler.serve({ request, plan, clientId, waitUntil });
 }
 
+/** waitUntil is only allowed while the event is still alive; late work then just runs unguarded. */
+function keepAlive(event: ExtendableEvent, promise: Promise<unknown>): void {
+  try {
+    event.waitUntil(promise);
+  } catch {
+    void promise;
+  }
+}
+
+const helloAsked = new BoundedMap<string, number>(workerLimits.maxTrackedClients);
+
+/** Asks a page without a port (worker restarted, hello lost) to say hello, at most once per interval. */
+function askForHello(clientId: string): void {
+  if (!clientId || bridge.has(clientId)) return;
+  const now = Date.now();
+  if (now - (helloAsked.get(clientId) ?? 0) < workerLimits.helloRequestIntervalMs) return;
+  helloAsked.set(clientId, now);
+  void self.clients.get(clientId).then((client) => client?.postMessage({ type: 'hello-request' }));
+}
+
 self.addEventListener('message', (event) => {
   const message: unknown = event.data;
   // A site's own worker (importScripts) gets its own messages here too: only ours are looked at.
@@ -275,25 +268,24 @@ self.addEventListener('message', (event) => {
 });
 
 async function greet(clientId: string, port: MessagePort, version: string, patch: unknown): Promise<void> {
+  await ready;
   if (version !== WORKER_VERSION) {
     logWorkerError('version-mismatch', { page: version, worker: WORKER_VERSION });
   }
-  // At once, before the state is loaded: requests held for the settings go on with these.
-  gate.greeted(mergeWorkerSettings(patch ?? {}));
-  await ready;
-  const current = settings();
-  if (current.cacheMaxBytes !== storeMaxBytes) {
+  const next = mergeWorkerSettings(patch ?? {});
+  if (next.cacheMaxBytes !== settings.cacheMaxBytes) {
     const previous = store;
-    storeMaxBytes = current.cacheMaxBytes;
-    store = openStore(storeMaxBytes);
+    store = openStore(next.cacheMaxBytes);
     void previous.then((old) => old?.close());
   }
+  settings = next;
+  greeted = true;
   bridge.connect(clientId, port);
-  bridge.post(clientId, { type: 'welcome', version: WORKER_VERSION, settings: current });
+  bridge.post(clientId, { type: 'welcome', version: WORKER_VERSION, settings });
   for (const manifest of publisher.manifestsFor(clientId)) bridge.post(clientId, manifest);
   await Promise.all([
     bridge.prune(),
-    state?.saveSettings(current).catch((error) => {
+    state?.saveSettings(settings).catch((error) => {
       logWorkerError('state-unavailable', { operation: 'save settings to', reason: String(error) });
     }),
   ]);

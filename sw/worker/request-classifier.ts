@@ -1,7 +1,7 @@
 // Decides, synchronously, what the worker does with a request: a manifest (HLS or DASH), a known segment, a range
 // assembled from whole segments or progressive pieces, or hands off. One decision path for every format.
 import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
-import { extensionOf, MEDIA_FILE_EXTENSIONS } from '../../protocol/media-type';
+import { extensionOf } from '../../protocol/media-type';
 import type { AssemblyPlan } from './assembly-plan';
 import { parseRangeHeader } from './byte-range';
 import type { WorkerLimits } from './config';
@@ -67,37 +67,24 @@ const MEDIA_DESTINATIONS = new Set<RequestDestination>(['', 'video', 'audio']);
 /** A media element playing a file itself (`<video src>`): its Range requests are what progressive pieces answer. */
 const ELEMENT_DESTINATIONS = new Set<RequestDestination>(['video', 'audio']);
 
-/** Extensions of the files players load as media (manifests and segments): see mayBeMedia. */
-const MEDIA_EXTENSIONS = new Set([...MANIFEST_EXTENSIONS, ...MEDIA_FILE_EXTENSIONS]);
-
 /**
  * Requests the worker never answers, whatever the URL: non-GET, non-http, navigations, page resources, URLs
- * outside the site's `mediaUrls` ('anywhere': any URL, for a worker that does not know them yet), and anything
- * carrying credentials we must not replay or share. Null when the request may be media.
+ * outside the site's `mediaUrls`, and anything carrying credentials we must not replay or share. Null when the
+ * request may be media.
  */
 export function screenRequest(
   request: RequestFacts,
   origin: string,
-  mediaUrls: readonly string[] | 'anywhere',
+  mediaUrls: readonly string[],
 ): PassReason | null {
   if (request.method !== 'GET') return 'method';
   if (!request.url.startsWith('http:') && !request.url.startsWith('https:')) return 'scheme';
   if (request.mode === 'navigate') return 'navigation';
   if (!MEDIA_DESTINATIONS.has(request.destination)) return 'destination';
-  if (mediaUrls !== 'anywhere' && !inMediaScope(request.url, mediaUrls, origin)) return 'scope';
+  if (!inMediaScope(request.url, mediaUrls, origin)) return 'scope';
   if (request.headers.has('Authorization')) return 'authorization';
   if (request.credentials === 'include' && new URL(request.url).origin !== origin) return 'credentials';
   return null;
-}
-
-/**
- * Before the worker knows the page's settings: could a page list this request's URL as media? Only requests the
- * screen lets through anywhere and that look like media — a media element's own, or a manifest or segment by
- * extension — so a page's other requests never wait for the settings.
- */
-export function mayBeMedia(request: RequestFacts, origin: string): boolean {
-  if (screenRequest(request, origin, 'anywhere') !== null) return false;
-  return ELEMENT_DESTINATIONS.has(request.destination) || MEDIA_EXTENSIONS.has(extensionOf(request.url));
 }
 
 export function classifyRequest(request: RequestFacts, context: ClassifierContext): Route {

@@ -70,16 +70,6 @@ export class SegmentRouter {
     return response;
   }
 
-  /**
-   * A segment the player loaded before this worker controlled its page (load-adoption.ts): fetched again (the
-   * request asks for the HTTP cache's copy), then cached, announced and counted as the network delivery it was.
-   */
-  async adopt(job: SegmentJob): Promise<void> {
-    if (await this.deps.sources.cached(job.match.ref, job.clientId)) return;
-    const response = await this.fromNetwork(job, this.deps.sources.now()).catch(() => undefined);
-    await response?.body?.cancel();
-  }
-
   /** The player's own request goes out (its mode, headers, abort signal); its response is returned untouched. */
   private async fromNetwork(job: SegmentJob, started: number): Promise<Response> {
     const { request, match } = job;

@@ -30,7 +30,6 @@ function bridgeWith(
     limits: { maxPendingPeerRequests, bridgeGraceMs: 10 },
     isClientAlive: async (clientId) => alive.has(clientId),
     originHashes,
-    adoptLoads: () => {},
   });
   cleanup.push(() => bridge.destroy());
   return bridge;
