@@ -1,9 +1,10 @@
 // The page agent: wires the worker bridge, the signal client, the peer pool, the segment fetcher, the fetch planner
-// and the media observer together; keeps the stats and emits the public events (declared in peerlane-events.ts).
+// and the media observer together; emits the public events (declared in peerlane-events.ts).
 
 import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { type PeerlaneConfig, workerSettings } from './config';
+import { DeliveryStats } from './delivery-stats';
 import { PeerlaneError, reportError } from './errors';
 import { FetchPlanner } from './fetch-planner';
 import { HashExchange } from './hash-exchange';
@@ -14,7 +15,6 @@ import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
 import { RenditionTracker } from './rendition-tracker';
 import { SegmentFetcher } from './segment-fetcher';
 import { SignalClient } from './signal-client';
-import { ThroughputEstimate } from './throughput-estimate';
 import type { TypedEmitter } from './typed-emitter';
 import { VerifiedHolders } from './verified-holders';
 import { ViewerStateReporter } from './viewer-state-reporter';
@@ -22,13 +22,9 @@ import { WorkerBridge } from './worker-bridge';
 
 /** Swarms (renditions) we stay in: the current one and a few recent ABR levels. Older ones are left. */
 const MAX_JOINED_SWARMS = 4;
-/** Network time assumed before the first network download was measured. */
-const NETWORK_FALLBACK_MS = 2000;
 
 export class PeerlaneAgent {
   status: 'starting' | 'running' | 'destroyed' = 'starting';
-  private readonly counters = { http: 0, p2p: 0, cache: 0, uploaded: 0 };
-  private readonly network = new ThroughputEstimate();
   private readonly renditions = new RenditionTracker();
   /** Swarms joined, least recently used first. */
   private readonly joined = new Set<string>();
@@ -40,11 +36,10 @@ export class PeerlaneAgent {
   private readonly hashes: HashExchange;
   private readonly verified: VerifiedHolders;
   private readonly held: HeldSegments;
+  private readonly delivery: DeliveryStats;
   private readonly planner: FetchPlanner;
   private readonly reporter: ViewerStateReporter;
   private planQueued = false;
-  /** Size of the last segment handed to the player: what a segment probably weighs before its swarm's are known. */
-  private lastSegmentBytes = 0;
 
   constructor(
     config: PeerlaneConfig,
@@ -101,10 +96,7 @@ export class PeerlaneAgent {
           if (!full) this.renditions.announced(swarm, ids);
           this.schedulePlan();
         },
-        uploaded: (peerId, segmentId, bytes) => {
-          this.counters.uploaded += bytes;
-          this.events.emit('segment-uploaded', { segmentId, peerId, bytes });
-        },
+        uploaded: (peerId, segmentId, bytes) => this.delivery.uploaded(peerId, segmentId, bytes),
         misbehaved: (peerId, reason) => {
           for (const swarm of this.joined) this.hashes.reportPeer(swarm, peerId, reason);
           this.report(new PeerlaneError('peer-misbehaved', { peerId, reason }));
@@ -124,6 +116,8 @@ export class PeerlaneAgent {
       changed: () => this.schedulePlan(),
       error: (error) => this.report(error),
     });
+    this.delivery = new DeliveryStats(this.held, events);
+    const typicalBytes = (swarm: string) => this.held.latestSize(swarm) ?? this.delivery.lastSegmentBytes;
     this.fetcher = new SegmentFetcher({
       now,
       config,
@@ -134,8 +128,8 @@ export class PeerlaneAgent {
       peersPending: (swarm) =>
         this.signal.awaitingMembers(swarm) || this.pool.connectingCount > 0 || this.hashes.awaiting(swarm),
       edgeRank: (segment) => this.planner.edgeRank(segment),
-      typicalBytes: (swarm) => this.held.latestSize(swarm) ?? this.lastSegmentBytes,
-      networkMs: (bytes) => this.network.msFor(bytes, NETWORK_FALLBACK_MS),
+      typicalBytes,
+      networkMs: (bytes) => this.delivery.networkMs(bytes),
       respond: (message, transfer) => this.bridge.post(message, transfer),
       prefetched: (segment, data, sha256) => this.held.keepPrefetched(segment, data, sha256),
       settled: () => this.schedulePlan(),
@@ -164,10 +158,10 @@ export class PeerlaneAgent {
   stats(): PeerlaneStats {
     const playback = this.media.state();
     return {
-      httpBytes: this.counters.http,
-      p2pBytes: this.counters.p2p,
-      cacheBytes: this.counters.cache,
-      uploadedBytes: this.counters.uploaded,
+      httpBytes: this.delivery.bytes.http,
+      p2pBytes: this.delivery.bytes.p2p,
+      cacheBytes: this.delivery.bytes.cache,
+      uploadedBytes: this.delivery.bytes.uploaded,
       peers: this.pool.openChannels().length,
       peerId: this.signal.peerId ?? null,
       bannedPeers: this.pool.bannedPeers(),
@@ -206,22 +200,9 @@ export class PeerlaneAgent {
         this.held.remember(segment.swarm, { segmentId: segment.id, size, sha256 });
         return;
       }
-      case 'delivered': {
-        // A prefetched segment reaches the player from the cache, but its bytes came from a peer: p2p, once.
-        if (message.source === 'p2p') this.held.deliveredFromPeer(message.segment.id);
-        const source =
-          message.source === 'cache' && this.held.playedPrefetch(message.segment.id) ? 'p2p' : message.source;
-        this.counters[source] += message.bytes;
-        this.lastSegmentBytes = message.bytes;
-        if (message.source === 'http') this.network.add(message.bytes, message.ms);
-        this.events.emit('segment-loaded', {
-          segment: message.segment,
-          source,
-          bytes: message.bytes,
-          ms: message.ms,
-        });
+      case 'delivered':
+        this.delivery.delivered(message);
         return;
-      }
       case 'segment-rejected': {
         const peerId = this.fetcher.senderOf(message.requestId);
         if (peerId) this.pool.ban(peerId, `sent bytes the worker rejected (${message.reason})`);
