@@ -33,6 +33,8 @@ export interface ChannelEvents {
   /** `full`: its whole list (on connecting, or after clearing); else segments it just got. */
   announced(channel: PeerChannel, swarm: string, segments: HaveEntry[], full: boolean): void;
   uploaded(channel: PeerChannel, segmentId: string, bytes: number): void;
+  /** It is fetching `segmentId` from the network (FETCHING), expecting it in about `etaMs`. */
+  fetching(channel: PeerChannel, segmentId: string, etaMs: number): void;
   /** The peer broke the protocol or sent bad bytes: it should be dropped and not trusted again. */
   misbehaved(channel: PeerChannel, reason: string): void;
   closed(channel: PeerChannel, reason: string): void;
@@ -165,6 +167,11 @@ export class PeerChannel {
     for (const frame of encodeHaveFrames(swarm, segments, full)) this.send(frame);
   }
 
+  /** Tells the peer we are fetching `segmentId` from the network, expecting it in about `etaMs`. */
+  tellFetching(segmentId: string, etaMs: number): void {
+    this.send(encodeFrame({ type: 'fetching', segmentId, etaMs }));
+  }
+
   /** Requests a segment; the result resolves only with bytes of exactly the expected size and hash. */
   download(
     segmentId: string,
@@ -187,6 +194,9 @@ export class PeerChannel {
       case 'have':
         this.announced.heard(frame, this.deps.now());
         this.deps.events.announced(this, frame.swarm, frame.segments, frame.full);
+        return;
+      case 'fetching':
+        this.deps.events.fetching(this, frame.segmentId, frame.etaMs);
         return;
       case 'request':
         if (!this.deps.uploadEnabled) {

@@ -1,7 +1,8 @@
 // Which peers are in our network: the signal server marks every peer it names (SWARM-PEERS, SWARM-JOINED) with a
 // tier — same ISP, same country, elsewhere, unknown — without saying which network. Near peers (same ISP, or
 // unknown: no GeoIP, matching off) are the group that shares a live edge: one of them fetches each new segment
-// from the network and the others take it from there, so an ISP pulls its own copy and keeps it inside.
+// from the network (and says so: fetch-hints.ts) and the others take it from there, so an ISP pulls its own copy
+// and keeps it inside; far peers serve within a budget of our bytes.
 import type { NetworkTier } from '../../protocol/signaling/swarm-messages';
 import { BoundedMap } from '../shared/bounded-map';
 
@@ -35,8 +36,8 @@ export class PeerNetworks {
   }
 
   /**
-   * May a far peer serve a segment none of our near ones holds? While far peers served less than `farShare` of our
-   * P2P bytes; otherwise the CDN serves, so an ISP keeps its traffic inside.
+   * May a far peer serve a live segment none of our near ones holds? While far peers served less than `farShare` of
+   * our P2P bytes; otherwise the CDN serves, so an ISP keeps its traffic inside.
    */
   mayTakeFar(): boolean {
     const { near, far } = this.bytes;

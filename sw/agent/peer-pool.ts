@@ -17,6 +17,8 @@ export interface PoolEvents {
   closed(peerId: string, reason: string, wasOpen: boolean): void;
   announced(channel: PeerChannel, swarm: string, segments: HaveEntry[], full: boolean): void;
   uploaded(peerId: string, segmentId: string, bytes: number): void;
+  /** It is fetching `segmentId` from the network (FETCHING), expecting it in about `etaMs`. */
+  fetching(peerId: string, segmentId: string, etaMs: number): void;
   misbehaved(peerId: string, reason: string): void;
 }
 
@@ -157,6 +159,7 @@ export class PeerPool {
         this.uploadMeter.segment(bytes);
         this.deps.events.uploaded(channel.peerId, segmentId, bytes);
       },
+      fetching: (channel, segmentId, etaMs) => this.deps.events.fetching(channel.peerId, segmentId, etaMs),
       misbehaved: (channel, reason) => this.ban(channel.peerId, reason),
       closed: (channel, reason) => this.onClosed(channel, reason),
     };

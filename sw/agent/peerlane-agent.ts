@@ -1,11 +1,12 @@
-// The page agent: wires the worker bridge, the signal client, the peer pool, the segment fetcher, the fetch planner
-// and the media observer together; emits the public events (declared in peerlane-events.ts).
+// The page agent: wires the worker bridge, the signal client, the peer pool, the segment fetcher, the fetch planner,
+// the peers' announced fetches and the media observer together; emits the public events (peerlane-events.ts).
 
 import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { type PeerlaneConfig, workerSettings } from './config';
 import { DeliveryStats } from './delivery-stats';
 import { PeerlaneError, reportError } from './errors';
+import { FetchHints } from './fetch-hints';
 import { FetchPlanner } from './fetch-planner';
 import { HashExchange } from './hash-exchange';
 import { HeldSegments } from './held-segments';
@@ -37,6 +38,7 @@ export class PeerlaneAgent {
   private readonly verified: VerifiedHolders;
   private readonly held: HeldSegments;
   private readonly delivery: DeliveryStats;
+  private readonly hints: FetchHints;
   private readonly planner: FetchPlanner;
   private readonly reporter: ViewerStateReporter;
   private planQueued = false;
@@ -87,16 +89,22 @@ export class PeerlaneAgent {
         },
         closed: (peerId, reason, wasOpen) => {
           if (wasOpen) this.events.emit('peer-disconnected', { peerId, reason });
+          this.hints.forget(peerId);
           this.schedulePlan();
         },
         announced: (channel, swarm, segments, full) => {
           if (this.joined.has(swarm)) this.verified.announced(channel.peerId, swarm, segments);
           // Announced on arrival: at a live edge, fetched from that peer at once (see planPrefetch).
           const ids = segments.map((entry) => entry.segmentId);
+          this.hints.announced(channel.peerId, ids);
           if (!full) this.renditions.announced(swarm, ids);
           this.schedulePlan();
         },
         uploaded: (peerId, segmentId, bytes) => this.delivery.uploaded(peerId, segmentId, bytes),
+        fetching: (peerId, segmentId, etaMs) => {
+          this.hints.heard(peerId, segmentId, etaMs);
+          this.schedulePlan();
+        },
         misbehaved: (peerId, reason) => {
           for (const swarm of this.joined) this.hashes.reportPeer(swarm, peerId, reason);
           this.report(new PeerlaneError('peer-misbehaved', { peerId, reason }));
@@ -118,16 +126,27 @@ export class PeerlaneAgent {
     });
     this.delivery = new DeliveryStats(this.held, events);
     const typicalBytes = (swarm: string) => this.held.latestSize(swarm) ?? this.delivery.lastSegmentBytes;
+    this.hints = new FetchHints({
+      now,
+      tell: (segmentId, etaMs) => {
+        for (const channel of this.pool.openChannels()) channel.tellFetching(segmentId, etaMs);
+      },
+    });
     this.fetcher = new SegmentFetcher({
       now,
       config,
-      holdersOf: (segment) => this.planner.holdersFor(segment),
+      holdersOf: (segment, racing) => this.planner.holdersFor(segment, racing),
       channel: (peerId) => this.pool.channel(peerId),
       playback: () => this.media.state(),
       // A hash answer on its way may make announced holders usable.
       peersPending: (swarm) =>
         this.signal.awaitingMembers(swarm) || this.pool.connectingCount > 0 || this.hashes.awaiting(swarm),
       edgeRank: (segment) => this.planner.edgeRank(segment),
+      fetchedAt: (segment) => this.planner.fetchedAt(segment),
+      toNetwork: (segment) => {
+        const etaMs = this.delivery.networkMs(typicalBytes(segment.swarm));
+        if (this.renditions.isLive(segment)) this.hints.fetching(segment.id, etaMs);
+      },
       typicalBytes,
       networkMs: (bytes) => this.delivery.networkMs(bytes),
       respond: (message, transfer) => this.bridge.post(message, transfer),
@@ -142,6 +161,7 @@ export class PeerlaneAgent {
       media: this.media,
       pool: this.pool,
       networks: this.pool.networks,
+      hints: this.hints,
       selfId: () => this.signal.peerId,
       running: () => this.status === 'running',
       askTrust: (segment) => this.askTrust(segment),

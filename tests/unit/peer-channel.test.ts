@@ -33,7 +33,14 @@ function segmentBytes(size: number, seed = 1): ArrayBuffer {
 }
 
 function events(): { [Name in keyof ChannelEvents]: ReturnType<typeof vi.fn> } {
-  return { opened: vi.fn(), announced: vi.fn(), uploaded: vi.fn(), misbehaved: vi.fn(), closed: vi.fn() };
+  return {
+    opened: vi.fn(),
+    announced: vi.fn(),
+    uploaded: vi.fn(),
+    fetching: vi.fn(),
+    misbehaved: vi.fn(),
+    closed: vi.fn(),
+  };
 }
 
 function channelOn(
@@ -112,6 +119,13 @@ describe('PeerChannel downloads', () => {
     const result = await a.channel.download('seg-9', { size: 500, sha256 }, 'prefetch').result;
     expect(result).toEqual({ ok: false, reason: 'peer-miss', detail: 'not-found' });
     expect(a.channel.holderOf('seg-9')).toBeUndefined();
+  });
+
+  it("tells a peer which live segment we fetch from the network, and hears the peer's", async () => {
+    const { a, b } = pair();
+    b.channel.tellFetching('live/seg-7.ts', 640);
+    await vi.waitFor(() => expect(a.spies.fetching).toHaveBeenCalledWith(a.channel, 'live/seg-7.ts', 640));
+    expect(a.spies.misbehaved).not.toHaveBeenCalled();
   });
 
   it('drops a segment whose bytes do not match the announced hash and reports the peer', async () => {
