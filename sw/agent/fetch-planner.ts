@@ -77,11 +77,11 @@ export class FetchPlanner {
   }
 
   /**
-   * Verified holders of `segment` we may download from: for a live segment, near ones only, unless far peers served
-   * less than crossNetworkShare of our P2P bytes so far (then a far one serves when no near one can: the scheduler
-   * prefers near holders), or we are `racing`: the network alone would not keep the buffer's margin, and a far peer
-   * may shorten a stall. Each ISP pulls its copy from the CDN — also a viewer alone in its ISP, for whom the CDN is
-   * the near source — and, within that share, from another ISP.
+   * Verified holders of `segment` we may download from: for a live segment, near ones only, unless far peers were
+   * asked for less than crossNetworkShare of the bytes we asked peers for so far (then a far one serves when no near
+   * one can: the scheduler prefers near holders), or we are `racing`: the network alone would not keep the buffer's
+   * margin, and a far peer may shorten a stall. Each ISP pulls its copy from the CDN — also a viewer alone in its
+   * ISP, for whom the CDN is the near source — and, within that share, from another ISP.
    */
   holdersFor(segment: SegmentRef, racing = false): Holder[] {
     const holders = this.deps.verified.holdersOf(segment.id);

@@ -51,8 +51,8 @@ export interface ChannelDeps {
   connectTimeoutMs: number;
   /** Bytes of an upload frame went into the send buffer (the upload meter). */
   sent?: (bytes: number) => void;
-  /** A download from this peer completed with verified bytes. */
-  received?: (bytes: number) => void;
+  /** We asked this peer for a segment of `bytes` (sent the request). */
+  requested?: (bytes: number) => void;
   /** The cached bytes of a segment we hold, or undefined. */
   readSegment: (segmentId: string) => Promise<ArrayBuffer | undefined>;
   events: ChannelEvents;
@@ -101,7 +101,7 @@ export class PeerChannel {
       stalled: () => {
         this.busyUntil = this.deps.now() + STALL_BACKOFF_MS;
       },
-      received: deps.received,
+      requested: deps.requested,
     });
     this.uploads = new UploadQueue({
       read: deps.readSegment,

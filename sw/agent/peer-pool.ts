@@ -58,7 +58,7 @@ interface Member {
 }
 
 export class PeerPool {
-  /** Which peers are in our network (the signal server's tiers) and what near and far peers served. */
+  /** Which peers are in our network (the signal server's tiers) and what we asked near and far peers for. */
   readonly networks: PeerNetworks;
   private readonly members = new Map<string, Member>();
   private readonly candidates = new BoundedMap<string, { dialAfter: number }>(MAX_CANDIDATES);
@@ -175,7 +175,7 @@ export class PeerPool {
       ),
       connectTimeoutMs: this.options.connectTimeoutMs,
       sent: (bytes) => this.uploadMeter.sent(bytes),
-      received: (bytes) => this.networks.received(connection.peer, bytes),
+      requested: (bytes) => this.networks.requested(connection.peer, bytes),
       readSegment: this.deps.readSegment,
       events: channelEvents,
     });

@@ -57,7 +57,7 @@ describe('FetchPlanner', () => {
     // …unless the network alone would not keep its buffer's margin: then any peer may race it.
     expect(ids(alone.fetchPlanner.holdersFor(segment('live'), true))).toEqual(['far']);
     // Within the budget (far peers served < 5 % of our P2P bytes), far holders are allowed again.
-    networks.received('near', 100_000);
+    networks.requested('near', 100_000);
     expect(ids(fetchPlanner.holdersFor(segment('live')))).toEqual(['near', 'far']);
   });
 

@@ -182,6 +182,18 @@ describe('PeerChannel downloads', () => {
     expect(a.channel.holderOf('seg-1')?.bytesPerMs).toBeGreaterThan(0);
   });
 
+  it('counts the bytes it asks a peer for when it asks, also for a download it cancels before they arrive', async () => {
+    const [atA] = connectionPair('peer-a', 'peer-b');
+    const requested = vi.fn();
+    const a = channelOn(atA, new Map(), { requested });
+    atA.openNow();
+    const download = a.channel.download('seg-1', { size: 40_000, sha256: 'f'.repeat(64) }, 'urgent');
+    expect(requested).toHaveBeenCalledWith(40_000);
+    download.cancel(true);
+    expect(await download.result).toMatchObject({ ok: false, reason: 'cancelled' });
+    expect(requested).toHaveBeenCalledTimes(1);
+  });
+
   it('gives up a download whose bytes stop coming (a missing last chunk) and leaves that peer alone a while', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     try {
