@@ -1,6 +1,6 @@
 // The lab's address plan, worked out from its settings alone (no system calls): which ISP each viewer is in,
 // its address, whether it sits behind NAT, its caps. See lab/README.md for the plan as a table.
-import type { LabConfig } from './lab-config';
+import { type LabConfig, TRANSIT_KBPS_PER_VIEWER } from './lab-config';
 
 /** The link between the root namespace (where the harness's servers listen) and the core (TEST-NET-2). */
 export const SERVICES_NETWORK = '198.51.100.0/24';
@@ -28,6 +28,8 @@ export interface IspPlan {
   organization: string;
   /** ISO 3166-1 alpha-2. */
   country: string;
+  /** Its interconnect to the other ISPs, kbit/s each way (null: unlimited). */
+  transitKbps: number | null;
 }
 
 export interface NatPlan {
@@ -58,7 +60,11 @@ export interface LabPlan {
 }
 
 export function planLab(config: LabConfig): LabPlan {
-  const isps = Array.from({ length: config.isps }, (_, index) => ispPlan(index + 1));
+  const isps = Array.from({ length: config.isps }, (_, index) => {
+    const customers = Math.max(1, Math.ceil((config.viewers - index) / config.isps));
+    const transitKbps = config.transitKbps ?? customers * TRANSIT_KBPS_PER_VIEWER;
+    return ispPlan(index + 1, transitKbps === 0 ? null : transitKbps);
+  });
   // Viewers in ISP-major order (all of ISP 1's, then ISP 2's…), so picks spread evenly over it spread over ISPs.
   const byIsp = Array.from({ length: config.viewers }, (_, index) => index).sort(
     (a, b) => (a % config.isps) - (b % config.isps) || a - b,
@@ -89,7 +95,7 @@ export function planLab(config: LabConfig): LabPlan {
   return { isps, viewers };
 }
 
-function ispPlan(n: number): IspPlan {
+function ispPlan(n: number, transitKbps: number | null): IspPlan {
   return {
     name: `isp${n}`,
     block: `100.${64 + n}.0.0/16`,
@@ -97,6 +103,7 @@ function ispPlan(n: number): IspPlan {
     asn: FIRST_ASN + n - 1,
     organization: `Peerlane Lab ISP ${n}`,
     country: COUNTRIES[Math.floor((n - 1) / 2) % COUNTRIES.length] as string,
+    transitKbps,
   };
 }
 

@@ -5,10 +5,11 @@
 //                                                             ├─ bridge isp1 100.65.0.1/16 ── v1 ══ eth0 (viewer ns)
 //                                                             └─ bridge isp2 100.66.0.1/16 ── v2 ══ wan (home router ns,
 //                                                                                 MASQUERADE) ── lan ══ eth0 (viewer ns)
+// Each bridge is also its ISP's transit link: traffic between ISP blocks is shaped there (traffic-caps.ts).
 import { CORE_ADDRESS, type LabPlan, SERVICES_HOST, SERVICES_NETWORK, type ViewerPlan } from './address-plan';
 import type { LabRecord } from './lab-state';
-import { ipBatch, run, runIn } from './run-command';
-import { tbfArgs } from './traffic-caps';
+import { ipBatch, run, runIn, tcBatch } from './run-command';
+import { tbfArgs, transitCommands } from './traffic-caps';
 
 export interface LabNames {
   core: string;
@@ -64,6 +65,17 @@ export function buildNetwork(plan: LabPlan, names: LabNames, record: LabRecord, 
     ]),
   ]);
   forward(names.core);
+  const transit = plan.isps.flatMap((isp) =>
+    isp.transitKbps === null ? [] : [{ bridge: isp.name, ifb: `${isp.name}out`, kbps: isp.transitKbps }],
+  );
+  ipBatch(
+    names.core,
+    transit.flatMap(({ ifb }) => [`link add ${ifb} type ifb`, `link set ${ifb} up`]),
+  );
+  tcBatch(
+    names.core,
+    transit.flatMap(({ bridge, ifb, kbps }) => transitCommands(bridge, ifb, kbps)),
+  );
   ipBatch(null, [
     `addr add ${SERVICES_HOST}/${SERVICES_PREFIX} dev ${names.rootLink}`,
     `link set ${names.rootLink} up`,

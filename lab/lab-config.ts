@@ -17,6 +17,12 @@ export interface LabConfig {
   cappedUploaders: number;
   /** The low uplink of the capped uploaders, kbit/s. Default 500 (below the test stream's 480p). */
   cappedUplinkKbps: number;
+  /**
+   * Capacity of each ISP's interconnect (its transit link), kbit/s each way, for traffic between ISP blocks; traffic
+   * to and from the services address (CDN, signal server, coturn) is not shaped. 0: unlimited. Default null:
+   * TRANSIT_KBPS_PER_VIEWER for each of the ISP's viewers (README: "Transit").
+   */
+  transitKbps: number | null;
   /** Where each running lab records what it created, so a later start can remove a crashed run's leftovers. */
   stateDir: string;
 }
@@ -31,6 +37,7 @@ export const labDefaults: LabConfig = {
   downlinkKbps: null,
   cappedUploaders: 0,
   cappedUplinkKbps: 500,
+  transitKbps: null,
   stateDir: '/run/peerlane-lab',
 };
 
@@ -38,6 +45,12 @@ export const labDefaults: LabConfig = {
 export const MAX_ISPS = 16;
 /** Most viewers: one home subnet 100.64.<n>.0/24 each. */
 export const MAX_VIEWERS = 250;
+/**
+ * An ISP's interconnect capacity per subscriber: a line carries ~2.5 Mbit/s in the busy hour (Ofcom 2022: 453 GB a
+ * month, ~7 % of a day's traffic in its busiest hour), and about a third of it comes through interconnects — the
+ * rest from CDN caches inside the ISP (an assumption; lab/README.md, "Transit", has the reasoning).
+ */
+export const TRANSIT_KBPS_PER_VIEWER = 1000;
 /** tbf below ~8 kbit/s cannot hold a full-size packet in its burst within a sane latency. */
 const MIN_KBPS = 8;
 
@@ -58,5 +71,11 @@ export function resolveLabConfig(options: LabOptions = {}): LabConfig {
   check(rate(config.downlinkKbps), 'downlinkKbps', `null or a number ≥ ${MIN_KBPS}`);
   check(integerIn(config.cappedUploaders, 0, config.viewers), 'cappedUploaders', `an integer 0..viewers`);
   check(rate(config.cappedUplinkKbps), 'cappedUplinkKbps', `a number ≥ ${MIN_KBPS}`);
+  const transit = config.transitKbps;
+  check(
+    transit === null || transit === 0 || rate(transit),
+    'transitKbps',
+    `null, 0 or a number ≥ ${MIN_KBPS}`,
+  );
   return config;
 }

@@ -2,7 +2,7 @@
 //   node dist/lab.mjs --viewers 3 --nat-share 0.34 --hold   → builds it, prints it as JSON, waits for Ctrl-C
 //   node dist/lab.mjs --sweep                              → removes the leftovers of crashed runs
 import { parseArgs } from 'node:util';
-import { type LabOptions, labDefaults } from './lab-config';
+import { type LabOptions, labDefaults, TRANSIT_KBPS_PER_VIEWER } from './lab-config';
 import { LabError } from './lab-error';
 import { sweepLeftovers } from './lab-state';
 import { startLab } from './start-lab';
@@ -18,6 +18,7 @@ SIGINT/SIGTERM; then removes it.
   --downlink-kbps <x>       every viewer's downlink cap                           (default none)
   --capped-uploaders <k>    k viewers get --capped-uplink-kbps instead            (default 0)
   --capped-uplink-kbps <x>  their uplink cap                                      (default ${labDefaults.cappedUplinkKbps})
+  --transit-kbps <x>        each ISP's transit to the others, each way; 0: none  (default ${TRANSIT_KBPS_PER_VIEWER} per viewer)
   --hold                    keep the lab up until Ctrl-C
   --sweep                   only remove what crashed runs left behind, then exit
   --help                    this text`;
@@ -33,6 +34,7 @@ function parseFlags(argv: string[]): { options: LabOptions; hold: boolean; sweep
       'downlink-kbps': { type: 'string' },
       'capped-uploaders': { type: 'string' },
       'capped-uplink-kbps': { type: 'string' },
+      'transit-kbps': { type: 'string' },
       hold: { type: 'boolean' },
       sweep: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -50,6 +52,7 @@ function parseFlags(argv: string[]): { options: LabOptions; hold: boolean; sweep
       downlinkKbps: number(values['downlink-kbps']),
       cappedUploaders: number(values['capped-uploaders']),
       cappedUplinkKbps: number(values['capped-uplink-kbps']),
+      transitKbps: number(values['transit-kbps']),
     },
     hold: values.hold ?? false,
     sweep: values.sweep ?? false,

@@ -41,3 +41,9 @@ export function ipBatch(namespace: string | null, lines: string[]): void {
 export function runIn(namespace: string, command: string, args: string[]): string {
   return run('ip', ['netns', 'exec', namespace, command, ...args]);
 }
+
+/** `tc` commands (each its arguments) in one process (`tc -batch`), inside `namespace`. */
+export function tcBatch(namespace: string, commands: string[][]): void {
+  if (commands.length === 0) return;
+  run('tc', ['-n', namespace, '-batch', '-'], `${commands.map((args) => args.join(' ')).join('\n')}\n`);
+}

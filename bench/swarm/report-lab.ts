@@ -25,7 +25,11 @@ export function labSection(
   if (lab === null) return '';
   if (lab.status === 'unavailable')
     return `<section><h2>Network lab</h2><p class="note">Not run: it needs ${escapeHtml(lab.missing)}; the viewers ran on loopback.</p></section>`;
-  const isps = lab.isps.map((isp) => `${isp.name} ${isp.block} AS${isp.asn} ${isp.country}`).join('; ');
+  const transit = (kbps: number | null | undefined) =>
+    kbps ? `transit ${kbps} kbit/s each way` : 'transit unlimited';
+  const isps = lab.isps
+    .map((isp) => `${isp.name} ${isp.block} AS${isp.asn} ${isp.country}, ${transit(isp.transitKbps)}`)
+    .join('; ');
   const missing = lab.signalGeoipMissing.length
     ? ` The signal server does not know ${lab.signalGeoipMissing.join(', ')} yet: it ran without the lab's GeoIP files.`
     : '';

@@ -39,12 +39,24 @@ export async function openSwarmLab(
     console.log(`swarm: --lab needs ${support.missing}; running on loopback`);
     return { missing: support.missing };
   }
-  const { viewers, isps, natShare, uplinkKbps, downlinkKbps, cappedUploaders, cappedUplinkKbps } = settings;
+  const {
+    viewers,
+    isps,
+    natShare,
+    uplinkKbps,
+    downlinkKbps,
+    cappedUploaders,
+    cappedUplinkKbps,
+    transitKbps,
+  } = settings;
   const lab = await startLab(
-    { viewers, isps, natShare, uplinkKbps, downlinkKbps, cappedUploaders, cappedUplinkKbps },
+    { viewers, isps, natShare, uplinkKbps, downlinkKbps, cappedUploaders, cappedUplinkKbps, transitKbps },
     log,
   );
-  log(`lab ${lab.prefix}: ${viewers} viewers in ${isps} ISPs, set up in ${lab.setupMs.toFixed(0)} ms`);
+  const transit = lab.isps.map((isp) => `${isp.name} ${isp.transitKbps ?? 'unlimited'}`).join(', ');
+  log(
+    `lab ${lab.prefix}: ${viewers} viewers in ${isps} ISPs (transit kbit/s: ${transit}), set up in ${lab.setupMs.toFixed(0)} ms`,
+  );
   return { lab };
 }
 

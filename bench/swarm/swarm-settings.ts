@@ -1,6 +1,6 @@
 // The swarm harness's settings: every knob with its default in one place, and the flags that map onto it.
 import { parseArgs } from 'node:util';
-import { labDefaults } from '../../lab/lab-config';
+import { labDefaults, TRANSIT_KBPS_PER_VIEWER } from '../../lab/lab-config';
 
 export type StreamMode = 'live' | 'vod';
 
@@ -57,6 +57,11 @@ export interface SwarmSettings {
   cappedUploaders: number;
   /** Lab: their uplink cap, kbit/s. Default 500. */
   cappedUplinkKbps: number;
+  /**
+   * Lab: each ISP's transit capacity for traffic between ISPs, kbit/s each way (0: unlimited). Default null: 1000
+   * per viewer of the ISP (lab/README.md, "Transit").
+   */
+  transitKbps: number | null;
 }
 
 export const swarmDefaults: SwarmSettings = {
@@ -79,6 +84,7 @@ export const swarmDefaults: SwarmSettings = {
   downlinkKbps: null,
   cappedUploaders: 0,
   cappedUplinkKbps: labDefaults.cappedUplinkKbps,
+  transitKbps: labDefaults.transitKbps,
 };
 
 /** Flags that only mean something in the lab. */
@@ -89,12 +95,13 @@ const LAB_FLAGS = [
   'downlink-kbps',
   'capped-uploaders',
   'capped-uplink-kbps',
+  'transit-kbps',
 ];
 
 export const USAGE = `usage: npm run swarm -- [--viewers N] [--mode live|vod] [--duration S] [--join-spread S]
        [--cdn-mbps X] [--cdn-viewer-mbps X] [--cdn-latency-ms N] [--level N] [--leave VIEWER@S]... [--out DIR]
        [--lab [--isps N] [--nat-share X] [--uplink-kbps X] [--downlink-kbps X]
-              [--capped-uploaders K] [--capped-uplink-kbps X]]
+              [--capped-uploaders K] [--capped-uplink-kbps X] [--transit-kbps X]]
 
 Runs N headless viewers twice on the same origin settings — CDN only (p2p=off), then with Peerlane — and
 writes DIR/report.json, DIR/report.html and DIR/report.png.
@@ -118,7 +125,8 @@ invocation runs a third time with the signal server's --ranking random, to compa
   --uplink-kbps X      every viewer's uplink cap, kbit/s                              (default none)
   --downlink-kbps X    every viewer's downlink cap, kbit/s                            (default none)
   --capped-uploaders K K viewers (the first to join in each ISP) get a low uplink     (default 0)
-  --capped-uplink-kbps X  that low uplink, kbit/s                                     (default ${labDefaults.cappedUplinkKbps})`;
+  --capped-uplink-kbps X  that low uplink, kbit/s                                     (default ${labDefaults.cappedUplinkKbps})
+  --transit-kbps X     each ISP's transit to the other ISPs, kbit/s each way; 0: none (default ${TRANSIT_KBPS_PER_VIEWER} per viewer)`;
 
 export class SettingsError extends Error {}
 
@@ -145,6 +153,7 @@ export function parseSwarmFlags(argv: string[]): SwarmSettings | 'help' {
       'downlink-kbps': { type: 'string' },
       'capped-uploaders': { type: 'string' },
       'capped-uplink-kbps': { type: 'string' },
+      'transit-kbps': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -183,6 +192,7 @@ export function parseSwarmFlags(argv: string[]): SwarmSettings | 'help' {
       number('capped-uploaders', values['capped-uploaders'], 0, true) ?? swarmDefaults.cappedUploaders,
     cappedUplinkKbps:
       number('capped-uplink-kbps', values['capped-uplink-kbps'], 8) ?? swarmDefaults.cappedUplinkKbps,
+    transitKbps: number('transit-kbps', values['transit-kbps'], 0) ?? swarmDefaults.transitKbps,
   };
   settings.departures = (values.leave ?? []).map((spec) => {
     const [viewer = '', at] = spec.split('@');

@@ -1,5 +1,6 @@
 // Byte-level reading and writing for the peer wire codec (peer-wire.ts): big-endian integers and
 // length-prefixed UTF-8, where every read is bounds-checked and a short or bad field raises a FrameFault.
+import { isSha256Hex } from '../sha256-hex';
 
 /** Why a frame was refused (the decoder's error value). */
 export type WireError =
@@ -13,6 +14,7 @@ export type WireError =
   | 'trailing-bytes';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
 
 /** Thrown inside the decoder only; decodeFrame turns it into an error value. */
 export class FrameFault {
@@ -20,6 +22,12 @@ export class FrameFault {
     readonly error: WireError,
     readonly detail: string,
   ) {}
+}
+
+/** The name whose code is `code` in a table of byte codes, or undefined. */
+export function codeToName<Name extends string>(codes: Record<Name, number>, code: number): Name | undefined {
+  for (const name in codes) if (codes[name] === code) return name;
+  return undefined;
 }
 
 export class FrameReader {
@@ -76,6 +84,14 @@ export class FrameReader {
     }
   }
 
+  /** A u8 code of `codes`, as its name; any other code is a bad field. */
+  named<Name extends string>(codes: Record<Name, number>, field: string): Name {
+    const code = this.u8(field);
+    const name = codeToName(codes, code);
+    if (name === undefined) throw new FrameFault('bad-field', `${field} code ${code}`);
+    return name;
+  }
+
   hex(count: number, field: string): string {
     let out = '';
     for (const byte of this.take(count, field)) out += byte.toString(16).padStart(2, '0');
@@ -123,4 +139,22 @@ export class FrameWriter {
       throw new RangeError(`frame size ${this.offset} ≠ ${this.bytes.byteLength}`);
     return this.bytes.buffer as ArrayBuffer;
   }
+}
+
+/** `value` as UTF-8 for the writer; our own input out of 1..maxBytes throws (we never send what peers refuse). */
+export function utf8Bytes(value: string, maxBytes: number, field: string): Uint8Array {
+  const bytes = utf8Encoder.encode(value);
+  if (bytes.byteLength === 0 || bytes.byteLength > maxBytes) {
+    throw new RangeError(`${field} must be 1..${maxBytes} UTF-8 bytes, got ${bytes.byteLength}`);
+  }
+  return bytes;
+}
+
+/** The 32 raw bytes of a lowercase hex SHA-256; throws on anything else. */
+export function sha256Bytes(hex: string): Uint8Array {
+  if (!isSha256Hex(hex)) throw new RangeError(`sha256 must be 64 lowercase hex digits, got '${hex}'`);
+  const out = new Uint8Array(32);
+  for (let index = 0; index < 32; index++)
+    out[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+  return out;
 }

@@ -2,10 +2,21 @@
 // Encoder and decoder live together; the decoder bounds-checks every field and returns an error value, never throws.
 
 import { isSha256Hex } from '../sha256-hex';
-import { FrameFault, FrameReader, FrameWriter, type WireError } from './frame-bytes';
+import {
+  codeToName,
+  FrameFault,
+  FrameReader,
+  FrameWriter,
+  sha256Bytes,
+  utf8Bytes,
+  type WireError,
+} from './frame-bytes';
 
-/** Bumped on any incompatible layout change; a frame with another version is rejected, not guessed at. */
-export const PEER_WIRE_VERSION = 1;
+/**
+ * Bumped on any incompatible layout change or new frame type; a frame with another version is rejected, not guessed
+ * at, and peers of different versions do not connect (the version is in every connection's metadata). 2: FETCHING.
+ */
+export const PEER_WIRE_VERSION = 2;
 /** Segment bytes per DATA frame: 16 KiB is the size every WebRTC stack delivers in one message. */
 export const MAX_CHUNK_BYTES = 16 * 1024;
 /** Largest frame of any type (a DATA frame: header + one chunk). HAVE lists are split to fit. */
@@ -15,6 +26,8 @@ export const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** UTF-8 byte limits of identifiers (swarm keys are ≤ 256 characters, see ../signaling/swarm-messages.ts). */
 export const MAX_SWARM_BYTES = 1024;
 export const MAX_SEGMENT_ID_BYTES = 4096;
+/** Largest ETA a FETCHING frame carries, ms (u16): a fetch announced as longer is announced as this long. */
+export const MAX_FETCH_ETA_MS = 0xffff;
 
 /** What one peer says it holds: enough to check the bytes it later sends. */
 export interface HaveEntry {
@@ -34,7 +47,9 @@ export type PeerFrame =
   /** One chunk of a requested segment; chunks arrive in order, `offset` is where `bytes` start. */
   | { type: 'data'; requestId: number; offset: number; totalSize: number; bytes: Uint8Array }
   | { type: 'cancel'; requestId: number }
-  | { type: 'miss'; requestId: number; reason: MissReason };
+  | { type: 'miss'; requestId: number; reason: MissReason }
+  /** The sender is fetching `segmentId` from the network now and expects it in about `etaMs`: wait for its HAVE. */
+  | { type: 'fetching'; segmentId: string; etaMs: number };
 
 export type PeerFrameType = PeerFrame['type'];
 
@@ -43,7 +58,14 @@ export type { WireError };
 export type DecodeResult = { ok: true; frame: PeerFrame } | { ok: false; error: WireError; detail: string };
 
 // Byte codes live only in here: the rest of the code reads the names above.
-const TYPE_CODES: Record<PeerFrameType, number> = { have: 1, request: 2, data: 3, cancel: 4, miss: 5 };
+const TYPE_CODES: Record<PeerFrameType, number> = {
+  have: 1,
+  request: 2,
+  data: 3,
+  cancel: 4,
+  miss: 5,
+  fetching: 6,
+};
 const PRIORITY_CODES: Record<RequestPriority, number> = { urgent: 0, prefetch: 1 };
 const MISS_CODES: Record<MissReason, number> = {
   'not-found': 1,
@@ -60,11 +82,6 @@ const HAVE_ENTRY_FIXED_BYTES = 2 + 4 + 32; // id length u16, size u32, sha256
 
 const utf8Encoder = new TextEncoder();
 
-function codeToName<Name extends string>(codes: Record<Name, number>, code: number): Name | undefined {
-  for (const name in codes) if (codes[name] === code) return name;
-  return undefined;
-}
-
 function readSize(reader: FrameReader, field: string): number {
   const size = reader.u32(field);
   if (size === 0 || size > MAX_SEGMENT_BYTES) throw new FrameFault('bad-field', `${field} ${size}`);
@@ -75,17 +92,6 @@ function readRequestId(reader: FrameReader): number {
   const requestId = reader.u32('requestId');
   if (requestId === 0) throw new FrameFault('bad-field', 'requestId 0');
   return requestId;
-}
-
-function readNamed<Name extends string>(
-  reader: FrameReader,
-  codes: Record<Name, number>,
-  field: string,
-): Name {
-  const code = reader.u8(field);
-  const name = codeToName(codes, code);
-  if (name === undefined) throw new FrameFault('bad-field', `${field} code ${code}`);
-  return name;
 }
 
 function readBody(type: PeerFrameType, reader: FrameReader): PeerFrame {
@@ -108,7 +114,7 @@ function readBody(type: PeerFrameType, reader: FrameReader): PeerFrame {
     }
     case 'request': {
       const requestId = readRequestId(reader);
-      const priority = readNamed(reader, PRIORITY_CODES, 'priority');
+      const priority = reader.named(PRIORITY_CODES, 'priority');
       const segmentId = reader.text('segmentId', MAX_SEGMENT_ID_BYTES);
       reader.end();
       return { type, requestId, segmentId, priority };
@@ -131,9 +137,15 @@ function readBody(type: PeerFrameType, reader: FrameReader): PeerFrame {
     }
     case 'miss': {
       const requestId = readRequestId(reader);
-      const reason = readNamed(reader, MISS_CODES, 'reason');
+      const reason = reader.named(MISS_CODES, 'reason');
       reader.end();
       return { type, requestId, reason };
+    }
+    case 'fetching': {
+      const etaMs = reader.u16('etaMs');
+      const segmentId = reader.text('segmentId', MAX_SEGMENT_ID_BYTES);
+      reader.end();
+      return { type, segmentId, etaMs };
     }
   }
 }
@@ -171,22 +183,6 @@ function frameWriter(size: number, type: PeerFrameType): FrameWriter {
   return writer;
 }
 
-function utf8(value: string, maxBytes: number, field: string): Uint8Array {
-  const bytes = utf8Encoder.encode(value);
-  if (bytes.byteLength === 0 || bytes.byteLength > maxBytes) {
-    throw new RangeError(`${field} must be 1..${maxBytes} UTF-8 bytes, got ${bytes.byteLength}`);
-  }
-  return bytes;
-}
-
-function sha256Bytes(hex: string): Uint8Array {
-  if (!isSha256Hex(hex)) throw new RangeError(`sha256 must be 64 lowercase hex digits, got '${hex}'`);
-  const out = new Uint8Array(32);
-  for (let index = 0; index < 32; index++)
-    out[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
-  return out;
-}
-
 /** True when a HAVE entry can be put on the wire (ids beyond the limit are simply not shared). */
 export function isShareable(entry: HaveEntry): boolean {
   return (
@@ -207,7 +203,7 @@ export function encodeHaveFrames(
   segments: readonly HaveEntry[],
   full: boolean,
 ): ArrayBuffer[] {
-  const swarmBytes = utf8(swarm, MAX_SWARM_BYTES, 'swarm');
+  const swarmBytes = utf8Bytes(swarm, MAX_SWARM_BYTES, 'swarm');
   const encoded = segments.filter(isShareable).map((entry) => ({
     id: utf8Encoder.encode(entry.segmentId),
     size: entry.size,
@@ -247,12 +243,20 @@ function checkRequestId(requestId: number): void {
   }
 }
 
-/** Encodes one REQUEST, DATA, CANCEL or MISS frame (HAVE lists go through encodeHaveFrames). Throws on our own bad input. */
+/** Encodes one frame but HAVE (HAVE lists go through encodeHaveFrames). Throws on our own bad input. */
 export function encodeFrame(frame: Exclude<PeerFrame, { type: 'have' }>): ArrayBuffer {
+  if (frame.type === 'fetching') {
+    const id = utf8Bytes(frame.segmentId, MAX_SEGMENT_ID_BYTES, 'segmentId');
+    const writer = frameWriter(HEADER_BYTES + 2 + 2 + id.byteLength, 'fetching');
+    writer.u16(Math.min(MAX_FETCH_ETA_MS, Math.max(0, Math.round(frame.etaMs))));
+    writer.u16(id.byteLength);
+    writer.put(id);
+    return writer.finish();
+  }
   checkRequestId(frame.requestId);
   switch (frame.type) {
     case 'request': {
-      const id = utf8(frame.segmentId, MAX_SEGMENT_ID_BYTES, 'segmentId');
+      const id = utf8Bytes(frame.segmentId, MAX_SEGMENT_ID_BYTES, 'segmentId');
       const writer = frameWriter(HEADER_BYTES + 4 + 1 + 2 + id.byteLength, 'request');
       writer.u32(frame.requestId);
       writer.u8(PRIORITY_CODES[frame.priority]);

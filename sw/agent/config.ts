@@ -51,10 +51,11 @@ export interface PeerlaneOptions {
    */
   mediaUrls: string[] | undefined;
   /**
-   * At a live edge where peers of our own network (ISP, as the signal server tells) watch with us: when none of
-   * them holds a segment, peers of other networks may serve it only while they served less than this share of our
-   * P2P bytes; otherwise the CDN does (and our ISP's peers take it from us), so the ISP keeps its traffic inside.
-   * Default 0.05; 1: no limit.
+   * Live streams: a segment none of the peers of our own network (ISP, as the signal server tells) holds may come
+   * from peers of other networks only while we asked them for less than this share of the bytes we asked peers for
+   * (cancelled downloads count: their bytes cross anyway), or when the network alone would not keep the buffer's
+   * margin; otherwise the CDN serves it (and our ISP's peers take it from us), so the ISP keeps its traffic inside —
+   * also a viewer alone in its ISP. Default 0.05; 1: no limit.
    */
   crossNetworkShare: number;
   /** Download segments ahead of the player from peers into the cache. Default true. */

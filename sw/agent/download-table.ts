@@ -33,8 +33,8 @@ export interface DownloadDeps {
   bad: (reason: string) => void;
   /** A download stopped mid-way (see STALL_MIN_MS): the peer should be left alone for a while. */
   stalled: () => void;
-  /** A download completed with verified bytes. */
-  received?: (bytes: number) => void;
+  /** A request for a segment of `bytes` went to the peer. */
+  requested?: (bytes: number) => void;
 }
 
 interface Pending {
@@ -119,6 +119,7 @@ export class DownloadTable {
     else {
       this.pending.set(requestId, pending);
       this.deps.send(encodeFrame({ type: 'request', requestId, segmentId, priority }));
+      this.deps.requested?.(expected.size);
     }
     return {
       requestId,
@@ -213,7 +214,6 @@ export class DownloadTable {
       return;
     }
     this.speed.add(bytes.byteLength, this.deps.now() - (pending.firstByteAt ?? 0));
-    this.deps.received?.(bytes.byteLength);
     pending.settle({ ok: true, data: bytes.buffer as ArrayBuffer, sha256 });
   }
 

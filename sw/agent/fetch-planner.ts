@@ -1,9 +1,12 @@
 // What the agent decides to fetch beyond the player's own requests: upcoming segments to prefetch from verified
-// holders (the policy is scheduler.ts), and at a live edge whose turn it is to fetch a new segment from the network
-// — among the near peers (our ISP: peer-networks.ts), so each ISP pulls one copy and shares it inside.
+// holders (the policy is scheduler.ts); which holders, and which peers' announced fetches, a live segment may come
+// from — near peers (our ISP: peer-networks.ts), far ones only within the cross-network budget or to race a stall;
+// and at a live edge whose turn it is to fetch a new segment from the network, among the near peers, so each ISP
+// pulls one copy and shares it inside.
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { LOW_UPLINK_KBPS } from '../../protocol/signaling/viewer-state';
 import type { PeerlaneConfig } from './config';
+import type { FetchHints } from './fetch-hints';
 import type { HeldSegments } from './held-segments';
 import type { MediaObserver } from './media-observer';
 import type { PeerNetworks } from './peer-networks';
@@ -22,6 +25,7 @@ export interface FetchPlannerDeps {
   media: MediaObserver;
   pool: PeerPool;
   networks: PeerNetworks;
+  hints: FetchHints;
   /** Our id at the signal server, undefined while offline. */
   selfId(): string | undefined;
   /** The agent runs (started, not destroyed): only then is anything prefetched. */
@@ -73,26 +77,26 @@ export class FetchPlanner {
   }
 
   /**
-   * Verified holders of `segment` we may download from: at a live edge where near peers watch with us, near ones
-   * only, unless far peers served less than crossNetworkShare of our P2P bytes so far (then a far one serves when
-   * no near one can: the scheduler prefers near holders). Each ISP pulls its copy from the CDN, or, within that
-   * share, from another ISP.
+   * Verified holders of `segment` we may download from: for a live segment, near ones only, unless far peers were
+   * asked for less than crossNetworkShare of the bytes we asked peers for so far (then a far one serves when no near
+   * one can: the scheduler prefers near holders), or we are `racing`: the network alone would not keep the buffer's
+   * margin, and a far peer may shorten a stall. Each ISP pulls its copy from the CDN — also a viewer alone in its
+   * ISP, for whom the CDN is the near source — and, within that share, from another ISP.
    */
-  holdersFor(segment: SegmentRef): Holder[] {
+  holdersFor(segment: SegmentRef, racing = false): Holder[] {
     const holders = this.deps.verified.holdersOf(segment.id);
-    if (!this.grouped(segment) || this.deps.networks.mayTakeFar()) return holders;
+    if (racing || this.mayTakeFar(segment)) return holders;
     return holders.filter((holder) => holder.near !== false);
   }
 
-  /**
-   * A live segment while near peers watch the stream with us (any of our renditions: ABR may have put them on
-   * another one for now): our ISP's traffic stays inside, beyond crossNetworkShare. A viewer alone in its ISP is
-   * not held to it.
-   */
-  grouped(segment: SegmentRef): boolean {
-    if (!this.deps.renditions.isLive(segment)) return false;
-    const active = this.deps.pool.activePeers(null, ACTIVE_WITHIN_MS);
-    return active.some((peerId) => this.deps.networks.isNear(peerId));
+  /** When the HAVE is due of a peer we may download `segment` from that said it fetches it; undefined: none. */
+  fetchedAt(segment: SegmentRef): number | undefined {
+    const anyPeer = this.mayTakeFar(segment);
+    return this.deps.hints.dueAt(segment.id, (peerId) => anyPeer || this.deps.networks.isNear(peerId));
+  }
+
+  private mayTakeFar(segment: SegmentRef): boolean {
+    return !this.deps.renditions.isLive(segment) || this.deps.networks.mayTakeFar();
   }
 
   /** Our turn among the near peers of the swarm to fetch a live segment from the network; null: not live, or alone. */

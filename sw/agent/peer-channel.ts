@@ -7,12 +7,10 @@ import {
   encodeHaveFrames,
   type HaveEntry,
   type MissReason,
-  type PeerFrame,
   type RequestPriority,
 } from '../../protocol/peers/peer-wire';
-import { BoundedMap } from '../shared/bounded-map';
 import { type Download, DownloadTable } from './download-table';
-import { HaveIndex } from './have-index';
+import { PeerAnnouncements } from './peer-announcements';
 import type { Holder } from './scheduler';
 import type { TokenBucket } from './token-bucket';
 import { UploadQueue } from './upload-queue';
@@ -35,6 +33,8 @@ export interface ChannelEvents {
   /** `full`: its whole list (on connecting, or after clearing); else segments it just got. */
   announced(channel: PeerChannel, swarm: string, segments: HaveEntry[], full: boolean): void;
   uploaded(channel: PeerChannel, segmentId: string, bytes: number): void;
+  /** It is fetching `segmentId` from the network (FETCHING), expecting it in about `etaMs`. */
+  fetching(channel: PeerChannel, segmentId: string, etaMs: number): void;
   /** The peer broke the protocol or sent bad bytes: it should be dropped and not trusted again. */
   misbehaved(channel: PeerChannel, reason: string): void;
   closed(channel: PeerChannel, reason: string): void;
@@ -51,8 +51,8 @@ export interface ChannelDeps {
   connectTimeoutMs: number;
   /** Bytes of an upload frame went into the send buffer (the upload meter). */
   sent?: (bytes: number) => void;
-  /** A download from this peer completed with verified bytes. */
-  received?: (bytes: number) => void;
+  /** We asked this peer for a segment of `bytes` (sent the request). */
+  requested?: (bytes: number) => void;
   /** The cached bytes of a segment we hold, or undefined. */
   readSegment: (segmentId: string) => Promise<ArrayBuffer | undefined>;
   events: ChannelEvents;
@@ -66,10 +66,6 @@ const MAX_FAULTS = 5;
 const BUSY_BACKOFF_MS = 1000;
 /** After a download from it stalled mid-way, leave it alone this long (another holder or the network serves). */
 const STALL_BACKOFF_MS = 5000;
-/** When the newest announcements arrived, for choosing among equally fast holders (see pickHolder). */
-const ANNOUNCE_TIMES_KEPT = 256;
-/** Swarms whose latest announcement time is kept (an agent stays in 4 at most). */
-const SWARMS_KEPT = 8;
 /** Data channel send buffer: stop above HIGH, resume at 'bufferedamountlow' (LOW). */
 const SEND_HIGH_WATER = 1024 * 1024;
 const SEND_LOW_WATER = 256 * 1024;
@@ -79,10 +75,7 @@ export class PeerChannel {
   /** It reached 'open' at some point (a connection that never opened is not reported as a peer that left). */
   wasOpen = false;
   readonly peerId: string;
-  private readonly announced = new HaveIndex();
-  private readonly announcedAt = new BoundedMap<string, number>(ANNOUNCE_TIMES_KEPT);
-  /** When it last announced a segment it had just got, per swarm: it is watching that rendition now. */
-  private readonly gotAt = new BoundedMap<string, number>(SWARMS_KEPT);
+  private readonly announced = new PeerAnnouncements();
   private readonly downloads: DownloadTable;
   private readonly uploads: UploadQueue;
   private faults = 0;
@@ -108,7 +101,7 @@ export class PeerChannel {
       stalled: () => {
         this.busyUntil = this.deps.now() + STALL_BACKOFF_MS;
       },
-      received: deps.received,
+      requested: deps.requested,
     });
     this.uploads = new UploadQueue({
       read: deps.readSegment,
@@ -147,16 +140,11 @@ export class PeerChannel {
 
   /** This peer as a candidate for `segmentId`, or undefined if it did not announce it or asked us to back off. */
   holderOf(segmentId: string): Holder | undefined {
-    const entry = this.announced.get(segmentId);
+    const entry = this.announced.entry(segmentId);
     if (!entry || this.status !== 'open' || this.deps.now() < this.busyUntil) return undefined;
-    return {
-      peerId: this.peerId,
-      size: entry.size,
-      sha256: entry.sha256,
-      inFlight: this.downloads.size,
-      bytesPerMs: this.downloads.bytesPerMs,
-      announcedAt: this.announcedAt.get(segmentId),
-    };
+    const { size, sha256, announcedAt } = entry;
+    const { size: inFlight, bytesPerMs } = this.downloads;
+    return { peerId: this.peerId, size, sha256, inFlight, bytesPerMs, announcedAt };
   }
 
   /** Smoothed speed of our downloads from this peer, bytes/ms; undefined before the first. */
@@ -171,12 +159,17 @@ export class PeerChannel {
 
   /** It announced a segment of `swarm` (null: of any) it had just got within `withinMs`: it plays it now. */
   gotRecentlyIn(swarm: string | null, withinMs: number): boolean {
-    const at = swarm === null ? [...this.gotAt.values()].at(-1) : this.gotAt.get(swarm);
+    const at = this.announced.lastGotIn(swarm);
     return this.status === 'open' && at !== undefined && this.deps.now() - at <= withinMs;
   }
 
   announce(swarm: string, segments: readonly HaveEntry[], full: boolean): void {
     for (const frame of encodeHaveFrames(swarm, segments, full)) this.send(frame);
+  }
+
+  /** Tells the peer we are fetching `segmentId` from the network, expecting it in about `etaMs`. */
+  tellFetching(segmentId: string, etaMs: number): void {
+    this.send(encodeFrame({ type: 'fetching', segmentId, etaMs }));
   }
 
   /** Requests a segment; the result resolves only with bytes of exactly the expected size and hash. */
@@ -199,7 +192,11 @@ export class PeerChannel {
     const frame = decoded.frame;
     switch (frame.type) {
       case 'have':
-        this.onHave(frame);
+        this.announced.heard(frame, this.deps.now());
+        this.deps.events.announced(this, frame.swarm, frame.segments, frame.full);
+        return;
+      case 'fetching':
+        this.deps.events.fetching(this, frame.segmentId, frame.etaMs);
         return;
       case 'request':
         if (!this.deps.uploadEnabled) {
@@ -222,17 +219,6 @@ export class PeerChannel {
         this.downloads.onChunk(frame);
         return;
     }
-  }
-
-  private onHave(frame: Extract<PeerFrame, { type: 'have' }>): void {
-    if (frame.full) this.announced.dropSwarm(frame.swarm);
-    const now = this.deps.now();
-    if (!frame.full && frame.segments.length > 0) this.gotAt.set(frame.swarm, now);
-    for (const entry of frame.segments) {
-      this.announced.add(frame.swarm, entry);
-      this.announcedAt.set(entry.segmentId, now);
-    }
-    this.deps.events.announced(this, frame.swarm, frame.segments, frame.full);
   }
 
   private onMiss(requestId: number, reason: MissReason): void {

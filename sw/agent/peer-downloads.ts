@@ -42,7 +42,7 @@ export interface PeerDownloadsDeps {
   /** Verified bytes for a waiting request (transferred: the buffer is gone from this side). */
   answer(requestId: number, peerId: string, data: ArrayBuffer, sha256: string): void;
   /** A waiting request goes to the network. */
-  miss(requestId: number, reason: string): void;
+  miss(ask: Ask, reason: string): void;
   /** The download `ask` waited for failed: try another holder, or the network. */
   failed(ask: Ask, reason: string): void;
   /** A prefetch completed (verified) and no request waits for it: keep it (resolves once stored or given up). */
@@ -127,11 +127,12 @@ export class PeerDownloads {
    */
   release(requestId: number, reason: string | undefined): void {
     const transfer = this.waiting.get(requestId);
-    if (!transfer) return;
-    clearTimeout(transfer.waiters.get(requestId)?.timer);
+    const waiter = transfer?.waiters.get(requestId);
+    if (!transfer || !waiter) return;
+    clearTimeout(waiter.timer);
     transfer.waiters.delete(requestId);
     this.waiting.delete(requestId);
-    if (reason !== undefined) this.deps.miss(requestId, reason);
+    if (reason !== undefined) this.deps.miss(waiter.ask, reason);
     if (transfer.waiters.size > 0 || (transfer.prefetch && reason === undefined)) return;
     transfer.download.cancel(reason === 'deadline' || reason === 'too-slow');
   }

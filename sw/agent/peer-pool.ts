@@ -17,6 +17,8 @@ export interface PoolEvents {
   closed(peerId: string, reason: string, wasOpen: boolean): void;
   announced(channel: PeerChannel, swarm: string, segments: HaveEntry[], full: boolean): void;
   uploaded(peerId: string, segmentId: string, bytes: number): void;
+  /** It is fetching `segmentId` from the network (FETCHING), expecting it in about `etaMs`. */
+  fetching(peerId: string, segmentId: string, etaMs: number): void;
   misbehaved(peerId: string, reason: string): void;
 }
 
@@ -56,7 +58,7 @@ interface Member {
 }
 
 export class PeerPool {
-  /** Which peers are in our network (the signal server's tiers) and what near and far peers served. */
+  /** Which peers are in our network (the signal server's tiers) and what we asked near and far peers for. */
   readonly networks: PeerNetworks;
   private readonly members = new Map<string, Member>();
   private readonly candidates = new BoundedMap<string, { dialAfter: number }>(MAX_CANDIDATES);
@@ -157,6 +159,7 @@ export class PeerPool {
         this.uploadMeter.segment(bytes);
         this.deps.events.uploaded(channel.peerId, segmentId, bytes);
       },
+      fetching: (channel, segmentId, etaMs) => this.deps.events.fetching(channel.peerId, segmentId, etaMs),
       misbehaved: (channel, reason) => this.ban(channel.peerId, reason),
       closed: (channel, reason) => this.onClosed(channel, reason),
     };
@@ -172,7 +175,7 @@ export class PeerPool {
       ),
       connectTimeoutMs: this.options.connectTimeoutMs,
       sent: (bytes) => this.uploadMeter.sent(bytes),
-      received: (bytes) => this.networks.received(connection.peer, bytes),
+      requested: (bytes) => this.networks.requested(connection.peer, bytes),
       readSegment: this.deps.readSegment,
       events: channelEvents,
     });

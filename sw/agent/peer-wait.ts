@@ -1,6 +1,7 @@
 // When nobody holds the segment a player asks for: wait for an announcement, or go to the network now — for
-// peers still arriving, after a holder failed us, and at the live edge, where the swarm's peers rank themselves
-// per segment (the same way on every peer, without a message) so one fetches it and the others wait for its HAVE.
+// peers still arriving, after a holder failed us, and at the live edge, where one viewer fetches each new segment and
+// tells its peers (FETCHING, fetch-hints.ts), who wait for its HAVE; viewers asking at about the same moment go in an
+// order every peer computes the same way (edgeRank), so the first one's FETCHING reaches the others in time.
 
 import type { PlaybackState } from './media-observer';
 import {
@@ -14,14 +15,10 @@ import {
 /** Longest wait for peers that are still arriving (a connection opens in well under a second on most networks). */
 const PEER_ARRIVAL_WAIT_MS = 1000;
 /**
- * Beyond the network fetch itself: the worker handing the bytes over, storing them, the HAVE crossing one data
- * channel, timers' slack — slow on a busy machine: in the 9-viewer lab (CPU ~99 %) with 300 ms, the next viewer's
- * own fetch finished a median 130–320 ms after the first one's, so most turns ended just too soon.
+ * Between viewers asking for a live segment at about the same moment, each later one in the order waits this much
+ * longer before fetching it: more than a FETCHING frame takes to reach a peer and be handled on a busy machine.
  */
-const ANNOUNCE_SLACK_MS = 700;
-/** Bounds of one turn at the live edge (see edgeWaitMs). */
-const EDGE_TURN_MIN_MS = 800;
-const EDGE_TURN_MAX_MS = 2000;
+const EDGE_TURN_MS = 300;
 /** Kept for the peer transfer after a wait at the live edge: a segment of a few hundred kB over a fair link. */
 const PEER_TRANSFER_RESERVE_MS = 500;
 
@@ -41,18 +38,20 @@ export function arrivalWaitMs(
 /**
  * A wait for an announcement: from peers still arriving ('arrival': only while they are), or for a segment nobody
  * holds yet or whose holder failed ('holders': until someone announces it). The request goes to the network when
- * it ends unanswered.
+ * it ends unanswered. `edgeLimitMs`: a wait at the live edge, which a peer's FETCHING may lengthen up to this.
  */
 export interface PeerWait {
   until: 'arrival' | 'holders';
   waitMs: number;
+  edgeLimitMs?: number;
 }
 
 /**
  * Nobody holds the segment a player asks for: wait for an announcement, or (null) go to the network now.
  * `networkMs`: what the network would take for it (a segment the size of the last ones).
  * - a holder just failed us (busy, gone; `attempt` > 0): others are fetching it too, their HAVE is close;
- * - at the live edge (`rank` not null): our turn, see edgeWaitMs;
+ * - at the live edge (`rank` not null: our place among the peers watching the rendition with us), or when a peer
+ *   said it is fetching the segment (`fetchedInMs`: its HAVE is due in that long): see edgeWaitMs;
  * - peers still arriving: a short wait for their lists, see arrivalWaitMs;
  * - a peer announced it but its hash is on its way (the signal server fetches it from the origin): as long.
  */
@@ -60,6 +59,7 @@ export function peerWait(
   request: {
     attempt: number;
     rank: number | null;
+    fetchedInMs: number | null;
     peersPending: boolean;
     /** Holders announced the segment and the signal server is hashing it: usable once the hash comes. */
     trustPending: boolean;
@@ -76,9 +76,10 @@ export function peerWait(
     // Someone holds it (it just failed us): as long as a peer may race the network for it.
     const waitMs = Math.min(PEER_ARRIVAL_WAIT_MS, requestDeadlineMs(leftMs, playback, networkMs, config));
     wait = { until: 'holders', waitMs };
-  } else if (request.rank !== null) {
-    const waitMs = edgeWaitMs({ rank: request.rank, maxWaitMs: leftMs, playback, networkMs }, config);
-    if (waitMs > 0) wait = { until: 'holders', waitMs };
+  } else if (request.rank !== null || request.fetchedInMs !== null) {
+    const edgeLimitMs = edgeWaitLimitMs({ maxWaitMs: leftMs, playback, networkMs }, config);
+    const waitMs = Math.min(edgeTurnMs(request.rank ?? 0, request.fetchedInMs), edgeLimitMs);
+    if (waitMs >= MIN_PEER_WINDOW_MS) wait = { until: 'holders', waitMs, edgeLimitMs };
   }
   if (request.attempt === 0 && request.trustPending) {
     // Longer than a turn at the edge if need be: the holder is there, only its hash is missing.
@@ -118,24 +119,29 @@ function rankHash(segmentId: string, peerId: string): number {
 }
 
 /**
- * A segment at the live edge that no peer announced yet: every viewer of the swarm will ask for it within a
- * playlist refresh or two, and one network fetch is enough. Each waits its `rank` (see edgeRank) times the time one
- * network fetch and its announcement take, the first in the order not at all; the HAVE of whoever fetched it ends the
- * wait of the others, who then download it from a peer. The wait never eats into what the viewer's own buffer needs:
- * it leaves a peer transfer its time and the network its time after that (requestDeadlineMs). When the network
- * cannot avoid a stall anyway (a congested CDN), the race window bounds it instead: all going to the CDN at once is
- * what keeps it congested, while one fetch and a peer hop end everyone's stall sooner. 0: go now.
+ * A live segment no peer announced yet: every viewer of the rendition asks for it within a playlist refresh or two,
+ * and one network fetch per group is enough. The wait before going to the network ourselves, ms from `fromMs` on:
+ * when a peer said it fetches the segment, until its HAVE is due (`fetchedInMs`), and our turn after that (it may
+ * fail us: the next in the order takes over, and tells the others); else our turn alone: the first in the order
+ * goes at once, the others a little later, so whoever asks first fetches it and the others hear of it in time.
  */
-export function edgeWaitMs(
-  request: { rank: number; maxWaitMs: number; playback: PlaybackState; networkMs: number },
+export function edgeTurnMs(rank: number, fetchedInMs: number | null): number {
+  return (fetchedInMs ?? 0) + rank * EDGE_TURN_MS;
+}
+
+/**
+ * How long a wait at the live edge may last: it never eats into what the viewer's own buffer needs — it leaves a
+ * peer transfer its time and the network its time after that (requestDeadlineMs). When the network cannot avoid a
+ * stall anyway (a congested CDN), the race window bounds it instead: all going to the CDN at once is what keeps it
+ * congested, while one fetch and a peer hop end everyone's stall sooner.
+ */
+export function edgeWaitLimitMs(
+  request: { maxWaitMs: number; playback: PlaybackState; networkMs: number },
   config: SchedulerConfig,
 ): number {
-  const { rank, maxWaitMs, playback, networkMs } = request;
-  if (rank === 0) return 0;
-  const turnMs = Math.min(EDGE_TURN_MAX_MS, Math.max(EDGE_TURN_MIN_MS, networkMs + ANNOUNCE_SLACK_MS));
+  const { maxWaitMs, playback, networkMs } = request;
   // With the margin kept, the peer transfer after the wait keeps its time too; racing, it gets its own window.
   const keptMs = safeDeadlineMs(maxWaitMs, playback, networkMs, config) - PEER_TRANSFER_RESERVE_MS;
   const raceMs = raceWindowMs(playback, networkMs) ?? 0;
-  const waitMs = Math.min(rank * turnMs, maxWaitMs, Math.max(keptMs, raceMs));
-  return waitMs >= MIN_PEER_WINDOW_MS ? waitMs : 0;
+  return Math.min(maxWaitMs, Math.max(keptMs, raceMs));
 }

@@ -1,15 +1,18 @@
 // The page agent: wires the worker bridge, the signal client, the peer pool, the segment fetcher, the fetch planner,
-// the media observer and the QoE reports together; keeps the stats and emits the public events (peerlane-events.ts).
+// the peers' announced fetches, the media observer and the QoE reports together; emits the public events
+// (peerlane-events.ts).
 
 import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { useAcceptedHashes } from './accepted-hashes';
 import { type PeerlaneConfig, workerSettings } from './config';
-import { DeliveryTally } from './delivery-tally';
+import { DeliveryStats } from './delivery-stats';
 import { PeerlaneError, reportError } from './errors';
+import { FetchHints } from './fetch-hints';
 import { FetchPlanner } from './fetch-planner';
 import { HashExchange } from './hash-exchange';
 import { HeldSegments } from './held-segments';
+import { JoinedSwarms } from './joined-swarms';
 import { MediaObserver } from './media-observer';
 import { PeerPool } from './peer-pool';
 import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
@@ -22,16 +25,20 @@ import { VerifiedHolders } from './verified-holders';
 import { ViewerStateReporter } from './viewer-state-reporter';
 import { WorkerBridge } from './worker-bridge';
 
-/** Swarms (renditions) we stay in: the current one and a few recent ABR levels. Older ones are left. */
-const MAX_JOINED_SWARMS = 4;
-/** Network time assumed before the first network download was measured. */
-const NETWORK_FALLBACK_MS = 2000;
-
 export class PeerlaneAgent {
   status: 'starting' | 'running' | 'destroyed' = 'starting';
   private readonly renditions = new RenditionTracker();
-  /** Swarms joined, least recently used first. */
-  private readonly joined = new Set<string>();
+  private readonly joined = new JoinedSwarms({
+    joined: (swarm) => {
+      this.signal.join(swarm);
+      void this.held.loadSwarm(swarm);
+    },
+    left: (swarm) => {
+      this.signal.leave(swarm);
+      this.hashes.forgetSwarm(swarm);
+      this.held.dropSwarm(swarm);
+    },
+  });
   private readonly bridge: WorkerBridge;
   private readonly media: MediaObserver;
   private readonly signal: SignalClient;
@@ -40,9 +47,10 @@ export class PeerlaneAgent {
   private readonly hashes: HashExchange;
   private readonly verified: VerifiedHolders;
   private readonly held: HeldSegments;
+  private readonly delivery: DeliveryStats;
+  private readonly hints: FetchHints;
   private readonly planner: FetchPlanner;
   private readonly reporter: ViewerStateReporter;
-  private readonly tally: DeliveryTally;
   private readonly qoe: QoeReporter | null;
   private planQueued = false;
 
@@ -95,18 +103,21 @@ export class PeerlaneAgent {
         },
         closed: (peerId, reason, wasOpen) => {
           if (wasOpen) this.events.emit('peer-disconnected', { peerId, reason });
+          this.hints.forget(peerId);
           this.schedulePlan();
         },
         announced: (channel, swarm, segments, full) => {
           if (this.joined.has(swarm)) this.verified.announced(channel.peerId, swarm, segments);
           // Announced on arrival: at a live edge, fetched from that peer at once (see planPrefetch).
           const ids = segments.map((entry) => entry.segmentId);
+          this.hints.announced(channel.peerId, ids);
           if (!full) this.renditions.announced(swarm, ids);
           this.schedulePlan();
         },
-        uploaded: (peerId, segmentId, bytes) => {
-          this.tally.bytes.uploaded += bytes;
-          this.events.emit('segment-uploaded', { segmentId, peerId, bytes });
+        uploaded: (peerId, segmentId, bytes) => this.delivery.uploaded(peerId, segmentId, bytes),
+        fetching: (peerId, segmentId, etaMs) => {
+          this.hints.heard(peerId, segmentId, etaMs);
+          this.schedulePlan();
         },
         misbehaved: (peerId, reason) => {
           for (const swarm of this.joined) this.hashes.reportPeer(swarm, peerId, reason);
@@ -127,11 +138,18 @@ export class PeerlaneAgent {
       changed: () => this.schedulePlan(),
       error: (error) => this.report(error),
     });
-    this.tally = new DeliveryTally(this.held);
+    this.delivery = new DeliveryStats(this.held, events);
+    const typicalBytes = (swarm: string) => this.held.latestSize(swarm) ?? this.delivery.lastSegmentBytes;
+    this.hints = new FetchHints({
+      now,
+      tell: (segmentId, etaMs) => {
+        for (const channel of this.pool.openChannels()) channel.tellFetching(segmentId, etaMs);
+      },
+    });
     this.fetcher = new SegmentFetcher({
       now,
       config,
-      holdersOf: (segment) => this.planner.holdersFor(segment),
+      holdersOf: (segment, racing) => this.planner.holdersFor(segment, racing),
       channel: (peerId) => this.pool.channel(peerId),
       playback: () => this.media.state(),
       // A hash answer on its way may make announced holders usable.
@@ -139,8 +157,13 @@ export class PeerlaneAgent {
         this.signal.awaitingMembers(swarm) || this.pool.connectingCount > 0 || this.hashes.awaiting(swarm),
       trustPending: ({ id, swarm }) => this.hashes.servesOriginHashes(swarm) && this.verified.awaitsHash(id),
       edgeRank: (segment) => this.planner.edgeRank(segment),
-      typicalBytes: (swarm) => this.held.latestSize(swarm) ?? this.tally.lastSegmentBytes,
-      networkMs: (bytes) => this.tally.network.msFor(bytes, NETWORK_FALLBACK_MS),
+      fetchedAt: (segment) => this.planner.fetchedAt(segment),
+      toNetwork: (segment) => {
+        const etaMs = this.delivery.networkMs(typicalBytes(segment.swarm));
+        if (this.renditions.isLive(segment)) this.hints.fetching(segment.id, etaMs);
+      },
+      typicalBytes,
+      networkMs: (bytes) => this.delivery.networkMs(bytes),
       respond: (message, transfer) => this.bridge.post(message, transfer),
       prefetched: (segment, data, sha256) => this.held.keepPrefetched(segment, data, sha256),
       settled: () => this.schedulePlan(),
@@ -153,12 +176,13 @@ export class PeerlaneAgent {
       media: this.media,
       pool: this.pool,
       networks: this.pool.networks,
+      hints: this.hints,
       selfId: () => this.signal.peerId,
       running: () => this.status === 'running',
       askTrust: (segment) => this.askTrust(segment),
     });
     this.reporter = new ViewerStateReporter(this.signal, this.media, this.renditions, this.pool);
-    const counters = () => ({ ...this.tally.bytes, peers: this.pool.openChannels().length });
+    const counters = () => ({ ...this.delivery.bytes, peers: this.pool.openChannels().length });
     const send = this.signal.send.bind(this.signal);
     this.qoe = config.qoe ? new QoeReporter(config, { media: this.media, counters, send, events }) : null;
   }
@@ -172,10 +196,7 @@ export class PeerlaneAgent {
   stats(): PeerlaneStats {
     const playback = this.media.state();
     return {
-      httpBytes: this.tally.bytes.http,
-      p2pBytes: this.tally.bytes.p2p,
-      cacheBytes: this.tally.bytes.cache,
-      uploadedBytes: this.tally.bytes.uploaded,
+      ...this.delivery.byteStats(),
       peers: this.pool.openChannels().length,
       peerId: this.signal.peerId ?? null,
       bannedPeers: this.pool.bannedPeers(),
@@ -194,7 +215,7 @@ export class PeerlaneAgent {
       case 'manifest':
         for (const segment of message.segments) this.trustOrigin(segment);
         this.renditions.update(message.swarm, message.live, message.segments);
-        this.join(message.swarm);
+        this.joined.touch(message.swarm);
         this.schedulePlan();
         return;
       case 'segment-request':
@@ -215,11 +236,9 @@ export class PeerlaneAgent {
         this.held.remember(segment.swarm, { segmentId: segment.id, size, sha256 });
         return;
       }
-      case 'delivered': {
-        const { segment, bytes, ms } = message;
-        this.events.emit('segment-loaded', { segment, source: this.tally.delivered(message), bytes, ms });
+      case 'delivered':
+        this.delivery.delivered(message);
         return;
-      }
       case 'segment-rejected': {
         const peerId = this.fetcher.senderOf(message.requestId);
         if (peerId) this.pool.ban(peerId, `sent bytes the worker rejected (${message.reason})`);
@@ -228,22 +247,6 @@ export class PeerlaneAgent {
       case 'hello-request':
         return; // handled by the bridge
     }
-  }
-
-  /** Joins (or refreshes) `swarm`; beyond MAX_JOINED_SWARMS the least recently seen rendition is left. */
-  private join(swarm: string): void {
-    const known = this.joined.delete(swarm);
-    this.joined.add(swarm);
-    if (known) return;
-    for (const oldest of this.joined) {
-      if (this.joined.size <= MAX_JOINED_SWARMS) break;
-      this.joined.delete(oldest);
-      this.signal.leave(oldest);
-      this.hashes.forgetSwarm(oldest);
-      this.held.dropSwarm(oldest);
-    }
-    this.signal.join(swarm);
-    void this.held.loadSwarm(swarm);
   }
 
   /** The origin published this segment's hash (its sidecar, read by the worker): the strongest trust. */

@@ -94,6 +94,18 @@ export function raceWindowMs(playback: PlaybackState, networkMs: number): number
   return Math.min(networkMs * RACE_SHARE, spareMs > 0 ? spareMs : Number.POSITIVE_INFINITY);
 }
 
+/**
+ * The network alone would not keep the buffer's safety margin (or playback stalled): a peer may race it, whatever
+ * network it is in (see FetchPlanner.holdersFor).
+ */
+export function cannotKeepMargin(
+  playback: PlaybackState,
+  networkMs: number,
+  config: SchedulerConfig,
+): boolean {
+  return safeDeadlineMs(Number.POSITIVE_INFINITY, playback, networkMs, config) < MIN_PEER_WINDOW_MS;
+}
+
 /** requestDeadlineMs without the race: what a wait for peers that may not even have the segment may take. */
 export function safeDeadlineMs(
   maxWaitMs: number,

@@ -5,11 +5,13 @@
 import type { PageToWorkerMessage } from '../../protocol/bridge/bridge-messages';
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { BoundedMap } from '../shared/bounded-map';
+import { type EdgeWait, edgeWaitEnd } from './edge-wait';
 import type { PlaybackState } from './media-observer';
 import type { PeerChannel } from './peer-channel';
 import { type Ask, PeerDownloads } from './peer-downloads';
-import { type PeerWait, peerWait } from './peer-wait';
+import { arrivalWaitMs, type PeerWait, peerWait } from './peer-wait';
 import {
+  cannotKeepMargin,
   type Holder,
   isHopeless,
   MIN_PEER_WINDOW_MS,
@@ -21,8 +23,11 @@ import {
 export interface FetcherDeps {
   now: () => number;
   config: SchedulerConfig;
-  /** Holders we may download `segment` from (near ones only, at a live edge we share with them: FetchPlanner). */
-  holdersOf: (segment: SegmentRef) => Holder[];
+  /**
+   * Holders we may download `segment` from (FetchPlanner: for a live one, near ones only beyond the cross-network
+   * budget, unless `racing`: the network alone would not keep the buffer's margin).
+   */
+  holdersOf: (segment: SegmentRef, racing: boolean) => Holder[];
   channel: (peerId: string) => PeerChannel | undefined;
   playback: () => PlaybackState;
   /** Peers of `swarm` may be about to announce segments (connecting, or the member list not in yet). */
@@ -31,6 +36,10 @@ export interface FetcherDeps {
   trustPending: (segment: SegmentRef) => boolean;
   /** For a live segment, in a swarm with other peers: our turn to fetch it from the network (edgeRank); else null. */
   edgeRank: (segment: SegmentRef) => number | null;
+  /** When the HAVE is due of a peer we may use that said it is fetching `segment` (FETCHING); else undefined. */
+  fetchedAt: (segment: SegmentRef) => number | undefined;
+  /** `segment` goes to the network now (a miss): for a live one, our peers hear of it. */
+  toNetwork: (segment: SegmentRef) => void;
   /** Expected network time for a segment of `bytes`, ms. */
   networkMs: (bytes: number) => number;
   /** Size of a recent segment of `swarm` (0 when none is known): what one not announced yet probably weighs. */
@@ -49,6 +58,8 @@ interface Parked {
   timer: ReturnType<typeof setTimeout>;
   /** Waited for a hash on its way already: not extended again (see expired). */
   extended: boolean;
+  /** A wait at the live edge, which peers' FETCHING move (edge-wait.ts). */
+  edge?: EdgeWait;
 }
 
 /** Answered requests remembered, to blame the sender if the worker later rejects the bytes. */
@@ -66,11 +77,11 @@ export class SegmentFetcher {
       now: () => this.deps.now(),
       channel: (peerId) => this.deps.channel(peerId),
       answer: (requestId, peerId, data, sha256) => this.answer(requestId, peerId, data, sha256),
-      miss: (requestId, reason) => this.miss(requestId, reason),
+      miss: (ask, reason) => this.miss(ask, reason),
       // Busy, gone, or bad bytes: another holder (or a short wait for one) while time allows, else the network.
       failed: (ask, reason) => {
         if (ask.attempt + 1 < MAX_ATTEMPTS) this.plan({ ...ask, attempt: ask.attempt + 1 });
-        else this.miss(ask.requestId, reason);
+        else this.miss(ask, reason);
       },
       prefetched: (segment, data, sha256) => this.deps.prefetched(segment, data, sha256),
       settled: () => this.deps.settled(),
@@ -102,7 +113,7 @@ export class SegmentFetcher {
   /** `mayPark`: false for a request back from its wait (it goes on with the time left, or to the network). */
   private plan(ask: Ask, mayPark = true): void {
     const reason = this.tryPeers(ask, mayPark);
-    if (reason !== null) this.miss(ask.requestId, reason);
+    if (reason !== null) this.miss(ask, reason);
   }
 
   /** Attaches `ask` to a download (running or new) or parks it; else the reason to go to the network. */
@@ -123,8 +134,9 @@ export class SegmentFetcher {
       this.downloads.attach(running, ask, deadlineMs);
       return null;
     }
-    const holders = this.deps.holdersOf(segment);
-    if (holders.length === 0 && mayPark && this.park(ask, playback)) return null;
+    const typicalMs = this.deps.networkMs(this.deps.typicalBytes(segment.swarm));
+    const holders = this.deps.holdersOf(segment, cannotKeepMargin(playback, typicalMs, this.deps.config));
+    if (holders.length === 0 && mayPark && this.park(ask, playback, typicalMs)) return null;
     const size = Math.max(0, ...holders.map((holder) => holder.size));
     const plan = planPlayerRequest(
       { maxWaitMs, holders, playback, networkMs: this.deps.networkMs(size), waitedMs },
@@ -138,24 +150,60 @@ export class SegmentFetcher {
   }
 
   /** Parks `ask` (nobody holds its segment) when an announcement is worth waiting for; false: no wait. */
-  private park(ask: Ask, playback: PlaybackState): boolean {
+  private park(ask: Ask, playback: PlaybackState, networkMs: number): boolean {
+    const now = this.deps.now();
     const trustPending = this.deps.trustPending(ask.segment);
+    const fetchedAt = ask.attempt === 0 ? this.deps.fetchedAt(ask.segment) : undefined;
+    const rank = ask.attempt === 0 ? this.deps.edgeRank(ask.segment) : null;
     const wait = peerWait(
       {
         attempt: ask.attempt,
-        rank: ask.attempt === 0 ? this.deps.edgeRank(ask.segment) : null,
+        rank,
+        fetchedInMs: fetchedAt === undefined ? null : fetchedAt - now,
         peersPending: this.deps.peersPending(ask.segment.swarm),
         trustPending,
-        leftMs: ask.maxWaitMs - (this.deps.now() - ask.receivedAt),
+        leftMs: ask.maxWaitMs - (now - ask.receivedAt),
         playback,
-        networkMs: this.deps.networkMs(this.deps.typicalBytes(ask.segment.swarm)),
+        networkMs,
       },
       this.deps.config,
     );
     if (!wait) return false;
-    const timer = setTimeout(() => this.expired(ask.requestId), wait.waitMs);
+    const { requestId } = ask;
     // A wait that was already for the hash is not extended when it runs out.
-    this.parked.set(ask.requestId, { ask, until: wait.until, timer, extended: trustPending });
+    const timer = this.waitTimer(requestId, wait.waitMs);
+    const parked: Parked = { ask, until: wait.until, timer, extended: trustPending };
+    if (wait.edgeLimitMs !== undefined) {
+      const followed = fetchedAt !== undefined;
+      const limitAt = now + wait.edgeLimitMs;
+      parked.edge = { rank: rank ?? 0, limitAt, turnFrom: now, followed, endsAt: now + wait.waitMs };
+    }
+    this.parked.set(requestId, parked);
+    return true;
+  }
+
+  private waitTimer(requestId: number, waitMs: number): ReturnType<typeof setTimeout> {
+    return setTimeout(() => {
+      // A peer said meanwhile that it fetches the segment: wait for it rather than race it to the network.
+      if (!this.retimeEdge(requestId, true)) this.expired(requestId);
+    }, waitMs);
+  }
+
+  /**
+   * Re-times a wait at the live edge (peers' FETCHING came or went; `fired`: its timer just ran out); false when it
+   * is not one, or is over: the network's turn.
+   */
+  private retimeEdge(requestId: number, fired: boolean): boolean {
+    const parked = this.parked.get(requestId);
+    if (!parked?.edge) return false;
+    const endsAt = edgeWaitEnd(parked.edge, this.deps.fetchedAt(parked.ask.segment), this.deps.now());
+    const leftMs = endsAt - this.deps.now();
+    if (leftMs < 1) return false;
+    if (fired || endsAt !== parked.edge.endsAt) {
+      clearTimeout(parked.timer);
+      parked.timer = this.waitTimer(requestId, leftMs);
+      parked.edge.endsAt = endsAt;
+    }
     return true;
   }
 
@@ -167,27 +215,23 @@ export class SegmentFetcher {
     const parked = this.parked.get(requestId);
     if (!parked) return;
     const { ask } = parked;
-    const wait =
+    const waitMs =
       !parked.extended && this.deps.trustPending(ask.segment)
-        ? peerWait(
-            {
-              attempt: 0,
-              rank: null,
-              peersPending: false,
-              trustPending: true,
-              leftMs: ask.maxWaitMs - (this.deps.now() - ask.receivedAt),
-              playback: this.deps.playback(),
-              networkMs: this.deps.networkMs(this.deps.typicalBytes(ask.segment.swarm)),
-            },
+        ? arrivalWaitMs(
+            ask.maxWaitMs - (this.deps.now() - ask.receivedAt),
+            this.deps.playback(),
+            this.deps.networkMs(this.deps.typicalBytes(ask.segment.swarm)),
             this.deps.config,
           )
-        : null;
-    if (!wait) {
+        : 0;
+    if (waitMs < MIN_PEER_WINDOW_MS) {
       this.unpark(requestId, 'no-peer');
       return;
     }
+    // Now a wait for the hash, which peers' FETCHING no longer move.
     parked.extended = true;
-    parked.timer = setTimeout(() => this.unpark(requestId, 'no-peer'), wait.waitMs);
+    parked.edge = undefined;
+    parked.timer = setTimeout(() => this.unpark(requestId, 'no-peer'), waitMs);
   }
 
   /** Downloads `segment` into the cache from `holder` (the scheduler chose both). */
@@ -196,11 +240,18 @@ export class SegmentFetcher {
     this.downloads.prefetch(segment, holder);
   }
 
-  /** Peers announced, connected, left, or the member list came in: waiting requests with a holder now go on. */
+  /**
+   * Peers announced, connected, left, said what they fetch, or the member list came in: waiting requests with a
+   * holder now go on; waits at the live edge follow the peers' fetches.
+   */
   retryParked(): void {
     for (const [requestId, parked] of [...this.parked]) {
       const { segment } = parked.ask;
-      if (this.deps.holdersOf(segment).length === 0) {
+      if (this.deps.holdersOf(segment, false).length === 0) {
+        if (parked.edge && !this.retimeEdge(requestId, false)) {
+          this.unpark(requestId, 'no-peer');
+          continue;
+        }
         const { peersPending, trustPending } = this.deps;
         if (parked.until === 'holders' || peersPending(segment.swarm) || trustPending(segment)) continue;
       }
@@ -214,7 +265,7 @@ export class SegmentFetcher {
     if (!parked) return;
     clearTimeout(parked.timer);
     this.parked.delete(requestId);
-    if (reason !== undefined) this.miss(requestId, reason);
+    if (reason !== undefined) this.miss(parked.ask, reason);
   }
 
   /** The worker no longer needs `requestId` (the player aborted). */
@@ -228,8 +279,10 @@ export class SegmentFetcher {
     this.deps.respond({ type: 'segment-response', requestId, status: 'ok', data, sha256 }, [data]);
   }
 
-  private miss(requestId: number, reason: string): void {
-    this.deps.respond({ type: 'segment-response', requestId, status: 'miss', reason });
+  /** The network takes over `ask`. */
+  private miss(ask: Ask, reason: string): void {
+    this.deps.toNetwork(ask.segment);
+    this.deps.respond({ type: 'segment-response', requestId: ask.requestId, status: 'miss', reason });
   }
 
   /** The worker's port changed: its requests are void (nobody would read the answers). */

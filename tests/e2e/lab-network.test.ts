@@ -1,7 +1,7 @@
 // The network lab on a real kernel (root only): two ISPs, a public viewer in each and one behind a home NAT,
 // each Chromium in its own namespace. Servers see distinct client addresses, a service worker registers on
-// the lab origin, WebRTC connects directly, through STUN (NAT) and through TURN (coturn), the tc caps hold,
-// and teardown — also after a crash — leaves nothing behind.
+// the lab origin, WebRTC connects directly, through STUN (NAT) and through TURN (coturn), the tc caps and the
+// transit between ISPs hold, and teardown — also after a crash — leaves nothing behind.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +18,12 @@ import { closePair, connectPair } from '../support/lab-webrtc';
 const LAB_CLI = fileURLToPath(new URL('../../dist/lab.mjs', import.meta.url));
 const UPLINK_KBPS = 2000;
 const DOWNLINK_KBPS = 4000;
+/** Below both caps: transfers to the services address at the caps show it is not shaped as transit. */
+const TRANSIT_KBPS = 1000;
 /** ~3.5 s at each cap: long enough that tbf's burst is a couple of percent of it. */
 const UPLOAD_BYTES = 900_000;
 const DOWNLOAD_BYTES = 1_800_000;
+const TRANSIT_BYTES = 450_000;
 
 const support = checkLabSupport();
 const skipped = support.ok ? '' : ` (skipped: the lab needs ${support.missing})`;
@@ -40,6 +43,7 @@ describe.skipIf(!support.ok)(`network lab${skipped}`, () => {
       natShare: 0.5,
       uplinkKbps: UPLINK_KBPS,
       downlinkKbps: DOWNLINK_KBPS,
+      transitKbps: TRANSIT_KBPS,
     });
     server = await startProbeServer(lab.servicesHost);
     await Promise.all(
@@ -141,6 +145,29 @@ describe.skipIf(!support.ok)(`network lab${skipped}`, () => {
     }
   });
 
+  it('shapes traffic between ISPs at the transit capacity, and not traffic inside an ISP', async () => {
+    // A source in v1 (ISP 1): v2 (ISP 2, behind NAT) downloads across the transit links, v3 (ISP 1) inside it.
+    const source = lab.spawnIn('v1', process.execPath, ['-e', SOURCE_SCRIPT, lab.viewer('v1').address]);
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        source.stdout?.once('data', (chunk) => resolve(String(chunk).trim()));
+        source.once('exit', (code) => reject(new Error(`source exited (${code})`)));
+      });
+      const url = `http://${lab.viewer('v1').address}:${port}/?bytes=`;
+      const across = await measure('v2', DOWNLOAD_SCRIPT, `${url}${TRANSIT_BYTES}`, 0);
+      const inside = await measure('v3', DOWNLOAD_SCRIPT, `${url}${TRANSIT_BYTES * 2}`, 0);
+      console.log(
+        `lab: across ISPs ${across.kbps.toFixed(0)} kbit/s (transit ${TRANSIT_KBPS}), inside ISP 1 ${inside.kbps.toFixed(0)} kbit/s (v1 uplink ${UPLINK_KBPS})`,
+      );
+      expect(across.bytes).toBe(TRANSIT_BYTES);
+      expect(across.kbps).toBeLessThanOrEqual(TRANSIT_KBPS * 1.1);
+      expect(across.kbps).toBeGreaterThan(TRANSIT_KBPS * 0.7);
+      expect(inside.kbps).toBeGreaterThan(UPLINK_KBPS * 0.7);
+    } finally {
+      source.kill();
+    }
+  });
+
   it('leaves no namespace, link, process or file behind after teardown', async () => {
     await Promise.all([...browsers.values()].map((browser) => browser.close()));
     browsers.clear();
@@ -227,6 +254,25 @@ const pump = () => {
   request.end();
 };
 pump();`;
+
+/** Serves `?bytes=N` zero bytes as fast as the socket takes them on the given address; prints its port. */
+const SOURCE_SCRIPT = `
+const server = require('node:http').createServer((request, response) => {
+  const total = Number(new URL(request.url, 'http://source').searchParams.get('bytes'));
+  response.writeHead(200, { 'content-length': total });
+  const chunk = new Uint8Array(64 * 1024);
+  let left = total;
+  const pump = () => {
+    while (left > 0) {
+      const size = Math.min(chunk.byteLength, left);
+      left -= size;
+      if (!response.write(chunk.subarray(0, size))) return void response.once('drain', pump);
+    }
+    response.end();
+  };
+  pump();
+});
+server.listen(0, process.argv[1], () => console.log(server.address().port));`;
 
 /** Downloads the URL; prints the rate from first to last byte, as the sink measures. */
 const DOWNLOAD_SCRIPT = `

@@ -1,6 +1,8 @@
 // An in-memory stand-in for a PeerJS DataConnection ('raw') and its RTCDataChannel, wired in pairs, so peer
 // channels and the pool run in Node. Sends can be held (bufferedAmount grows) to exercise backpressure.
 
+import { PEER_WIRE_VERSION } from '../../protocol/peers/peer-wire';
+
 type Handler = (...args: never[]) => void;
 
 export class FakeDataChannel extends EventTarget {
@@ -40,7 +42,7 @@ export class FakeDataConnection {
   open = false;
   label = 'peerlane';
   serialization = 'raw';
-  metadata: unknown = { protocol: 1 };
+  metadata: unknown = { protocol: PEER_WIRE_VERSION };
   readonly dataChannel: FakeDataChannel;
   remote: FakeDataConnection | undefined;
   private readonly handlers = new Map<string, Set<Handler>>();

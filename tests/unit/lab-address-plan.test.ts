@@ -1,9 +1,10 @@
 // The lab's address plan: ISPs dealt in turn, NAT'd viewers and capped uploaders spread over the ISPs,
-// distinct addresses, and settings checked with the field named.
+// distinct addresses, transit sized per ISP and shaped only between ISPs, and settings checked with the field named.
 import { describe, expect, it } from 'vitest';
-import { planLab } from '../../lab/address-plan';
-import { resolveLabConfig } from '../../lab/lab-config';
+import { LAB_BLOCK, planLab } from '../../lab/address-plan';
+import { resolveLabConfig, TRANSIT_KBPS_PER_VIEWER } from '../../lab/lab-config';
 import { LabError } from '../../lab/lab-error';
+import { transitCommands } from '../../lab/traffic-caps';
 
 describe('planLab', () => {
   it('deals viewers to ISPs in turn and spreads NAT and low uplinks over the ISPs, not onto one', () => {
@@ -35,6 +36,35 @@ describe('planLab', () => {
     ]);
   });
 
+  it("sizes each ISP's transit by its viewers unless told, and 0 means unlimited", () => {
+    const transit = (options: Parameters<typeof resolveLabConfig>[0]) =>
+      planLab(resolveLabConfig(options)).isps.map((isp) => isp.transitKbps);
+    expect(transit({ isps: 3, viewers: 10 })).toEqual(
+      [4000, 3000, 3000].map((k) => (k / 1000) * TRANSIT_KBPS_PER_VIEWER),
+    );
+    // An ISP without viewers still gets one viewer's worth.
+    expect(transit({ isps: 3, viewers: 2 })).toEqual([1, 1, 1].map((n) => n * TRANSIT_KBPS_PER_VIEWER));
+    expect(transit({ isps: 2, viewers: 4, transitKbps: 2500 })).toEqual([2500, 2500]);
+    expect(transit({ isps: 2, viewers: 4, transitKbps: 0 })).toEqual([null, null]);
+  });
+
+  it('shapes transit on the ISP bridge (in) and its ifb (out), matching only ISP space, not the services', () => {
+    const commands = transitCommands('isp1', 'isp1out', 3000).map((args) => args.join(' '));
+    expect(commands).toContain('class add dev isp1 parent 1: classid 1:1 htb rate 3000kbit ceil 3000kbit');
+    expect(commands).toContain(
+      `filter add dev isp1 parent 1: protocol ip prio 1 u32 match ip src ${LAB_BLOCK} flowid 1:1`,
+    );
+    expect(commands).toContain(
+      `filter add dev isp1 parent ffff: protocol ip prio 1 u32 match ip dst ${LAB_BLOCK} action mirred egress redirect dev isp1out`,
+    );
+    expect(commands).toContain(
+      `filter add dev isp1out parent 1: protocol ip prio 1 u32 match ip dst ${LAB_BLOCK} flowid 1:1`,
+    );
+    // No default class: what matches no filter (the services address) is not shaped.
+    expect(commands.filter((line) => line.includes(' htb') && line.includes('default'))).toEqual([]);
+    expect(commands.join('\n')).not.toContain('198.51.100');
+  });
+
   it('gives every viewer its own address, also with one ISP and the most viewers', () => {
     const plan = planLab(resolveLabConfig({ isps: 1, viewers: 250, natShare: 1 }));
     expect(new Set(plan.viewers.map((v) => v.address)).size).toBe(250);
@@ -50,6 +80,7 @@ describe('planLab', () => {
       [{ uplinkKbps: 2 }, 'uplinkKbps'],
       [{ viewers: 3, cappedUploaders: 4 }, 'cappedUploaders'],
       [{ downlinkKbps: Number.NaN }, 'downlinkKbps'],
+      [{ transitKbps: 3 }, 'transitKbps'],
     ] as const) {
       const error = (() => {
         try {

@@ -33,7 +33,14 @@ function segmentBytes(size: number, seed = 1): ArrayBuffer {
 }
 
 function events(): { [Name in keyof ChannelEvents]: ReturnType<typeof vi.fn> } {
-  return { opened: vi.fn(), announced: vi.fn(), uploaded: vi.fn(), misbehaved: vi.fn(), closed: vi.fn() };
+  return {
+    opened: vi.fn(),
+    announced: vi.fn(),
+    uploaded: vi.fn(),
+    fetching: vi.fn(),
+    misbehaved: vi.fn(),
+    closed: vi.fn(),
+  };
 }
 
 function channelOn(
@@ -114,6 +121,13 @@ describe('PeerChannel downloads', () => {
     expect(a.channel.holderOf('seg-9')).toBeUndefined();
   });
 
+  it("tells a peer which live segment we fetch from the network, and hears the peer's", async () => {
+    const { a, b } = pair();
+    b.channel.tellFetching('live/seg-7.ts', 640);
+    await vi.waitFor(() => expect(a.spies.fetching).toHaveBeenCalledWith(a.channel, 'live/seg-7.ts', 640));
+    expect(a.spies.misbehaved).not.toHaveBeenCalled();
+  });
+
   it('drops a segment whose bytes do not match the announced hash and reports the peer', async () => {
     const data = segmentBytes(40_000);
     const { a } = pair(new Map([['seg-1', data]]));
@@ -166,6 +180,18 @@ describe('PeerChannel downloads', () => {
     download.cancel(true);
     expect(await download.result).toMatchObject({ ok: false, reason: 'cancelled' });
     expect(a.channel.holderOf('seg-1')?.bytesPerMs).toBeGreaterThan(0);
+  });
+
+  it('counts the bytes it asks a peer for when it asks, also for a download it cancels before they arrive', async () => {
+    const [atA] = connectionPair('peer-a', 'peer-b');
+    const requested = vi.fn();
+    const a = channelOn(atA, new Map(), { requested });
+    atA.openNow();
+    const download = a.channel.download('seg-1', { size: 40_000, sha256: 'f'.repeat(64) }, 'urgent');
+    expect(requested).toHaveBeenCalledWith(40_000);
+    download.cancel(true);
+    expect(await download.result).toMatchObject({ ok: false, reason: 'cancelled' });
+    expect(requested).toHaveBeenCalledTimes(1);
   });
 
   it('gives up a download whose bytes stop coming (a missing last chunk) and leaves that peer alone a while', async () => {

@@ -18,15 +18,15 @@ describe('PeerNetworks', () => {
     ]);
   });
 
-  it('lets far peers serve up to their share of our bytes', () => {
+  it('lets far peers be asked for up to their share of the bytes we ask peers for', () => {
     const networks = new PeerNetworks(0.1);
     networks.learn(['near', 'far'], ['isp', 'far']);
     expect(networks.mayTakeFar()).toBe(false);
-    networks.received('near', 900);
+    networks.requested('near', 900);
     expect(networks.mayTakeFar()).toBe(true);
-    networks.received('far', 100);
+    networks.requested('far', 100);
     expect(networks.mayTakeFar()).toBe(false);
-    networks.received('near', 200);
+    networks.requested('near', 200);
     expect(networks.mayTakeFar()).toBe(true);
     expect(new PeerNetworks(1).mayTakeFar()).toBe(true);
   });

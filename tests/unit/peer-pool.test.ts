@@ -42,7 +42,14 @@ beforeEach(() => {
   vi.useFakeTimers();
   selfId = 'm';
   dialed = [];
-  events = { opened: vi.fn(), closed: vi.fn(), announced: vi.fn(), uploaded: vi.fn(), misbehaved: vi.fn() };
+  events = {
+    opened: vi.fn(),
+    closed: vi.fn(),
+    announced: vi.fn(),
+    uploaded: vi.fn(),
+    fetching: vi.fn(),
+    misbehaved: vi.fn(),
+  };
   pool = makePool(2);
 });
 

@@ -6,6 +6,7 @@ import {
   encodeHaveFrames,
   type HaveEntry,
   MAX_CHUNK_BYTES,
+  MAX_FETCH_ETA_MS,
   MAX_FRAME_BYTES,
   MAX_SEGMENT_BYTES,
   PEER_WIRE_VERSION,
@@ -32,6 +33,7 @@ const validFrames: ArrayBuffer[] = [
   encodeFrame({ type: 'data', requestId: 7, offset: 16, totalSize: 64, bytes: new Uint8Array(48).fill(3) }),
   encodeFrame({ type: 'cancel', requestId: 7 }),
   encodeFrame({ type: 'miss', requestId: 7, reason: 'busy' }),
+  encodeFrame({ type: 'fetching', segmentId: 'https://cdn/live/seg-9.ts', etaMs: 850 }),
 ];
 
 describe('peer wire codec', () => {
@@ -43,7 +45,25 @@ describe('peer wire codec', () => {
       { type: 'data', requestId: 7, offset: 16, totalSize: 64, bytes: new Uint8Array(48).fill(3) },
       { type: 'cancel', requestId: 7 },
       { type: 'miss', requestId: 7, reason: 'busy' },
+      { type: 'fetching', segmentId: 'https://cdn/live/seg-9.ts', etaMs: 850 },
     ]);
+  });
+
+  it('carries a FETCHING ETA as whole milliseconds within 0..MAX_FETCH_ETA_MS', () => {
+    const eta = (etaMs: number) => {
+      const frame = decodeOk(encodeFrame({ type: 'fetching', segmentId: 's', etaMs }));
+      return frame.type === 'fetching' ? frame.etaMs : undefined;
+    };
+    expect([eta(0), eta(12.6), eta(-5), eta(MAX_FETCH_ETA_MS + 1), eta(Number.POSITIVE_INFINITY)]).toEqual([
+      0,
+      13,
+      0,
+      MAX_FETCH_ETA_MS,
+      MAX_FETCH_ETA_MS,
+    ]);
+    expect(() => encodeFrame({ type: 'fetching', segmentId: '', etaMs: 1 })).toThrow(RangeError);
+    const empty = new Uint8Array([PEER_WIRE_VERSION, 6, 0, 1, 0, 0]);
+    expect(decodeFrame(empty)).toMatchObject({ ok: false, error: 'bad-field' });
   });
 
   it('keeps non-ASCII ids intact and encodes a real digest', async () => {
@@ -165,7 +185,7 @@ describe('peer wire codec', () => {
         for (let index = 0; index < bytes.length; index++) bytes[index] = Math.floor(next() * 256);
         if (bytes.length > 1 && next() < 0.8) {
           bytes[0] = PEER_WIRE_VERSION;
-          bytes[1] = 1 + Math.floor(next() * 5);
+          bytes[1] = 1 + Math.floor(next() * 6);
         }
       }
       const result = decodeFrame(bytes.buffer);

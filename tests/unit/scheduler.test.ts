@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { PEERLANE_DEFAULTS } from '../../sw/agent/config';
 import type { PlaybackState } from '../../sw/agent/media-observer';
-import { arrivalWaitMs, edgeRank, edgeWaitMs } from '../../sw/agent/peer-wait';
+import { arrivalWaitMs, edgeRank, edgeTurnMs, edgeWaitLimitMs, peerWait } from '../../sw/agent/peer-wait';
 import {
   agreeingHolders,
   type Holder,
@@ -29,6 +29,8 @@ function playing(bufferAheadSec: number): PlaybackState {
   return { phase: 'playing', bufferAheadSec, stalls: 0 };
 }
 
+const stalled: PlaybackState = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
+
 describe('requestDeadlineMs', () => {
   it('leaves the network enough time before the buffer runs dry while playing', () => {
     // 10 s buffered − 1.5 s margin − 3 s network = 5.5 s, capped by the worker's 4 s.
@@ -48,7 +50,6 @@ describe('requestDeadlineMs', () => {
   it('lets a peer race a congested network that cannot avoid the stall, for a share of its time', () => {
     // 2 s buffered, the network needs 5 s: it stalls anyway; a peer may take half of those 5 s.
     expect(requestDeadlineMs(9000, playing(2), 5000, config)).toBe(2500);
-    const stalled: PlaybackState = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
     expect(requestDeadlineMs(9000, stalled, 5000, config)).toBe(2500);
     expect(requestDeadlineMs(1000, stalled, 5000, config)).toBe(1000);
     // A fast network wins that race outright: no peer.
@@ -188,30 +189,59 @@ describe('the live edge', () => {
     for (const peer of peers) expect(firsts.get(peer) ?? 0).toBeGreaterThan(20);
   });
 
-  it('lets the first fetch at once and the others wait their turn, within their own buffer', () => {
+  it("lets the first in the order go at once, each later one a turn after, or a turn after a peer's fetch", () => {
+    expect(edgeTurnMs(0, null)).toBe(0);
+    expect(edgeTurnMs(2, null)).toBe(600);
+    // A peer said its HAVE is due in 1.2 s: wait for it, and take over one turn after when it does not come.
+    expect(edgeTurnMs(1, 1200)).toBe(1500);
+  });
+
+  it("never waits at the edge past the worker's bound less a peer transfer, nor into what the buffer needs", () => {
     const request = { maxWaitMs: 2000, playback: playing(8), networkMs: 200 };
-    expect(edgeWaitMs({ ...request, rank: 0 }, config)).toBe(0);
-    // A turn is one network fetch plus its announcement: 200 + 700 ms.
-    expect(edgeWaitMs({ ...request, rank: 1 }, config)).toBe(900);
-    expect(edgeWaitMs({ ...request, rank: 3 }, config)).toBe(1500);
-    // Never past the worker's bound less a peer transfer's time…
-    expect(edgeWaitMs({ ...request, rank: 9 }, config)).toBe(1500);
-    // …nor into what the buffer needs: 3.5 s − 1.5 s margin − 0.2 s network − 0.5 s transfer = 1.3 s.
-    expect(edgeWaitMs({ ...request, rank: 9, playback: playing(3.5) }, config)).toBeCloseTo(1300);
-    // A starving viewer does not wait at all.
-    expect(edgeWaitMs({ ...request, rank: 1, playback: playing(2) }, config)).toBe(0);
-    const stalled: PlaybackState = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
-    expect(edgeWaitMs({ ...request, rank: 1, playback: stalled }, config)).toBe(0);
+    expect(edgeWaitLimitMs(request, config)).toBe(1500);
+    // 3.5 s − 1.5 s margin − 0.2 s network − 0.5 s transfer = 1.3 s.
+    expect(edgeWaitLimitMs({ ...request, playback: playing(3.5) }, config)).toBeCloseTo(1300);
+    // A starving or stalled viewer does not wait at all.
+    expect(edgeWaitLimitMs({ ...request, playback: playing(2) }, config)).toBeLessThan(MIN_PEER_WINDOW_MS);
+    expect(edgeWaitLimitMs({ ...request, playback: stalled }, config)).toBeLessThan(MIN_PEER_WINDOW_MS);
+  });
+
+  it('waits for a peer that said it fetches the segment, also outside the group (alone in its turn)', () => {
+    const request = {
+      attempt: 0,
+      peersPending: false,
+      trustPending: false,
+      leftMs: 2000,
+      playback: playing(8),
+      networkMs: 200,
+    };
+    expect(peerWait({ ...request, rank: 0, fetchedInMs: null }, config)).toBeNull();
+    expect(peerWait({ ...request, rank: 2, fetchedInMs: null }, config)).toEqual({
+      until: 'holders',
+      waitMs: 600,
+      edgeLimitMs: 1500,
+    });
+    expect(peerWait({ ...request, rank: 0, fetchedInMs: 900 }, config)).toMatchObject({ waitMs: 900 });
+    expect(peerWait({ ...request, rank: null, fetchedInMs: 900 }, config)).toMatchObject({ waitMs: 900 });
+    expect(peerWait({ ...request, rank: 9, fetchedInMs: null }, config)).toMatchObject({ waitMs: 1500 });
+    expect(peerWait({ ...request, rank: null, fetchedInMs: null }, config)).toBeNull();
   });
 
   it('at a congested CDN, waits within the race window for the one fetch rather than join the crowd', () => {
-    const stalled: PlaybackState = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
     // The network needs 3 s and cannot prevent the stall: wait up to half of that for the first fetcher's HAVE.
-    expect(edgeWaitMs({ rank: 2, maxWaitMs: 2000, playback: stalled, networkMs: 3000 }, config)).toBe(1500);
-    expect(edgeWaitMs({ rank: 2, maxWaitMs: 2000, playback: playing(1), networkMs: 3000 }, config)).toBe(
-      1500,
-    );
-    expect(edgeWaitMs({ rank: 0, maxWaitMs: 2000, playback: stalled, networkMs: 3000 }, config)).toBe(0);
+    const congested = { maxWaitMs: 2000, networkMs: 3000 };
+    expect(edgeWaitLimitMs({ ...congested, playback: stalled }, config)).toBe(1500);
+    expect(edgeWaitLimitMs({ ...congested, playback: playing(1) }, config)).toBe(1500);
+    const request = {
+      attempt: 0,
+      peersPending: false,
+      trustPending: false,
+      leftMs: 2000,
+      playback: stalled,
+      networkMs: 3000,
+    };
+    expect(peerWait({ ...request, rank: 0, fetchedInMs: 2500 }, config)).toMatchObject({ waitMs: 1500 });
+    expect(peerWait({ ...request, rank: 0, fetchedInMs: null }, config)).toBeNull();
   });
 });
 
@@ -256,7 +286,6 @@ describe('planPrefetch', () => {
     expect(planPrefetch(input, { ...config, prefetch: false })).toEqual([]);
     // Live: the edge is what the player asks for next, whatever the buffer, stalled or not.
     expect(planPrefetch({ ...input, live: true, playback: playing(3) }, config)).toHaveLength(2);
-    const stalled: PlaybackState = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
     expect(planPrefetch({ ...input, live: true, playback: stalled }, config)).toHaveLength(2);
     // Before playback starts the buffer is empty by definition: prefetch is what fills it.
     expect(

@@ -96,6 +96,8 @@ beforeEach(() => {
     peersPending: () => false,
     trustPending: () => false,
     edgeRank: () => null,
+    fetchedAt: () => undefined,
+    toNetwork: vi.fn(),
     typicalBytes: () => SIZE,
     networkMs: () => 1000,
     respond: (message, transfer) => responses.push({ message, transfer }),
@@ -224,12 +226,12 @@ describe('SegmentFetcher', () => {
     let trustPending = false;
     deps.trustPending = () => trustPending;
     fetcher.request(1, segment('s1'), 4000);
-    await vi.advanceTimersByTimeAsync(300);
+    await vi.advanceTimersByTimeAsync(200);
     trustPending = true; // the fetcher's HAVE came; the hash service is hashing the segment
-    // The turn (a 1 s network fetch + the announce slack) ends at 1.7 s; the wait for the hash adds 1 s.
-    await vi.advanceTimersByTimeAsync(1_500);
+    // The turn (rank 1) ends at 0.3 s; the wait for the hash adds 1 s.
+    await vi.advanceTimersByTimeAsync(800);
     expect(responses, 'still waiting after its turn').toEqual([]);
-    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(500);
     expect(responses.map((r) => r.message)).toEqual([
       { type: 'segment-response', requestId: 1, status: 'miss', reason: 'no-peer' },
     ]);
@@ -315,16 +317,17 @@ describe('SegmentFetcher', () => {
       playback = { phase: 'playing', bufferAheadSec: 6, stalls: 0 };
     });
 
-    it('fetches from the network at once when it is its turn', () => {
+    it('fetches from the network at once when it is its turn, and tells its peers', () => {
       deps.edgeRank = () => 0;
       fetcher.request(1, segment('s1'), 2000);
       expect(responses.map((r) => r.message)).toMatchObject([{ requestId: 1, status: 'miss' }]);
+      expect(deps.toNetwork).toHaveBeenCalledWith(segment('s1'));
     });
 
     it('waits its turn and downloads from the peer that announces it first', () => {
       deps.edgeRank = () => 2;
       fetcher.request(1, segment('s1'), 2000);
-      vi.advanceTimersByTime(600);
+      vi.advanceTimersByTime(500);
       expect(responses).toEqual([]);
       deps.holdersOf = () => [holder()];
       fetcher.retryParked();
@@ -335,13 +338,70 @@ describe('SegmentFetcher', () => {
       deps.edgeRank = () => 2;
       fetcher.request(1, segment('s1'), 2000);
       fetcher.retryParked(); // other events meanwhile: still nobody holds it
-      // Two turns of 900 ms, bounded by what the 6 s buffer keeps for a peer transfer and the network: 1.5 s.
-      vi.advanceTimersByTime(1499);
+      // Two turns of 300 ms.
+      vi.advanceTimersByTime(599);
       expect(responses).toEqual([]);
       vi.advanceTimersByTime(1);
       expect(responses.map((r) => r.message)).toMatchObject([
         { requestId: 1, status: 'miss', reason: 'no-peer' },
       ]);
+    });
+
+    it('waits past its turn for the peer that said it fetches the segment, and downloads from it', () => {
+      deps.edgeRank = () => 0;
+      const dueAt = Date.now() + 1000;
+      deps.fetchedAt = () => dueAt;
+      fetcher.request(1, segment('s1'), 2000);
+      vi.advanceTimersByTime(900);
+      expect(responses).toEqual([]);
+      deps.holdersOf = () => [holder()];
+      fetcher.retryParked();
+      expect(peer.downloads.map((download) => download.segmentId)).toEqual(['s1']);
+      expect(deps.toNetwork).not.toHaveBeenCalled();
+    });
+
+    it('follows a fetch a peer announces while it waits its turn, within its limit', () => {
+      deps.edgeRank = () => 1;
+      fetcher.request(1, segment('s1'), 2000);
+      vi.advanceTimersByTime(200);
+      // A peer starts fetching it: its HAVE is due in 2 s, but this buffer lets the wait last 1.5 s in all.
+      const dueAt = Date.now() + 2000;
+      deps.fetchedAt = () => dueAt;
+      fetcher.retryParked();
+      vi.advanceTimersByTime(1299);
+      expect(responses).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(responses.map((r) => r.message)).toMatchObject([
+        { requestId: 1, status: 'miss', reason: 'no-peer' },
+      ]);
+    });
+
+    it('takes over, after its turn, when the peer it waited for is gone', () => {
+      deps.edgeRank = () => 1;
+      let dueAt: number | undefined = Date.now() + 1000;
+      deps.fetchedAt = () => dueAt;
+      fetcher.request(1, segment('s1'), 2000);
+      vi.advanceTimersByTime(400);
+      dueAt = undefined; // its connection closed
+      fetcher.retryParked();
+      // One turn (300 ms) from the moment it was gone, not from when the wait began.
+      vi.advanceTimersByTime(299);
+      expect(responses).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(responses.map((r) => r.message)).toMatchObject([{ requestId: 1, status: 'miss' }]);
+      expect(deps.toNetwork).toHaveBeenCalledWith(segment('s1'));
+    });
+
+    it('takes peers of other networks only to race a buffer the network alone would not keep', () => {
+      const racing: boolean[] = [];
+      deps.holdersOf = (_segment, race) => {
+        racing.push(race);
+        return [];
+      };
+      fetcher.request(1, segment('s1'), 2000);
+      playback = { phase: 'stalled', bufferAheadSec: 0, stalls: 1 };
+      fetcher.request(2, segment('s2'), 2000);
+      expect(racing).toEqual([false, true]);
     });
 
     it('does not wait when its buffer cannot afford it', () => {

@@ -18,7 +18,10 @@ describe('swarm lab flags', () => {
       downlinkKbps: 8000,
       cappedUploaders: 3,
       cappedUplinkKbps: 300,
+      transitKbps: null,
     });
+    expect(parseSwarmFlags(['--lab', '--transit-kbps', '0'])).toMatchObject({ transitKbps: 0 });
+    expect(parseSwarmFlags(['--lab', '--transit-kbps', '2500'])).toMatchObject({ transitKbps: 2500 });
   });
 
   it('leave a loopback run exactly as before', () => {
@@ -29,5 +32,6 @@ describe('swarm lab flags', () => {
   it('refuse a lab option without --lab, naming it', () => {
     expect(() => parseSwarmFlags(['--nat-share', '0.5'])).toThrow(SettingsError);
     expect(() => parseSwarmFlags(['--isps', '2'])).toThrow('--isps needs --lab');
+    expect(() => parseSwarmFlags(['--transit-kbps', '0'])).toThrow('--transit-kbps needs --lab');
   });
 });
