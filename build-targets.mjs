@@ -7,13 +7,11 @@ export const common = { bundle: true, sourcemap: true, logLevel: 'warning' };
 
 const browser = { platform: 'browser', target: ['chrome100', 'firefox100', 'safari15'], minify: true };
 
-/** Node ES modules; node_modules stay external (uWebSockets.js is a native addon). */
-export const node = {
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-};
+/** Node ES modules. */
+const nodeModule = { platform: 'node', format: 'esm', target: 'node20' };
+
+/** Dev tools' bundles: every package stays external (uWebSockets.js is a native addon). */
+export const node = { ...nodeModule, packages: 'external' };
 
 const {
   bin,
@@ -30,9 +28,8 @@ const {
  */
 export function commandTarget(launcher) {
   const folder = launcher.slice(0, launcher.indexOf('/bin/'));
-  const { packages, ...nodeOptions } = node;
   return {
-    ...nodeOptions,
+    ...nodeModule,
     external: [...Object.keys(dependencies), ...Object.keys(optionalDependencies)],
     entryPoints: [`${folder}/main.ts`],
     outfile: `dist/${folder}.mjs`,

@@ -51,7 +51,7 @@ export interface PeerWait {
  * `networkMs`: what the network would take for it (a segment the size of the last ones).
  * - a holder just failed us (busy, gone; `attempt` > 0): others are fetching it too, their HAVE is close;
  * - at the live edge (`rank` not null: our place among the peers watching the rendition with us), or when a peer
- *   said it is fetching the segment (`fetchedInMs`: its HAVE is due in that long): see edgeWaitMs;
+ *   said it is fetching the segment (`fetchedInMs`: its HAVE is due in that long): see edgeTurnMs and edgeWaitLimitMs;
  * - peers still arriving: a short wait for their lists, see arrivalWaitMs;
  * - a peer announced it but its hash is on its way (the signal server fetches it from the origin): as long.
  */

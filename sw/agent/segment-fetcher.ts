@@ -103,7 +103,7 @@ export class SegmentFetcher {
 
   /**
    * The worker's segment-request: a peer download within the deadline, a miss right now (the network takes over),
-   * or a wait for an announcement — of peers still arriving, or at the live edge our turn (see edgeWaitMs).
+   * or a wait for an announcement — of peers still arriving, or at the live edge our turn (see edgeTurnMs).
    */
   request(requestId: number, segment: SegmentRef, maxWaitMs: number): void {
     if (this.downloads.isWaiting(requestId) || this.parked.has(requestId)) return;
