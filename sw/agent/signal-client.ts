@@ -17,6 +17,7 @@ import {
 } from '../../protocol/signaling/swarm-messages';
 import type { ViewerStateMessage } from '../../protocol/signaling/viewer-state';
 import { describeCause, PeerlaneError } from './errors';
+import { markPhase } from './phase-marks';
 
 export interface SignalEvents {
   /**
@@ -99,6 +100,7 @@ export class SignalClient {
     const peer = this.createPeer(peerOptionsFor(this.options));
     // Also after a reconnect: the server forgot our swarms with the old socket.
     peer.on('open', () => {
+      markPhase('signal-open');
       this.status = 'open';
       this.retryMs = RETRY_FIRST_MS;
       for (const swarm of this.swarms) this.sendJoin(swarm);
