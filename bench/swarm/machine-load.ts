@@ -35,14 +35,21 @@ export function cpuBusySampler(): () => number {
 /** Clock ticks per second of /proc/<pid>/stat times: 100 on every common Linux. */
 const TICKS_PER_SEC = 100;
 
+/** CPU used by a process tree: share of all CPUs since the previous sample, and CPU seconds since the first. */
+export interface TreeCpu {
+  share: number;
+  totalSec: number;
+}
+
 /**
  * Each call returns the share of all CPUs (0..1) that the processes under `roots()` (and their descendants: every
  * Chromium renderer, the signal server) used since the previous call — what the harness itself costs, so the rest of
- * `cpuBusy` is load from elsewhere. Linux /proc only; null elsewhere.
+ * `cpuBusy` is load from elsewhere — and their CPU seconds so far. Linux /proc only; null elsewhere.
  */
-export function processTreeSampler(roots: () => number[]): () => number | null {
+export function processTreeSampler(roots: () => number[]): () => TreeCpu | null {
   let last = new Map<number, number>();
   let lastAt = performance.now();
+  let totalTicks = 0;
   const sample = () => {
     const table = readProcTable();
     if (!table) return null;
@@ -69,7 +76,8 @@ export function processTreeSampler(roots: () => number[]): () => number | null {
     const share = ticks / TICKS_PER_SEC / (((at - lastAt) / 1000) * cpus().length);
     last = now;
     lastAt = at;
-    return Math.max(0, share);
+    totalTicks += Math.max(0, ticks);
+    return { share: Math.max(0, share), totalSec: totalTicks / TICKS_PER_SEC };
   };
   // The first reading sets the baseline: a process's time before this run is not this run's.
   sample();

@@ -5,7 +5,9 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LabError } from '../../lab/lab-error';
 import type { Lab } from '../../lab/start-lab';
+import { startCpuHogs } from './cpu-hog';
 import { snapshotMedia } from './media-snapshot';
+import { compareRunFigures } from './report-comparison';
 import { renderReport, type SwarmReport } from './report-html';
 import type { LabSummary } from './report-lab';
 import { printSummary, screenshotReport } from './report-output';
@@ -66,6 +68,8 @@ let cdnOnly: RunFigures;
 let peerlane: RunFigures;
 let random: RunFigures | null = null;
 let teardownMs = 0;
+const hogs = startCpuHogs(settings.cpuHog);
+if (settings.cpuHog > 0) console.log(`swarm: ${settings.cpuHog} busy process(es) beside the viewers`);
 try {
   const options = { mediaDir: snapshot.dir, log, lab, signalArgs };
   const ranked = (ranking: string) => ({
@@ -97,6 +101,7 @@ try {
     JSON.stringify({ peerlane: deliveries(matchingRun), random: deliveries(randomRun) }),
   );
 } finally {
+  hogs.stop();
   snapshot.remove();
   teardownMs = lab?.close() ?? 0;
 }
@@ -110,6 +115,7 @@ const report: SwarmReport = {
   cdnOnly,
   peerlane,
   random,
+  comparison: compareRunFigures(cdnOnly, peerlane),
   settings: {
     ...settings,
     out,

@@ -1,5 +1,7 @@
 // The headline figures of a swarm report — each run's value as text and how Peerlane compares — shared by the
 // HTML report and the table printed on stdout.
+import { compare } from './report-comparison';
+import { PHASE_LABELS, STARTUP_PHASES } from './startup-phases';
 import type { RunFigures } from './summarize-run';
 
 export const formatters = {
@@ -11,6 +13,16 @@ export const formatters = {
 };
 
 const f = formatters;
+
+/** The difference as text and the ratio (Peerlane / CDN only), e.g. "+40 ms (1.05×)". */
+const differenceAndRatio =
+  (format: (difference: number) => string): Compare =>
+  (cdnOnly, peerlane) => {
+    const { difference, ratio } = compare(cdnOnly, peerlane);
+    const sign = (difference ?? 0) >= 0 ? '+' : '−';
+    return `${sign}${format(Math.abs(difference ?? 0))}${ratio === null ? '' : ` (${ratio.toFixed(2)}×)`}`;
+  };
+const msRatio = differenceAndRatio((ms) => `${Math.round(ms)} ms`);
 
 /** How Peerlane's figure compares with the CDN-only one, for the headline table. */
 type Compare = (cdnOnly: number, peerlane: number) => string;
@@ -26,10 +38,6 @@ const percentChange: Compare = (cdnOnly, peerlane) =>
   cdnOnly === 0
     ? '–'
     : `${peerlane >= cdnOnly ? '+' : '−'}${Math.abs((100 * (peerlane - cdnOnly)) / cdnOnly).toFixed(0)} %`;
-const difference =
-  (unit: string): Compare =>
-  (cdnOnly, peerlane) =>
-    `${peerlane >= cdnOnly ? '+' : '−'}${Math.abs(Math.round(peerlane - cdnOnly))} ${unit}`;
 
 /** Headline rows: label, each run's figure as text, and (for numbers) how Peerlane compares. */
 export const HEADLINES: Array<{
@@ -56,7 +64,30 @@ export const HEADLINES: Array<{
   {
     label: 'Startup, median time to first frame',
     value: (run) => f.ms(run.startupMs),
-    compare: { of: (run) => run.startupMs, as: difference('ms') },
+    compare: { of: (run) => run.startupMs, as: msRatio },
+  },
+  ...STARTUP_PHASES.map((phase) => ({
+    label: `  startup: ${PHASE_LABELS[phase]}`,
+    value: (run: RunFigures) => f.ms(run.startupPhasesMs[phase]),
+    compare: { of: (run: RunFigures) => run.startupPhasesMs[phase], as: msRatio },
+  })),
+  {
+    label: 'Dropped frames (all viewers)',
+    value: (run) => f.percent(run.droppedFrameShare),
+    compare: {
+      of: (run) => run.droppedFrameShare,
+      as: differenceAndRatio((share) => `${(share * 100).toFixed(1)} pp`),
+    },
+  },
+  {
+    label: 'Chromium CPU per delivered MB',
+    value: (run) => (run.cpuSecPerMB === null ? '–' : `${run.cpuSecPerMB.toFixed(3)} s`),
+    compare: { of: (run) => run.cpuSecPerMB, as: differenceAndRatio((sec) => `${sec.toFixed(3)} s`) },
+  },
+  {
+    label: '… of which pages’ main threads',
+    value: (run) => (run.pageCpuSecPerMB === null ? '–' : `${run.pageCpuSecPerMB.toFixed(3)} s`),
+    compare: { of: (run) => run.pageCpuSecPerMB, as: differenceAndRatio((sec) => `${sec.toFixed(3)} s`) },
   },
   { label: 'Bitrate switches', value: (run) => f.count(run.bitrateSwitches) },
   { label: 'Viewers that never played', value: (run) => f.count(run.neverStarted) },

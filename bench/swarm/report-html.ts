@@ -1,5 +1,6 @@
 // The swarm report as one self-contained HTML page: the headline figures side by side, the charts of both
 // runs on shared scales (bytes by source, buffer per viewer, stalls, machine load), and per-viewer tables.
+import type { ComparedFigure, Comparison } from './report-comparison';
 import { compareRuns, formatters as f, HEADLINES } from './report-headlines';
 import { type LabSummary, labSection } from './report-lab';
 import { matchingSection } from './report-matching';
@@ -13,6 +14,8 @@ export interface SwarmReport {
   peerlane: RunFigures;
   /** Lab only: the same again with --ranking random, for comparison; null otherwise. */
   random: RunFigures | null;
+  /** Peerlane against CDN only, figure by figure (difference and ratio). */
+  comparison: Record<ComparedFigure, Comparison>;
   settings: SwarmSettings & {
     renditions: Array<{ name: string; kbps: number }>;
     machine: { cpus: number; cpuModel: string; memoryBytes: number };
@@ -224,7 +227,7 @@ td { white-space: nowrap; }
 </style></head><body>
 <h1>Peerlane swarm report</h1>
 <p class="settings">${settings.viewers} viewers, ${settings.mode === 'live' ? 'live' : 'VoD'}, each run ${settings.joinSpread + settings.duration} s (joins spread over ${settings.joinSpread} s);
-CDN model: total cap ${cap(settings.cdnMbps)}, per-viewer cap ${cap(settings.cdnViewerMbps)}, latency ${settings.cdnLatencyMs} ms;
+${settings.cpuHog > 0 ? `${settings.cpuHog} busy process(es) ran beside the viewers in both runs. ` : ''}CDN model: total cap ${cap(settings.cdnMbps)}, per-viewer cap ${cap(settings.cdnViewerMbps)}, latency ${settings.cdnLatencyMs} ms;
 renditions ${escapeHtml(ladder)}, ${settings.level === null ? 'ABR' : `pinned to level ${settings.level}`}.
 Machine: ${settings.machine.cpus} × ${escapeHtml(settings.machine.cpuModel)}. Finished ${settings.finishedAt}.</p>
 <table class="headline"><thead><tr><th></th><th>CDN only</th><th>Peerlane</th><th>Peerlane vs CDN only</th></tr></thead><tbody>${headline}</tbody></table>

@@ -7,6 +7,7 @@ import { type Stack, startStack } from '../../tests/support/stack';
 import type { Probe, Viewer } from '../../tests/support/viewer';
 import { wrongSegments } from './live-segments';
 import { cpuBusySampler, processTreeSampler } from './machine-load';
+import { mainThreadCpu } from './page-cpu';
 import { readSignalMetrics, type SignalCounters } from './signal-metrics';
 import { type ViewerNetwork, viewerNetwork } from './swarm-lab';
 import type { SwarmSettings } from './swarm-settings';
@@ -48,6 +49,8 @@ export interface ViewerRecord {
   network: ViewerNetwork | null;
   /** Every signal-server id its page had (Peerlane.stats().peerId over the run). */
   peerIds: string[];
+  /** CPU seconds its page's main thread spent (DevTools Performance.getMetrics TaskDuration); null if unread. */
+  pageCpuSec: number | null;
 }
 
 export interface RunRecord {
@@ -61,6 +64,8 @@ export interface RunRecord {
    * (harness and origin, signal server, Chromium; null where /proc is not available).
    */
   machine: Array<{ t: number; cpuBusy: number; ownCpu: number | null }>;
+  /** CPU seconds the viewers' Chromium used over the run (every page, worker, decoder); null without /proc. */
+  browserCpuSec: number | null;
   /** The origin's counters at the end (all viewers). */
   traffic: TrafficSnapshot;
   /** The signal server's counters at the end: pairs by network, hashes accepted (see signal-metrics.ts). */
@@ -72,6 +77,7 @@ export interface RunRecord {
 interface Watching {
   name: string;
   viewer: Viewer;
+  pageCpu: () => Promise<number | null>;
   joinedAtSec: number;
   samples: ViewerSample[];
   last: Probe | null;
@@ -152,11 +158,14 @@ async function watch(
     ...browsers.pids(),
     ...(lab ? [lab.coturn.pid] : []),
   ]);
+  const browserCpu = processTreeSampler(() => browsers.pids());
+  let browserCpuSec: number | null = null;
   const cookieDomain = new URL(stack.origin.url).hostname;
 
   const finish = async (entry: Watching, leftAtSec: number | null) => {
     watching.delete(entry.name);
     const final = await entry.viewer.probe().catch(() => entry.last);
+    const pageCpuSec = await entry.pageCpu();
     // A page or context Chromium already dropped (a crashed renderer) is a finding for the report, not a reason
     // to lose the whole run.
     const closed = await entry.viewer.close().then(
@@ -175,6 +184,7 @@ async function watch(
       cdn: stack.origin.traffic().viewers[entry.name] ?? NO_TRAFFIC,
       network: lab ? viewerNetwork(lab.viewer(entry.name)) : null,
       peerIds: [...entry.peerIds, ...(final.stats?.peerId ? [final.stats.peerId] : [])],
+      pageCpuSec,
     });
   };
 
@@ -182,17 +192,21 @@ async function watch(
     for (let index = 0; index < settings.viewers; index++) {
       await untilSec(seconds, index * joinGapSec);
       const name = `v${index + 1}`;
+      let pageCpu: () => Promise<number | null> = async () => null;
       const viewer = await browsers.open(url, {
         name,
-        // The origin's per-viewer cap and byte counters know this viewer by its cookie (see viewer-id.ts).
-        setup: (page) =>
-          page
+        setup: async (page) => {
+          // The origin's per-viewer cap and byte counters know this viewer by its cookie (see viewer-id.ts).
+          await page
             .browserContext()
-            .setCookie({ name: VIEWER_COOKIE, value: name, domain: cookieDomain, path: '/' }),
+            .setCookie({ name: VIEWER_COOKIE, value: name, domain: cookieDomain, path: '/' });
+          pageCpu = await mainThreadCpu(page);
+        },
       });
       watching.set(name, {
         name,
         viewer,
+        pageCpu,
         joinedAtSec: seconds(),
         samples: [],
         last: null,
@@ -217,7 +231,8 @@ async function watch(
     await untilSec(seconds, next);
     const t = seconds();
     const traffic = stack.origin.traffic();
-    machine.push({ t, cpuBusy: cpuBusy(), ownCpu: ownCpu() });
+    machine.push({ t, cpuBusy: cpuBusy(), ownCpu: ownCpu()?.share ?? null });
+    browserCpuSec = browserCpu()?.totalSec ?? null;
     await Promise.all(
       [...watching.values()].map(async (entry) => {
         const probe = await entry.viewer.probe().catch(() => null);
@@ -238,6 +253,7 @@ async function watch(
     endedAtSec,
     viewers: records,
     machine,
+    browserCpuSec,
     traffic: stack.origin.traffic(),
     hashServiceRequests: stack.origin.hashServiceRequests(),
     signal: null,

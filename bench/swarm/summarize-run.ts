@@ -3,6 +3,7 @@
 import { type IspTraffic, ispTraffic } from './isp-traffic';
 import type { RunRecord, ViewerRecord } from './run-swarm';
 import type { SignalCounters } from './signal-metrics';
+import { median, medianPhases, type StartupPhases, startupPhases } from './startup-phases';
 import type { ViewerNetwork } from './swarm-lab';
 
 export interface ViewerFigures {
@@ -31,6 +32,12 @@ export interface ViewerFigures {
   cdnPlaylistBytes: number;
   /** Frames the element dropped / frames it showed (the decoder, i.e. the machine, falling behind). */
   droppedFrameShare: number;
+  droppedFrames: number;
+  totalFrames: number;
+  /** Start-up moments, ms from navigation start (see startup-phases.ts). */
+  phases: StartupPhases;
+  /** CPU seconds of its page's main thread; null if unread. */
+  pageCpuSec: number | null;
   /** hls.js and page errors, and segments whose bytes differ from the origin's (both must be 0). */
   errors: number;
   wrongSegments: number;
@@ -58,6 +65,16 @@ export interface RunFigures extends Partial<IspTraffic> {
   stallSeconds: number;
   /** Median over viewers that played. */
   startupMs: number | null;
+  /** Each start-up phase's median over the viewers where it happened. */
+  startupPhasesMs: StartupPhases;
+  /** All viewers' dropped frames / frames shown. */
+  droppedFrameShare: number;
+  /** Segment bytes handed to the players (all sources). */
+  deliveredBytes: number;
+  /** Chromium's CPU seconds (pages, workers, decoders, browser) per delivered MB; null without /proc. */
+  cpuSecPerMB: number | null;
+  /** The pages' main threads alone, CPU seconds per delivered MB; null if unread. */
+  pageCpuSecPerMB: number | null;
   bitrateSwitches: number;
   neverStarted: number;
   /** All segment bytes the origin sent (what the CDN carried) and its playlist bytes. */
@@ -84,11 +101,23 @@ export function summarizeRun(run: RunRecord): RunFigures {
   const sum = (pick: (viewer: ViewerFigures) => number) => viewers.reduce((total, v) => total + pick(v), 0);
   const segmentBytes = sum((v) => v.httpBytes + v.p2pBytes + v.cacheBytes);
   const startups = viewers.flatMap((v) => (v.startupMs === null ? [] : [v.startupMs]));
+  const deliveredMB = segmentBytes / 1e6;
+  const pageCpu = viewers.every((v) => v.pageCpuSec !== null) ? sum((v) => v.pageCpuSec ?? 0) : null;
   return {
     offload: segmentBytes > 0 ? sum((v) => v.p2pBytes) / segmentBytes : 0,
     stalls: sum((v) => v.stalls),
     stallSeconds: sum((v) => v.stallSeconds),
     startupMs: median(startups),
+    startupPhasesMs: medianPhases(viewers.map((v) => v.phases)),
+    droppedFrameShare:
+      sum((v) => v.droppedFrames) /
+      Math.max(
+        1,
+        sum((v) => v.totalFrames),
+      ),
+    deliveredBytes: segmentBytes,
+    cpuSecPerMB: run.browserCpuSec === null || deliveredMB === 0 ? null : run.browserCpuSec / deliveredMB,
+    pageCpuSecPerMB: pageCpu === null || deliveredMB === 0 ? null : pageCpu / deliveredMB,
     bitrateSwitches: sum((v) => v.bitrateSwitches),
     neverStarted: viewers.length - startups.length,
     cdnSegmentBytes: run.traffic.total.segmentBytes,
@@ -110,6 +139,7 @@ export function summarizeRun(run: RunRecord): RunFigures {
 function viewerFigures(viewer: ViewerRecord, run: RunRecord): ViewerFigures {
   const { final } = viewer;
   const stalls = stallsOf(viewer, run);
+  const phases = startupPhases(final);
   const stats = final.stats;
   // Without Peerlane the player's segment bytes are what the origin sent it (see README: origin counters).
   const httpBytes = run.p2p ? (stats?.httpBytes ?? 0) : viewer.cdn.segmentBytes;
@@ -124,7 +154,7 @@ function viewerFigures(viewer: ViewerRecord, run: RunRecord): ViewerFigures {
     stalls: stalls.length,
     stallSeconds: stalls.reduce((total, span) => total + span.end - span.start, 0),
     startupMs: final.firstPlayAt,
-    firstSegmentMs: final.segments.length > 0 ? Math.min(...final.segments.map((s) => s.receivedAt)) : null,
+    firstSegmentMs: phases.firstSegment,
     bitrateSwitches: Math.max(0, final.heights.length - 1),
     renditions: [...new Set(final.heights.map((change) => change.height))],
     httpBytes,
@@ -134,6 +164,10 @@ function viewerFigures(viewer: ViewerRecord, run: RunRecord): ViewerFigures {
     cdnSegmentBytes: viewer.cdn.segmentBytes,
     cdnPlaylistBytes: viewer.cdn.playlistBytes,
     droppedFrameShare: final.totalFrames > 0 ? final.droppedFrames / final.totalFrames : 0,
+    droppedFrames: final.droppedFrames,
+    totalFrames: final.totalFrames,
+    phases,
+    pageCpuSec: viewer.pageCpuSec,
     errors: viewer.problems.length,
     wrongSegments: viewer.wrongSegments.length,
     errorSamples: [...viewer.problems, ...viewer.wrongSegments].slice(0, ERROR_SAMPLES),
@@ -195,13 +229,4 @@ function stallsOf(viewer: ViewerRecord, run: RunRecord): Array<{ start: number; 
 
 function mean(values: number[]): number {
   return values.reduce((total, value) => total + value, 0) / Math.max(1, values.length);
-}
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }

@@ -37,6 +37,8 @@ export interface SwarmSettings {
    * segment only once the signal server's quorum of distinct viewers accepted its hash.
    */
   originHashes: boolean;
+  /** Busy processes running beside the viewers for the whole invocation (a loaded machine). Default 0. */
+  cpuHog: number;
   /** How often every viewer's state is sampled for the timelines, ms. Default 1000. */
   sampleMs: number;
   /** Where report.json, report.html and report.png go. Default 'bench/results/swarm'. */
@@ -75,6 +77,7 @@ export const swarmDefaults: SwarmSettings = {
   level: null,
   departures: [],
   originHashes: true,
+  cpuHog: 0,
   sampleMs: 1000,
   out: 'bench/results/swarm',
   lab: false,
@@ -99,7 +102,8 @@ const LAB_FLAGS = [
 ];
 
 export const USAGE = `usage: npm run swarm -- [--viewers N] [--mode live|vod] [--duration S] [--join-spread S]
-       [--cdn-mbps X] [--cdn-viewer-mbps X] [--cdn-latency-ms N] [--level N] [--leave VIEWER@S]... [--out DIR]
+       [--cdn-mbps X] [--cdn-viewer-mbps X] [--cdn-latency-ms N] [--level N] [--leave VIEWER@S]... [--cpu-hog N]
+       [--out DIR]
        [--lab [--isps N] [--nat-share X] [--uplink-kbps X] [--downlink-kbps X]
               [--capped-uploaders K] [--capped-uplink-kbps X] [--transit-kbps X]]
 
@@ -115,6 +119,7 @@ writes DIR/report.json, DIR/report.html and DIR/report.png.
   --level N            pin rendition N (0 = 240p) instead of ABR                      (default ABR)
   --leave V@S          viewer V (1-based, or top-uploader) leaves S seconds into the run; repeatable
   --no-origin-hashes   the origin publishes no segment hashes: trust comes from the signal server's quorum
+  --cpu-hog N          N busy processes beside the viewers during both runs           (default 0)
   --out DIR            report folder                                                  (default bench/results/swarm)
 The network lab (as root; see lab/README.md): each viewer its own Chromium in its own network namespace,
 address, ISP (ASN, country) and caps; the signal server and origin on the lab's services address. A lab
@@ -145,6 +150,7 @@ export function parseSwarmFlags(argv: string[]): SwarmSettings | 'help' {
       level: { type: 'string' },
       leave: { type: 'string', multiple: true },
       'no-origin-hashes': { type: 'boolean' },
+      'cpu-hog': { type: 'string' },
       out: { type: 'string' },
       lab: { type: 'boolean' },
       isps: { type: 'string' },
@@ -181,6 +187,7 @@ export function parseSwarmFlags(argv: string[]): SwarmSettings | 'help' {
     cdnViewerMbps: number('cdn-viewer-mbps', values['cdn-viewer-mbps'], 0.1) ?? swarmDefaults.cdnViewerMbps,
     cdnLatencyMs: number('cdn-latency-ms', values['cdn-latency-ms'], 0) ?? swarmDefaults.cdnLatencyMs,
     level: number('level', values.level, 0, true) ?? swarmDefaults.level,
+    cpuHog: number('cpu-hog', values['cpu-hog'], 0, true) ?? swarmDefaults.cpuHog,
     out: values.out ?? swarmDefaults.out,
     originHashes: !values['no-origin-hashes'],
     lab: values.lab ?? false,

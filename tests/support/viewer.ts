@@ -50,6 +50,8 @@ interface ProbeRecord {
    * source it was loaded from, segment id, receiving peer id ('' for loads), bytes].
    */
   deliveries: Array<[number, string, string, string, number]>;
+  /** performance.now() when the player had its first manifest (HLS playlist or DASH MPD), null before. */
+  firstManifestAt: number | null;
 }
 
 export interface Probe extends ProbeRecord {
@@ -66,6 +68,8 @@ export interface Probe extends ProbeRecord {
   /** getVideoPlaybackQuality(): frames the element dropped (decoder or machine too slow) and all it showed. */
   droppedFrames: number;
   totalFrames: number;
+  /** Peerlane's start-up phases (its `peerlane:*` User Timing marks): phase → performance.now() of the first. */
+  phases: Record<string, number>;
 }
 
 export interface Viewer {
@@ -164,6 +168,7 @@ function installProbe(segmentPattern: string, maxRecorded: number): void {
     pendingDigests: 0,
     uploadsTo: {},
     deliveries: [],
+    firstManifestAt: null,
   };
   (window as unknown as { __probe: ProbeRecord }).__probe = record;
   // Counted from the moment window.Peerlane exists (its script tag); readProbe hooks it too, whichever is first.
@@ -241,6 +246,12 @@ function installProbe(segmentPattern: string, maxRecorded: number): void {
     },
     true,
   );
+  // Resource Timing sees every manifest the player loaded, through the worker or not (its end: the bytes were in).
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries() as PerformanceResourceTiming[])
+      if (/\.(m3u8|mpd)(\?|$)/.test(entry.name))
+        record.firstManifestAt = Math.min(record.firstManifestAt ?? entry.responseEnd, entry.responseEnd);
+  }).observe({ type: 'resource', buffered: true });
   navigator.serviceWorker?.addEventListener('controllerchange', () => {
     record.controllerChanges++;
   });
@@ -296,6 +307,9 @@ function readProbe(): Probe {
     // Not started (p2p=off, or start failed): no stats.
   }
   const quality = video?.getVideoPlaybackQuality();
+  const phases: Record<string, number> = {};
+  for (const mark of performance.getEntriesByType('mark'))
+    if (mark.name.startsWith('peerlane:')) phases[mark.name.slice('peerlane:'.length)] ??= mark.startTime;
   return {
     ...record,
     segments: [...record.segments],
@@ -311,5 +325,6 @@ function readProbe(): Probe {
     duration: video?.duration ?? Number.NaN,
     bufferedEnd,
     stats,
+    phases,
   };
 }
