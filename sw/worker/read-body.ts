@@ -12,6 +12,8 @@ export async function readBodyCapped(
     return 'too-large';
   }
   if (!response.body) return new ArrayBuffer(0);
+  // Length known and bytes as sent: the browser reads them into one buffer itself, no chunk copies in here.
+  if (declared >= 0 && !response.headers.has('Content-Encoding')) return response.arrayBuffer();
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
