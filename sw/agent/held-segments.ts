@@ -57,8 +57,9 @@ export class HeldSegments {
     for (const swarm of joined) void this.loadSwarm(swarm);
   }
 
-  async read(segmentId: string): Promise<ArrayBuffer | undefined> {
-    return (await this.store?.get(segmentId))?.data;
+  /** A held segment's bytes for a peer. */
+  read(segmentId: string): Promise<ArrayBuffer | undefined> {
+    return this.store?.readForUpload(segmentId) ?? Promise.resolve(undefined);
   }
 
   entries(swarm: string): HaveEntry[] {

@@ -25,6 +25,11 @@ export interface StoredSegment {
 export interface SegmentStore {
   /** The segment with its bytes, or undefined (also when the DB failed). Refreshes its LRU recency. */
   get(id: string): Promise<StoredSegment | undefined>;
+  /**
+   * The segment's bytes for a peer, or undefined: one read-only transaction, no LRU refresh (a write per upload
+   * would cost the uploader's page; what peers ask for is what this viewer just played anyway).
+   */
+  readForUpload(id: string): Promise<ArrayBuffer | undefined>;
   has(id: string): Promise<boolean>;
   /** Whole or nothing; false when it could not be stored (too big, DB closed, quota after evict + retry once). */
   put(segment: {
@@ -178,6 +183,16 @@ export async function openSegmentStore(options: SegmentStoreOptions): Promise<Se
         touch(id);
         const { lastUsed: _lastUsed, ...segment } = meta;
         return { ...segment, data };
+      }),
+
+    readForUpload: (id) =>
+      guarded('get', undefined, async () => {
+        const tx = db.transaction(['segments', 'blobs'], 'readonly');
+        const [meta, data] = await Promise.all([
+          tx.objectStore('segments').get(id),
+          tx.objectStore('blobs').get(id),
+        ]);
+        return meta && data?.byteLength === meta.size ? data : undefined;
       }),
 
     has: (id) => guarded('has', false, async () => (await db.count('segments', id)) > 0),

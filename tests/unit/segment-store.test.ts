@@ -159,6 +159,20 @@ describe('segment store', () => {
     expect((await idsOf(store, 'swarm-a')).sort()).toEqual(['e']);
   });
 
+  it('reads bytes for a peer without refreshing their recency', async () => {
+    const store = await open(2000);
+    await store.put(segment('a', 1000));
+    await store.put(segment('b', 1000));
+    expect(new Uint8Array((await store.readForUpload('a')) ?? new ArrayBuffer(0))).toEqual(
+      new Uint8Array(bytes(1000, 1)),
+    );
+    expect(await store.readForUpload('missing')).toBeUndefined();
+    // Uploading a did not make it younger than b: a is evicted first.
+    await store.put(segment('c', 1000));
+    expect(await store.has('a')).toBe(false);
+    expect(await store.has('b')).toBe(true);
+  });
+
   it('replacing a segment counts its size once', async () => {
     const dbName = 'segments-replace';
     const store = await open(3000, dbName);

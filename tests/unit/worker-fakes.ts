@@ -16,6 +16,7 @@ export function memoryStore(): SegmentStore & { items: Map<string, StoredSegment
   return {
     items,
     get: async (id) => items.get(id),
+    readForUpload: async (id) => items.get(id)?.data,
     has: async (id) => items.has(id),
     put: async (segment) => {
       items.set(segment.id, { ...segment, size: segment.data.byteLength, storedAt: 1 });
