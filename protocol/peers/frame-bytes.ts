@@ -106,13 +106,18 @@ export class FrameReader {
 
 export class FrameWriter {
   private offset = 0;
-  private readonly bytes: Uint8Array;
+  private readonly bytes: Uint8Array<ArrayBuffer>;
   private readonly view: DataView;
 
-  /** A frame of exactly `size` bytes: finish() checks that every byte was written. */
-  constructor(size: number) {
-    this.bytes = new Uint8Array(size);
-    this.view = new DataView(this.bytes.buffer);
+  /**
+   * A frame of exactly `size` bytes: finish() checks that every byte was written. `into`: written there instead of
+   * a new buffer (a sender reusing one buffer for every chunk; a data channel copies what it sends).
+   */
+  constructor(size: number, into?: Uint8Array<ArrayBuffer>) {
+    if (into && into.byteLength < size)
+      throw new RangeError(`frame of ${size} bytes > buffer ${into.byteLength}`);
+    this.bytes = into ? into.subarray(0, size) : new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, size);
   }
 
   u8(value: number): void {
@@ -135,9 +140,14 @@ export class FrameWriter {
   }
 
   finish(): ArrayBuffer {
+    return this.finishView().buffer;
+  }
+
+  /** The frame's bytes as a view (of the caller's buffer, when written `into` one). */
+  finishView(): Uint8Array<ArrayBuffer> {
     if (this.offset !== this.bytes.byteLength)
       throw new RangeError(`frame size ${this.offset} ≠ ${this.bytes.byteLength}`);
-    return this.bytes.buffer as ArrayBuffer;
+    return this.bytes;
   }
 }
 

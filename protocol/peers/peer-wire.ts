@@ -176,8 +176,8 @@ export function decodeFrame(message: unknown): DecodeResult {
 }
 
 /** A writer for a frame of `size` bytes with the common header (version, type) already in place. */
-function frameWriter(size: number, type: PeerFrameType): FrameWriter {
-  const writer = new FrameWriter(size);
+function frameWriter(size: number, type: PeerFrameType, into?: Uint8Array<ArrayBuffer>): FrameWriter {
+  const writer = new FrameWriter(size, into);
   writer.u8(PEER_WIRE_VERSION);
   writer.u8(TYPE_CODES[type]);
   return writer;
@@ -264,20 +264,8 @@ export function encodeFrame(frame: Exclude<PeerFrame, { type: 'have' }>): ArrayB
       writer.put(id);
       return writer.finish();
     }
-    case 'data': {
-      const length = frame.bytes.byteLength;
-      if (length === 0 || length > MAX_CHUNK_BYTES || frame.offset + length > frame.totalSize) {
-        throw new RangeError(`bad chunk: ${length} bytes at ${frame.offset} of ${frame.totalSize}`);
-      }
-      if (frame.totalSize > MAX_SEGMENT_BYTES)
-        throw new RangeError(`segment of ${frame.totalSize} bytes is too large`);
-      const writer = frameWriter(DATA_HEADER_BYTES + length, 'data');
-      writer.u32(frame.requestId);
-      writer.u32(frame.offset);
-      writer.u32(frame.totalSize);
-      writer.put(frame.bytes);
-      return writer.finish();
-    }
+    case 'data':
+      return encodeDataFrame(frame).buffer;
     case 'cancel': {
       const writer = frameWriter(HEADER_BYTES + 4, 'cancel');
       writer.u32(frame.requestId);
@@ -290,4 +278,27 @@ export function encodeFrame(frame: Exclude<PeerFrame, { type: 'have' }>): ArrayB
       return writer.finish();
     }
   }
+}
+
+/**
+ * Encodes a DATA frame into `into` (MAX_FRAME_BYTES long, reused for every chunk of an upload: no allocation per
+ * chunk, a data channel copies what it sends) or a new buffer; returns the frame's bytes. Throws on bad input.
+ */
+export function encodeDataFrame(
+  frame: Extract<PeerFrame, { type: 'data' }>,
+  into?: Uint8Array<ArrayBuffer>,
+): Uint8Array<ArrayBuffer> {
+  checkRequestId(frame.requestId);
+  const length = frame.bytes.byteLength;
+  if (length === 0 || length > MAX_CHUNK_BYTES || frame.offset + length > frame.totalSize) {
+    throw new RangeError(`bad chunk: ${length} bytes at ${frame.offset} of ${frame.totalSize}`);
+  }
+  if (frame.totalSize > MAX_SEGMENT_BYTES)
+    throw new RangeError(`segment of ${frame.totalSize} bytes is too large`);
+  const writer = frameWriter(DATA_HEADER_BYTES + length, 'data', into);
+  writer.u32(frame.requestId);
+  writer.u32(frame.offset);
+  writer.u32(frame.totalSize);
+  writer.put(frame.bytes);
+  return writer.finishView();
 }

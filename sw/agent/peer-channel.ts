@@ -253,11 +253,12 @@ export class PeerChannel {
     });
   }
 
-  private send(frame: ArrayBuffer): boolean {
+  private send(frame: ArrayBuffer | Uint8Array<ArrayBuffer>): boolean {
     const channel = this.link.dataChannel;
     if (this.status !== 'open' || !channel || channel.readyState !== 'open') return false;
     try {
-      channel.send(frame);
+      if (frame instanceof ArrayBuffer) channel.send(frame);
+      else channel.send(frame);
       return true;
     } catch (error) {
       // send() throws when the SCTP buffer is full or the channel is closing: the connection is unusable.

@@ -2,8 +2,10 @@
 // each chunk waiting for room in the data channel and for upload-cap tokens. Cancel stops between chunks.
 
 import {
+  encodeDataFrame,
   encodeFrame,
   MAX_CHUNK_BYTES,
+  MAX_FRAME_BYTES,
   MAX_SEGMENT_BYTES,
   type RequestPriority,
 } from '../../protocol/peers/peer-wire';
@@ -27,7 +29,8 @@ export interface UploadDeps {
   slots: UploadSlots;
   /** True (or a promise of it) once the channel can take more; false when it closed. */
   writable: () => Promise<boolean> | boolean;
-  send: (frame: ArrayBuffer) => boolean;
+  /** Sends a frame; the bytes are copied before it returns (a data channel's send does), so buffers are reused. */
+  send: (frame: ArrayBuffer | Uint8Array<ArrayBuffer>) => boolean;
   uploaded: (segmentId: string, bytes: number) => void;
 }
 
@@ -35,6 +38,8 @@ export class UploadQueue {
   private readonly waiting: UploadJob[] = [];
   private active: UploadJob | undefined;
   private closed = false;
+  /** Every DATA frame of this peer's uploads is written here, one after the other. */
+  private readonly frame = new Uint8Array(MAX_FRAME_BYTES);
 
   constructor(private readonly deps: UploadDeps) {}
 
@@ -102,14 +107,8 @@ export class UploadQueue {
       const chunk = bytes.subarray(offset, offset + MAX_CHUNK_BYTES);
       if (!(await this.deps.writable()) || job.cancelled) return;
       if (!(await this.deps.bucket.take(chunk.byteLength)) || job.cancelled) return;
-      const frame = encodeFrame({
-        type: 'data',
-        requestId: job.requestId,
-        offset,
-        totalSize: bytes.byteLength,
-        bytes: chunk,
-      });
-      if (!this.deps.send(frame)) return;
+      const data = { type: 'data' as const, requestId: job.requestId, offset, totalSize: bytes.byteLength };
+      if (!this.deps.send(encodeDataFrame({ ...data, bytes: chunk }, this.frame))) return;
     }
     this.deps.uploaded(job.segmentId, bytes.byteLength);
   }

@@ -19,8 +19,10 @@ export class FakeDataChannel extends EventTarget {
     super();
   }
 
-  send(data: ArrayBuffer): void {
+  /** Copies what it is given before returning, as the browser's does (senders reuse their buffers). */
+  send(frame: ArrayBuffer | Uint8Array<ArrayBuffer>): void {
     if (this.readyState !== 'open') throw new Error('InvalidStateError: channel not open');
+    const data = frame instanceof ArrayBuffer ? frame.slice(0) : frame.slice().buffer;
     this.sent.push(data);
     if (this.hold) {
       this.held.push(data);

@@ -12,7 +12,8 @@ function queue(slots: UploadSlots, read: () => Promise<ArrayBuffer | undefined>)
     bucket: new TokenBucket(Number.POSITIVE_INFINITY, 1),
     slots,
     writable: () => true,
-    send: (frame) => sent.push(frame) > 0,
+    // Copied, as a data channel does: the queue reuses its frame buffer.
+    send: (frame) => sent.push(frame instanceof ArrayBuffer ? frame : frame.slice().buffer) > 0,
     uploaded: () => {},
   });
   return { uploads, sent };
