@@ -40,6 +40,16 @@ const PANEL_HTML = `
  */
 export function showStats(video, { peerlane }) {
   const byId = (id) => document.getElementById(id);
+  // Only what changed is written: every write is a layout on the player's thread.
+  const setText = (id, text) => {
+    const element = byId(id);
+    if (element.textContent !== text) element.textContent = text;
+  };
+  const setWidth = (id, percent) => {
+    const width = `${percent.toFixed(1)}%`;
+    const { style } = byId(id);
+    if (style.width !== width) style.width = width;
+  };
   byId('stats').innerHTML = PANEL_HTML;
   const events = byId('events');
   const status = (text) => {
@@ -47,31 +57,44 @@ export function showStats(video, { peerlane }) {
   };
   if (!peerlane) status('Peerlane off (p2p=off): playing from the CDN only');
 
+  // Events are drawn with the once-a-second update, not as they come: a busy uploader has several a second, and
+  // every change of the page's DOM is layout and paint on the thread the player (and the decoder's output) needs.
+  let pending = [];
   const event = (text) => {
-    const item = document.createElement('li');
-    item.textContent = `${new Date().toLocaleTimeString()}  ${text}`;
-    events.prepend(item);
+    pending.push(`${clock()}  ${text}`);
+    if (pending.length > MAX_EVENTS) pending = pending.slice(-MAX_EVENTS);
+  };
+  const drawEvents = () => {
+    if (pending.length === 0) return;
+    const items = pending.reverse().map((text) => {
+      const item = document.createElement('li');
+      item.textContent = text;
+      return item;
+    });
+    pending = [];
+    events.prepend(...items);
     while (events.children.length > MAX_EVENTS) events.lastElementChild.remove();
   };
 
   const update = () => {
+    drawEvents();
     const stats = peerlane ? currentStats() : null;
     if (stats) {
       const total = stats.httpBytes + stats.p2pBytes + stats.cacheBytes;
       const share = (bytes) => (total ? (100 * bytes) / total : 0);
-      byId('stat-http').textContent = formatBytes(stats.httpBytes);
-      byId('stat-p2p').textContent = formatBytes(stats.p2pBytes);
-      byId('stat-cache').textContent = formatBytes(stats.cacheBytes);
-      byId('stat-offload').textContent = total ? `${share(stats.p2pBytes).toFixed(0)} %` : '–';
-      byId('stat-uploaded').textContent = formatBytes(stats.uploadedBytes);
-      byId('stat-peers').textContent = String(stats.peers);
-      byId('bar-http').style.width = `${share(stats.httpBytes)}%`;
-      byId('bar-p2p').style.width = `${share(stats.p2pBytes)}%`;
-      byId('bar-cache').style.width = `${share(stats.cacheBytes)}%`;
-      showQoe(byId, stats.qoe);
+      setText('stat-http', formatBytes(stats.httpBytes));
+      setText('stat-p2p', formatBytes(stats.p2pBytes));
+      setText('stat-cache', formatBytes(stats.cacheBytes));
+      setText('stat-offload', total ? `${share(stats.p2pBytes).toFixed(0)} %` : '–');
+      setText('stat-uploaded', formatBytes(stats.uploadedBytes));
+      setText('stat-peers', String(stats.peers));
+      setWidth('bar-http', share(stats.httpBytes));
+      setWidth('bar-p2p', share(stats.p2pBytes));
+      setWidth('bar-cache', share(stats.cacheBytes));
+      showQoe(setText, stats.qoe);
     }
-    byId('stat-level').textContent = video.videoHeight ? `${video.videoWidth}×${video.videoHeight}` : '–';
-    byId('stat-buffer').textContent = `${bufferedAhead(video).toFixed(1)} s`;
+    setText('stat-level', video.videoHeight ? `${video.videoWidth}×${video.videoHeight}` : '–');
+    setText('stat-buffer', `${bufferedAhead(video).toFixed(1)} s`);
   };
 
   if (peerlane && window.Peerlane) {
@@ -98,18 +121,18 @@ export function showStats(video, { peerlane }) {
 }
 
 /** Peerlane.stats().qoe: null when the page turned QoE reports off (qoe: false). */
-function showQoe(byId, qoe) {
+function showQoe(setText, qoe) {
   if (!qoe) {
-    byId('qoe-reports').textContent = 'off';
+    setText('qoe-reports', 'off');
     return;
   }
   const watched = qoe.playingSec + qoe.rebufferSec;
-  byId('qoe-startup').textContent = qoe.startupSec === null ? '–' : `${qoe.startupSec.toFixed(2)} s`;
-  byId('qoe-stalls').textContent = `${qoe.rebuffers} (${qoe.rebufferSec.toFixed(1)} s)`;
-  byId('qoe-rebuffering').textContent = watched ? `${((100 * qoe.rebufferSec) / watched).toFixed(1)} %` : '–';
-  byId('qoe-dropped').textContent = `${qoe.droppedFrames} of ${qoe.frames}`;
-  byId('qoe-bitrate').textContent = qoe.bitrateKbps ? `${(qoe.bitrateKbps / 1000).toFixed(2)} Mbit/s` : '–';
-  byId('qoe-reports').textContent = String(qoe.reportsSent);
+  setText('qoe-startup', qoe.startupSec === null ? '–' : `${qoe.startupSec.toFixed(2)} s`);
+  setText('qoe-stalls', `${qoe.rebuffers} (${qoe.rebufferSec.toFixed(1)} s)`);
+  setText('qoe-rebuffering', watched ? `${((100 * qoe.rebufferSec) / watched).toFixed(1)} %` : '–');
+  setText('qoe-dropped', `${qoe.droppedFrames} of ${qoe.frames}`);
+  setText('qoe-bitrate', qoe.bitrateKbps ? `${(qoe.bitrateKbps / 1000).toFixed(2)} Mbit/s` : '–');
+  setText('qoe-reports', String(qoe.reportsSent));
 }
 
 /** Peerlane.stats(), or null while Peerlane is not loaded or not started. */
@@ -139,4 +162,12 @@ function formatBytes(bytes) {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** hh:mm:ss, without a locale lookup per call. */
+function clock() {
+  const now = new Date();
+  return [now.getHours(), now.getMinutes(), now.getSeconds()]
+    .map((n) => String(n).padStart(2, '0'))
+    .join(':');
 }
