@@ -34,7 +34,15 @@ export type WorkerToPageMessage =
    * A complete, verified segment is now in the shared cache: the agent announces it to peers. `source`: where
    * the worker got the bytes ('http': the network, so the agent may vouch for the hash to the swarm).
    */
-  | { type: 'segment-stored'; segment: SegmentRef; size: number; sha256: string; source: StoredSource }
+  | {
+      type: 'segment-stored';
+      segment: SegmentRef;
+      size: number;
+      sha256: string;
+      source: StoredSource;
+      /** A copy of the bytes, so the agent serves the peers that ask next from memory rather than the cache. */
+      data?: ArrayBuffer;
+    }
   /**
    * Bytes handed to the player, by source (drives Peerlane.stats()). `ms`: from the player's request reaching
    * the worker to all bytes being available (for 'http': the whole body read). `overheadMs`: the part of it
@@ -138,7 +146,9 @@ export function isWorkerToPageMessage(value: unknown): value is WorkerToPageMess
         isCount(value.size) &&
         isSha256Hex(value.sha256) &&
         typeof value.source === 'string' &&
-        STORED_SOURCES.includes(value.source)
+        STORED_SOURCES.includes(value.source) &&
+        (value.data === undefined ||
+          (value.data instanceof ArrayBuffer && value.data.byteLength === value.size))
       );
     case 'delivered':
       return (

@@ -233,7 +233,7 @@ export class PeerlaneAgent {
         // Our vote: bytes from the network are independent evidence (bytes from a peer are not).
         if (message.source === 'http' && !this.verified.isTrusted(segment.id, 'origin'))
           this.hashes.report(segment.swarm, segment.id, size, sha256);
-        this.held.remember(segment.swarm, { segmentId: segment.id, size, sha256 });
+        this.held.remember(segment.swarm, { segmentId: segment.id, size, sha256 }, message.data);
         return;
       }
       case 'delivered':

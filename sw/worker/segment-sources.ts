@@ -119,12 +119,14 @@ export class SegmentSources {
     const store = await this.deps.store();
     const stored = await store?.put({ id: ref.id, swarm: ref.swarm, data, sha256: hash, contentType });
     if (stored) {
+      // With a copy of the bytes (postMessage clones them): `data` may still be feeding a response.
       this.deps.bridge.broadcast({
         type: 'segment-stored',
         segment: ref,
         size: data.byteLength,
         sha256: hash,
         source,
+        data,
       });
     }
   }

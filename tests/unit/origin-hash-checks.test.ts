@@ -68,6 +68,7 @@ describe('origin hashes in the segment router', () => {
         size: 4,
         sha256: originHash.sha256,
         source: 'p2p',
+        data: expect.any(ArrayBuffer),
       },
     ]);
     expect(t.posted).toMatchObject([{ type: 'delivered', source: 'p2p', segment: { originHash } }]);

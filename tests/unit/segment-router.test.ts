@@ -105,7 +105,16 @@ describe('SegmentRouter', () => {
     await t.settled();
     expect(t.fetch).not.toHaveBeenCalled();
     expect(t.store && (await t.store.get(WHOLE.id))?.sha256).toBe(sha256);
-    expect(t.broadcast).toEqual([{ type: 'segment-stored', segment: WHOLE, size: 4, sha256, source: 'p2p' }]);
+    expect(t.broadcast).toEqual([
+      {
+        type: 'segment-stored',
+        segment: WHOLE,
+        size: 4,
+        sha256,
+        source: 'p2p',
+        data: expect.any(ArrayBuffer),
+      },
+    ]);
     expect(t.posted).toMatchObject([{ type: 'delivered', source: 'p2p', bytes: 4 }]);
   });
 
@@ -163,7 +172,14 @@ describe('SegmentRouter', () => {
       size: 4,
     });
     expect(t.broadcast).toEqual([
-      { type: 'segment-stored', segment: WHOLE, size: 4, sha256, source: 'http' },
+      {
+        type: 'segment-stored',
+        segment: WHOLE,
+        size: 4,
+        sha256,
+        source: 'http',
+        data: expect.any(ArrayBuffer),
+      },
     ]);
     expect(t.posted).toMatchObject([{ type: 'delivered', source: 'http', bytes: 4 }]);
   });
