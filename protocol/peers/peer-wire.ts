@@ -238,9 +238,8 @@ export function encodeHaveFrames(
 }
 
 function checkRequestId(requestId: number): void {
-  if (!Number.isInteger(requestId) || requestId < 1 || requestId > 0xffffffff) {
+  if (!Number.isInteger(requestId) || requestId < 1 || requestId > 0xffffffff)
     throw new RangeError(`requestId must be 1..2^32-1, got ${requestId}`);
-  }
 }
 
 /** Encodes one frame but HAVE (HAVE lists go through encodeHaveFrames). Throws on our own bad input. */
@@ -280,10 +279,7 @@ export function encodeFrame(frame: Exclude<PeerFrame, { type: 'have' }>): ArrayB
   }
 }
 
-/**
- * Encodes a DATA frame into `into` (MAX_FRAME_BYTES long, reused for every chunk of an upload: no allocation per
- * chunk, a data channel copies what it sends) or a new buffer; returns the frame's bytes. Throws on bad input.
- */
+/** A DATA frame's bytes, in `into` (reused per upload: a data channel copies what it sends) or a new buffer. */
 export function encodeDataFrame(
   frame: Extract<PeerFrame, { type: 'data' }>,
   into?: Uint8Array<ArrayBuffer>,
