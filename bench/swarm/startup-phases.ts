@@ -6,6 +6,7 @@ import type { Probe } from '../../tests/support/viewer';
 export const STARTUP_PHASES = [
   'swRegistered',
   'swControlled',
+  'startResolved',
   'signalOpen',
   'firstManifest',
   'firstSegment',
@@ -17,6 +18,7 @@ export type StartupPhases = Record<StartupPhase, number | null>;
 export const PHASE_LABELS: Record<StartupPhase, string> = {
   swRegistered: 'service worker registered',
   swControlled: 'service worker controls the page',
+  startResolved: 'Peerlane.start() resolved (player created)',
   signalOpen: 'signal server open',
   firstManifest: 'player has its first manifest',
   firstSegment: 'player has its first segment',
@@ -28,6 +30,7 @@ export function startupPhases(probe: Probe): StartupPhases {
   return {
     swRegistered: probe.phases['sw-registered'] ?? null,
     swControlled: probe.phases['sw-controlled'] ?? null,
+    startResolved: probe.phases.ready ?? null,
     signalOpen: probe.phases['signal-open'] ?? null,
     firstManifest: probe.firstManifestAt,
     firstSegment: received.length > 0 ? Math.min(...received) : null,

@@ -6,6 +6,7 @@ import { PeerlaneError, reportError } from './errors';
 import { emptySegmentCache } from './held-segments';
 import { PeerlaneAgent } from './peerlane-agent';
 import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
+import { markPhase } from './phase-marks';
 import { TypedEmitter } from './typed-emitter';
 
 export type { PeerlaneOptions } from './config';
@@ -32,10 +33,14 @@ ready.catch(() => {});
  */
 export function start(options: Partial<PeerlaneOptions>): Promise<void> {
   if (starting) return starting;
+  markPhase('start');
   const attempt = launch(options);
   starting = attempt;
   attempt.then(
-    () => settleReady?.resolve(),
+    () => {
+      markPhase('ready');
+      settleReady?.resolve();
+    },
     (error: unknown) => {
       // Let a later start() try again.
       if (starting === attempt) starting = undefined;

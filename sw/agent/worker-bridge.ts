@@ -9,6 +9,7 @@ import {
 import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { PEERLANE_VERSION } from './config';
 import { describeCause, PeerlaneError } from './errors';
+import { markPhase } from './phase-marks';
 
 export interface BridgeOptions {
   sw: string;
@@ -66,8 +67,11 @@ export class WorkerBridge {
     } catch (error) {
       throw new PeerlaneError('sw-register-failed', { url: this.options.sw, cause: describeCause(error) });
     }
+    markPhase('sw-registered');
     await this.controlled(container);
+    markPhase('sw-controlled');
     await this.connect();
+    markPhase('welcome');
   }
 
   /** The worker calls clients.claim() on activation, so a first visit is controlled without a reload. */
