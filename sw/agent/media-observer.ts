@@ -4,7 +4,7 @@
 
 /**
  * - idle: no media element is playing or about to (nothing to protect);
- * - startup: play was requested but no frame shown yet (the viewer waits for the first segments);
+ * - startup: play was requested (or autoplay is on) but no frame shown yet (the viewer waits for the first segments);
  * - playing: the buffer drains in real time;
  * - stalled: playback started, then ran out of data (waiting);
  * - paused: the buffer is not draining.
@@ -62,6 +62,8 @@ export function addFrames(totals: FrameCounts, seen: FrameCounts, quality: Frame
 /** What one element shows, read at a moment. */
 export interface MediaSample {
   paused: boolean;
+  /** The element will start by itself once it has data (the `autoplay` attribute): paused only until then. */
+  autoplay: boolean;
   ended: boolean;
   seeking: boolean;
   readyState: number;
@@ -76,7 +78,8 @@ const PHASE_RANK: Record<PlaybackPhase, number> = { idle: 0, paused: 1, startup:
 
 export function phaseOf(sample: MediaSample): PlaybackPhase {
   if (sample.ended) return 'idle';
-  if (sample.paused) return sample.started ? 'paused' : 'idle';
+  // Autoplay: paused only until enough is buffered — a viewer is waiting for the first frame already.
+  if (sample.paused) return sample.started ? 'paused' : sample.autoplay ? 'startup' : 'idle';
   if (!sample.started) return 'startup';
   return sample.readyState >= HAVE_FUTURE_DATA || sample.seeking ? 'playing' : 'stalled';
 }
@@ -125,6 +128,7 @@ export class MediaObserver {
   state(): PlaybackState {
     const samples = [...this.watched].map(([element, watched]) => ({
       paused: element.paused,
+      autoplay: element.autoplay,
       ended: element.ended,
       seeking: element.seeking,
       readyState: element.readyState,

@@ -5,6 +5,7 @@ import { addFrames, type MediaSample, phaseOf, summarize } from '../../sw/agent/
 function sample(extra: Partial<MediaSample>): MediaSample {
   return {
     paused: false,
+    autoplay: false,
     ended: false,
     seeking: false,
     readyState: 4,
@@ -22,6 +23,9 @@ describe('media observer', () => {
     expect(phaseOf(sample({ readyState: 1, seeking: true }))).toBe('playing');
     expect(phaseOf(sample({ paused: true }))).toBe('paused');
     expect(phaseOf(sample({ paused: true, started: false }))).toBe('idle');
+    // Autoplay waits for data with the element paused: the viewer is waiting for the first frame all the same.
+    expect(phaseOf(sample({ paused: true, started: false, autoplay: true }))).toBe('startup');
+    expect(phaseOf(sample({ paused: true, autoplay: true }))).toBe('paused');
     expect(phaseOf(sample({ ended: true }))).toBe('idle');
   });
 
