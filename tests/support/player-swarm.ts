@@ -41,8 +41,11 @@ export interface SwarmResult {
 export interface SwarmSuite {
   readonly stack: Stack;
   readonly browser: Browser;
-  /** Runs the two-viewer scenario on an example page; viewer 2 seeks to `seekTo` × the duration. */
-  run(params: PageParams, seekTo?: number): Promise<SwarmResult>;
+  /**
+   * Runs the two-viewer scenario on an example page; viewer 2 seeks to `seekTo` × the duration, once its buffer
+   * reaches that far when `seekBuffered` (a seek the player answers from what it loaded, no new request).
+   */
+  run(params: PageParams, seekTo?: number, seekBuffered?: boolean): Promise<SwarmResult>;
   /** Opens one more viewer, closed after the test. */
   open(url: string, options: ViewerOptions): Promise<Viewer>;
 }
@@ -57,7 +60,8 @@ export function useSwarmSuite(launch?: () => Promise<Browser>): SwarmSuite {
     get browser() {
       return shared.browser;
     },
-    run: (params, seekTo = SEEK_TO) => runSwarm(suite, suite.stack.pageUrl(params), seekTo),
+    run: (params, seekTo = SEEK_TO, seekBuffered = false) =>
+      runSwarm(suite, suite.stack.pageUrl(params), seekTo, seekBuffered),
     open: (url, options) =>
       shared.open(url, {
         ...options,
@@ -70,13 +74,23 @@ export function useSwarmSuite(launch?: () => Promise<Browser>): SwarmSuite {
   return suite;
 }
 
-async function runSwarm(suite: SwarmSuite, url: string, seekTo: number): Promise<SwarmResult> {
+async function runSwarm(
+  suite: SwarmSuite,
+  url: string,
+  seekTo: number,
+  seekBuffered: boolean,
+): Promise<SwarmResult> {
   const first = await suite.open(url, { name: 'viewer 1' });
   await seed(first);
 
   const second = await suite.open(url, { name: 'viewer 2' });
-  const beforeSeek = await second.waitFor('playing', (probe) => probe.currentTime > 0.5);
+  let beforeSeek = await second.waitFor('playing', (probe) => probe.currentTime > 0.5);
   const target = beforeSeek.duration * seekTo;
+  if (seekBuffered)
+    beforeSeek = await second.waitFor(
+      `buffered past ${target.toFixed(1)} s`,
+      (probe) => probe.bufferedEnd > target,
+    );
   await second.page.evaluate((time) => {
     (document.querySelector('video') as HTMLVideoElement).currentTime = time;
   }, target);
