@@ -40,7 +40,10 @@ export interface PeerlaneOptions {
   cacheMaxBytes: number | undefined;
   /** Query parameters that differ per viewer (CDN tokens): not part of a segment's identity. Default: the worker's list. */
   volatileParams: string[] | undefined;
-  /** Longest the worker waits for peers before going to the network, ms. Default: the worker's (2000). */
+  /**
+   * Longest the worker waits for peers before going to the network, ms, for a segment (or a part up to 512 KiB; a
+   * bigger part, such as a 1 MiB piece of a file, in proportion). Default: the worker's (2000).
+   */
   peerMaxWaitMs: number | undefined;
   /** Recognise playlists served from extension-less URLs by their Content-Type. Default: the worker's (true). */
   sniffPlaylists: boolean | undefined;

@@ -3,7 +3,7 @@
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import type { Download, DownloadResult } from './download-table';
 import type { PeerChannel } from './peer-channel';
-import { type Holder, isHopeless, prefetchDeadlineMs } from './scheduler';
+import { type Holder, isHopeless, MIN_PEER_WINDOW_MS, prefetchDeadlineMs } from './scheduler';
 
 /** One segment-request of the worker, as it goes from plan to plan. */
 export interface Ask {
@@ -38,6 +38,8 @@ export interface Transfer {
 
 export interface PeerDownloadsDeps {
   now: () => number;
+  /** How long `ask` may wait for a download of `size` bytes from now, ms, given the player's buffer now. */
+  deadlineMs: (ask: Ask, size: number) => number;
   channel: (peerId: string) => PeerChannel | undefined;
   /** Verified bytes for a waiting request (transferred: the buffer is gone from this side). */
   answer(requestId: number, peerId: string, data: ArrayBuffer, sha256: string): void;
@@ -100,9 +102,35 @@ export class PeerDownloads {
   }
 
   attach(transfer: Transfer, ask: Ask, deadlineMs: number): void {
-    const timer = setTimeout(() => this.release(ask.requestId, 'deadline'), deadlineMs);
+    const timer = setTimeout(() => this.renewOr(ask.requestId, 'deadline'), deadlineMs);
     transfer.waiters.set(ask.requestId, { ask, deadlineAt: this.deps.now() + deadlineMs, timer });
     this.waiting.set(ask.requestId, transfer);
+  }
+
+  /** How long `ask` may still wait for `transfer`, ms; or why the network should take over now. */
+  deadlineFor(ask: Ask, transfer: Transfer): number | 'buffer-low' | 'too-slow' {
+    const deadlineMs = this.deps.deadlineMs(ask, transfer.size);
+    if (deadlineMs < MIN_PEER_WINDOW_MS) return 'buffer-low';
+    return isHopeless(this.progressOf(transfer, deadlineMs)) ? 'too-slow' : deadlineMs;
+  }
+
+  /**
+   * A waiter's deadline came, or its transfer's pace says it will miss it. Start-up may have ended or the buffer
+   * grown since it was set (a busy machine's transfers are slow, not lost): wait on while a deadline set now allows
+   * it and the pace keeps up with that one; else the network takes over, for `reason`.
+   */
+  private renewOr(requestId: number, reason: 'deadline' | 'too-slow'): void {
+    const transfer = this.waiting.get(requestId);
+    const waiter = transfer?.waiters.get(requestId);
+    if (!transfer || !waiter) return;
+    const renewedMs = this.deadlineFor(waiter.ask, transfer);
+    if (typeof renewedMs === 'string') {
+      this.release(requestId, reason);
+      return;
+    }
+    clearTimeout(waiter.timer);
+    waiter.deadlineAt = this.deps.now() + renewedMs;
+    waiter.timer = setTimeout(() => this.renewOr(requestId, 'deadline'), renewedMs);
   }
 
   progressOf(transfer: Transfer, remainingMs: number) {
@@ -116,7 +144,7 @@ export class PeerDownloads {
     if (!transfer) return;
     for (const [requestId, waiter] of transfer.waiters) {
       if (isHopeless(this.progressOf(transfer, waiter.deadlineAt - this.deps.now())))
-        this.release(requestId, 'too-slow');
+        this.renewOr(requestId, 'too-slow');
     }
   }
 

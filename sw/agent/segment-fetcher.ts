@@ -13,7 +13,6 @@ import { arrivalWaitMs, type PeerWait, peerWait } from './peer-wait';
 import {
   cannotKeepMargin,
   type Holder,
-  isHopeless,
   MIN_PEER_WINDOW_MS,
   planPlayerRequest,
   requestDeadlineMs,
@@ -75,6 +74,10 @@ export class SegmentFetcher {
   constructor(private readonly deps: FetcherDeps) {
     this.downloads = new PeerDownloads({
       now: () => this.deps.now(),
+      deadlineMs: (ask, size) => {
+        const { config, networkMs, now, playback } = this.deps;
+        return requestDeadlineMs(ask.maxWaitMs, playback(), networkMs(size), config, now() - ask.receivedAt);
+      },
       channel: (peerId) => this.deps.channel(peerId),
       answer: (requestId, peerId, data, sha256) => this.answer(requestId, peerId, data, sha256),
       miss: (ask, reason) => this.miss(ask, reason),
@@ -127,10 +130,8 @@ export class SegmentFetcher {
       return null;
     }
     if (running) {
-      const networkMs = this.deps.networkMs(running.size);
-      const deadlineMs = requestDeadlineMs(maxWaitMs, playback, networkMs, this.deps.config, waitedMs);
-      if (deadlineMs < MIN_PEER_WINDOW_MS) return 'buffer-low';
-      if (isHopeless(this.downloads.progressOf(running, deadlineMs))) return 'too-slow';
+      const deadlineMs = this.downloads.deadlineFor(ask, running);
+      if (typeof deadlineMs === 'string') return deadlineMs;
       this.downloads.attach(running, ask, deadlineMs);
       return null;
     }

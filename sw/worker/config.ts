@@ -83,6 +83,12 @@ export const workerLimits = {
    * a time from one peer (MAX_DOWNLOADS_PER_PEER), and would send more straight to the network.
    */
   assemblyPeerWindow: 2,
+  /**
+   * `peerMaxWaitMs` is what the agent may take for a part up to this size; a bigger part of known size (a progressive
+   * piece, a byte-range segment) gets proportionally longer, as its transfer does. The agent still answers with a
+   * miss as soon as the player's buffer needs the network.
+   */
+  peerWaitUnitBytes: 512 * 1024,
   /** Largest segment cached or shared (what peers may send, see peer-wire). */
   maxSegmentBytes: MAX_SEGMENT_BYTES,
   /** Canonical segment URLs longer than this are not shared (ids travel in every HAVE list). */

@@ -21,7 +21,7 @@ export interface SegmentSourcesDeps {
   /** Origin-published hashes: attached to every ref sent to agents, checked against every byte kept. */
   hashes: Pick<SidecarLoader, 'hashed' | 'attach'>;
   settings(): WorkerSettings;
-  limits: Pick<WorkerLimits, 'maxSegmentBytes' | 'cacheLookupTimeoutMs'>;
+  limits: Pick<WorkerLimits, 'maxSegmentBytes' | 'cacheLookupTimeoutMs' | 'peerWaitUnitBytes'>;
   /** Whether a segment is a DASH index (sidx) whose bytes list media segments. */
   isIndexSegment(id: string): boolean;
   /** Reads an index segment's bytes (manifest-tracker.ts): called before the player gets them. */
@@ -62,9 +62,11 @@ export class SegmentSources {
   /** Verified bytes from peers (the page's agent decides which peer, within the deadline), or undefined. */
   async fromPeers(plain: SegmentRef, clientId: string, signal?: AbortSignal): Promise<PeerBytes | undefined> {
     const { peerMaxWaitMs } = this.deps.settings();
+    const partBytes = plain.range ? plain.range.end - plain.range.start + 1 : 0;
+    const maxWaitMs = peerMaxWaitMs * Math.max(1, partBytes / this.deps.limits.peerWaitUnitBytes);
     // The agent asks peers for exactly the origin's bytes when it knows them, and checks what they announce.
     const ref = await this.deps.hashes.hashed(plain);
-    const delivery = await this.deps.bridge.requestSegment(clientId, ref, peerMaxWaitMs, signal);
+    const delivery = await this.deps.bridge.requestSegment(clientId, ref, maxWaitMs, signal);
     if (!delivery) return undefined;
     const rejected = await this.verify(ref, delivery);
     if (rejected) {

@@ -147,6 +147,30 @@ describe('SegmentFetcher', () => {
     expect(peer.downloads[0]).toMatchObject({ cancelled: true, tooSlow: true });
   });
 
+  it('waits on past a start-up deadline once playback started and the buffer allows it, within the worker bound', async () => {
+    playback = { phase: 'startup', bufferAheadSec: 0, stalls: 0 };
+    fetcher.request(1, segment('s1'), 4000);
+    // A busy machine: the transfer is slow but keeping pace (40 % in the start-up bound).
+    peer.downloads[0]?.receive(SIZE * 0.2);
+    await vi.advanceTimersByTimeAsync(PEERLANE_DEFAULTS.startupPeerWaitMs - 1);
+    playback = { phase: 'playing', bufferAheadSec: 10, stalls: 0 };
+    peer.downloads[0]?.receive(SIZE * 0.2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(responses, 'still waiting: the worker bound leaves 2.5 s').toEqual([]);
+    peer.downloads[0]?.finish(okResult());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(responses[0]?.message).toMatchObject({ requestId: 1, status: 'ok' });
+  });
+
+  it('gives up at a start-up deadline while start-up lasts', async () => {
+    playback = { phase: 'startup', bufferAheadSec: 0, stalls: 0 };
+    fetcher.request(1, segment('s1'), 4000);
+    await vi.advanceTimersByTimeAsync(PEERLANE_DEFAULTS.startupPeerWaitMs);
+    expect(responses.map((r) => r.message)).toEqual([
+      { type: 'segment-response', requestId: 1, status: 'miss', reason: 'deadline' },
+    ]);
+  });
+
   it('abandons a peer whose pace shows it will miss the deadline, before the deadline', async () => {
     fetcher.request(1, segment('s1'), 2000);
     peer.downloads[0]?.receive(1000);

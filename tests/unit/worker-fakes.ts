@@ -36,6 +36,8 @@ export interface FakeEdges {
   broadcast: WorkerToPageMessage[];
   rejected: string[];
   peerRequests: SegmentRef[];
+  /** The wait each peer request was given (maxWaitMs), in order. */
+  peerWaitsMs: number[];
   inspected: Array<{ ref: SegmentRef; data: ArrayBuffer }>;
   fetch: ReturnType<typeof vi.fn<(request: Request) => Promise<Response>>>;
   /** Origin-published hashes the sources see (add to it to publish one). */
@@ -60,6 +62,7 @@ export function fakeEdges(options: FakeEdgeOptions = {}): FakeEdges {
     broadcast: [],
     rejected: [],
     peerRequests: [],
+    peerWaitsMs: [],
     inspected: [],
     fetch: vi.fn<(request: Request) => Promise<Response>>(),
     originHashes: new OriginHashes(1000),
@@ -70,8 +73,9 @@ export function fakeEdges(options: FakeEdgeOptions = {}): FakeEdges {
     store: async () => store ?? undefined,
     hashes: { hashed: async (ref) => originHashes.attach(ref), attach: (ref) => originHashes.attach(ref) },
     bridge: {
-      requestSegment: async (_clientId, segment) => {
+      requestSegment: async (_clientId, segment, maxWaitMs) => {
         edges.peerRequests.push(segment);
+        edges.peerWaitsMs.push(maxWaitMs);
         return (await options.peer?.(segment)) ?? null;
       },
       reject: (_delivery, _segment, reason) => void edges.rejected.push(reason),
@@ -79,7 +83,11 @@ export function fakeEdges(options: FakeEdgeOptions = {}): FakeEdges {
       broadcast: (message) => void edges.broadcast.push(message),
     },
     settings: () => defaultWorkerSettings,
-    limits: { maxSegmentBytes: options.maxSegmentBytes ?? 1024 * 1024, cacheLookupTimeoutMs: 50 },
+    limits: {
+      maxSegmentBytes: options.maxSegmentBytes ?? 1024 * 1024,
+      cacheLookupTimeoutMs: 50,
+      peerWaitUnitBytes: workerLimits.peerWaitUnitBytes,
+    },
     isIndexSegment: (id) => options.indexSegments?.includes(id) ?? false,
     inspect: (ref, data) => void edges.inspected.push({ ref, data }),
     now: () => performance.now(),
