@@ -170,30 +170,28 @@ export async function openSegmentStore(options: SegmentStoreOptions): Promise<Se
     await Promise.all([...writes, tx.done]);
   }
 
+  /** A segment's record and bytes in one read-only transaction (no LRU write). */
+  async function read(id: string) {
+    const tx = db.transaction(['segments', 'blobs'], 'readonly');
+    const [meta, data] = await Promise.all([
+      tx.objectStore('segments').get(id),
+      tx.objectStore('blobs').get(id),
+    ]);
+    // Transactions keep the two stores consistent; a mismatch would mean a damaged DB: never serve it.
+    return meta && data?.byteLength === meta.size ? { meta, data } : undefined;
+  }
+
   return {
     get: (id) =>
       guarded('get', undefined, async () => {
-        const tx = db.transaction(['segments', 'blobs'], 'readonly');
-        const [meta, data] = await Promise.all([
-          tx.objectStore('segments').get(id),
-          tx.objectStore('blobs').get(id),
-        ]);
-        // Transactions keep the two stores consistent; a mismatch would mean a damaged DB: never serve it.
-        if (!meta || !data || data.byteLength !== meta.size) return undefined;
+        const record = await read(id);
+        if (!record) return undefined;
         touch(id);
-        const { lastUsed: _lastUsed, ...segment } = meta;
-        return { ...segment, data };
+        const { lastUsed: _lastUsed, ...segment } = record.meta;
+        return { ...segment, data: record.data };
       }),
 
-    readForUpload: (id) =>
-      guarded('get', undefined, async () => {
-        const tx = db.transaction(['segments', 'blobs'], 'readonly');
-        const [meta, data] = await Promise.all([
-          tx.objectStore('segments').get(id),
-          tx.objectStore('blobs').get(id),
-        ]);
-        return meta && data?.byteLength === meta.size ? data : undefined;
-      }),
+    readForUpload: (id) => guarded('get', undefined, async () => (await read(id))?.data),
 
     has: (id) => guarded('has', false, async () => (await db.count('segments', id)) > 0),
 
