@@ -7,6 +7,11 @@ export interface ByteRange {
   end: number;
 }
 
+/** Bytes in an inclusive range. */
+export function rangeLength(range: ByteRange): number {
+  return range.end - range.start + 1;
+}
+
 export type RangeSpec =
   | { kind: 'none' }
   | { kind: 'unsupported' }

@@ -4,6 +4,7 @@ import type { OriginHash } from '../../protocol/bridge/segment-ref';
 import { SIDECAR_VERSION } from '../../protocol/hash-sidecar-format';
 import { pieceId, segmentId } from '../../protocol/segment-ids';
 import { isSha256Hex } from '../../protocol/sha256-hex';
+import { rangeLength } from './byte-range';
 import { pieceCount, pieceRange } from './piece-plan';
 import { canonicalUrl } from './segment-id';
 
@@ -86,7 +87,7 @@ function readSidecar(json: unknown, sidecarUrl: string, options: SidecarParseOpt
     if (!isSize(size)) fail(`${where}.size is not a positive integer`);
     if (!isSha256Hex(sha256)) fail(`${where}.sha256 is not 64 lowercase hex digits`);
     const range = entry.range === undefined ? null : rangeOf(entry.range, where);
-    if (range && range.end - range.start + 1 !== size) fail(`${where}.size differs from its range's length`);
+    if (range && rangeLength(range) !== size) fail(`${where}.size differs from its range's length`);
     add(segmentId(canonicalUrl(url, options.volatileParams), range), { size, sha256 });
   });
   let skippedFiles = 0;
@@ -107,7 +108,7 @@ function readSidecar(json: unknown, sidecarUrl: string, options: SidecarParseOpt
     }
     pieces.forEach((sha256, index) => {
       const range = pieceRange(layout, index);
-      add(pieceId(url, range, size), { size: range.end - range.start + 1, sha256 });
+      add(pieceId(url, range, size), { size: rangeLength(range), sha256 });
     });
   });
   return { hashes, skippedFiles };

@@ -3,6 +3,7 @@
 // complete and checked before anyone gets it or keeps it.
 import type { DeliverySource } from '../../protocol/bridge/bridge-messages';
 import { mediaTypeFor } from '../../protocol/media-type';
+import { rangeLength } from './byte-range';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
 import { isShareable, readableRequest, readContentRange } from './network-request';
@@ -56,7 +57,7 @@ export class PartFetcher {
 
   private async gather(job: PartJob, parts: RangedRef[], settlers: Settler[]): Promise<void> {
     const { sources } = this.deps;
-    const tooBig = parts.find((ref) => length(ref) > this.deps.limits.maxSegmentBytes);
+    const tooBig = parts.find((ref) => rangeLength(ref.range) > this.deps.limits.maxSegmentBytes);
     if (tooBig) throw new Error(`part ${tooBig.id} is over the segment size limit`);
     const cached = await Promise.all(parts.map((ref) => sources.cached(ref, job.clientId)));
     const missing: number[] = [];
@@ -166,7 +167,7 @@ export class PartFetcher {
     const contentType = response.headers.get('Content-Type') ?? mediaTypeFor(first.url);
     const reader = response.body.getReader();
     let index = 0;
-    let buffer = new Uint8Array(length(first));
+    let buffer = new Uint8Array(rangeLength(first.range));
     let filled = 0;
     try {
       while (index < parts.length) {
@@ -186,7 +187,7 @@ export class PartFetcher {
           if (keep) job.waitUntil(sources.keep(ref, data, contentType, 'http'));
           index++;
           const next = parts[index];
-          buffer = new Uint8Array(next ? length(next) : 0);
+          buffer = new Uint8Array(next ? rangeLength(next.range) : 0);
           filled = 0;
         }
       }
@@ -217,8 +218,4 @@ function settledBy(count: number, work: (settlers: Settler[]) => Promise<void>):
     for (const settler of settlers) settler.reject(error);
   });
   return promises;
-}
-
-function length(ref: RangedRef): number {
-  return ref.range.end - ref.range.start + 1;
 }

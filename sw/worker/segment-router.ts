@@ -2,6 +2,7 @@
 // verified) → network. Whatever fails on the way, the player gets a real network response. No FetchEvent in here.
 import type { SegmentRef } from '../../protocol/bridge/segment-ref';
 import { mediaTypeFor } from '../../protocol/media-type';
+import { rangeLength } from './byte-range';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
 import { isShareable, readableRequest } from './network-request';
@@ -147,7 +148,7 @@ function isComplete(response: Response, ref: SegmentRef, body: ArrayBuffer): boo
     return false;
   }
   if (!ref.range) return true;
-  if (body.byteLength !== ref.range.end - ref.range.start + 1) return false;
+  if (body.byteLength !== rangeLength(ref.range)) return false;
   // Content-Range is not CORS-safelisted: cross-origin it is often hidden; when visible it must agree.
   const contentRange = response.headers.get('Content-Range');
   return contentRange === null || contentRange.startsWith(`bytes ${ref.range.start}-${ref.range.end}/`);

@@ -9,6 +9,7 @@ import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { sha256Hex } from '../../protocol/sha256-hex';
 import type { SegmentStore, StoredSegment } from '../cache/segment-store';
 import type { AgentBridge, AgentDelivery } from './agent-bridge';
+import { rangeLength } from './byte-range';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
 import type { SidecarLoader } from './sidecar-loader';
@@ -62,7 +63,7 @@ export class SegmentSources {
   /** Verified bytes from peers (the page's agent decides which peer, within the deadline), or undefined. */
   async fromPeers(plain: SegmentRef, clientId: string, signal?: AbortSignal): Promise<PeerBytes | undefined> {
     const { peerMaxWaitMs } = this.deps.settings();
-    const partBytes = plain.range ? plain.range.end - plain.range.start + 1 : 0;
+    const partBytes = plain.range ? rangeLength(plain.range) : 0;
     const maxWaitMs = peerMaxWaitMs * Math.max(1, partBytes / this.deps.limits.peerWaitUnitBytes);
     // The agent asks peers for exactly the origin's bytes when it knows them, and checks what they announce.
     const ref = await this.deps.hashes.hashed(plain);
@@ -73,7 +74,7 @@ export class SegmentSources {
       logWorkerError('peer-rejected', {
         id: ref.id,
         reason: rejected,
-        expectedBytes: ref.originHash?.size ?? (ref.range ? ref.range.end - ref.range.start + 1 : null),
+        expectedBytes: ref.originHash?.size ?? (ref.range ? rangeLength(ref.range) : null),
         gotBytes: delivery.data.byteLength,
       });
       this.deps.bridge.reject(delivery, ref, rejected);
@@ -153,7 +154,7 @@ export class SegmentSources {
   private async verify(ref: SegmentRef, delivery: AgentDelivery): Promise<RejectReason | undefined> {
     const size = delivery.data.byteLength;
     if (size === 0) return 'empty';
-    if (ref.range && size !== ref.range.end - ref.range.start + 1) return 'size-mismatch';
+    if (ref.range && size !== rangeLength(ref.range)) return 'size-mismatch';
     if (size > this.deps.limits.maxSegmentBytes) return 'size-mismatch';
     if (ref.originHash && size !== ref.originHash.size) return 'size-mismatch';
     if ((await sha256Hex(delivery.data)) !== delivery.sha256) return 'hash-mismatch';
