@@ -257,6 +257,7 @@ export class PeerChannel {
     const channel = this.link.dataChannel;
     if (this.status !== 'open' || !channel || channel.readyState !== 'open') return false;
     try {
+      // Two calls for one send: RTCDataChannel.send is overloaded per type, and TypeScript takes no union.
       if (frame instanceof ArrayBuffer) channel.send(frame);
       else channel.send(frame);
       return true;
