@@ -25,8 +25,26 @@ export interface BridgeEvents {
   connected(): void;
 }
 
+/**
+ * Registers the worker now, before start() (the script tag's `data-sw`): on a first visit its download and install
+ * then overlap the page's own loading instead of delaying the player, and start() finds the worker in control or
+ * about to be. Failures are left to start(): its own register() meets them again and reports them.
+ */
+export function registerEarly(sw: string, scope: string): void {
+  if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
+  markPhase('sw-register-early');
+  navigator.serviceWorker.register(sw, { scope }).catch(() => {});
+}
+
+/** The welcome a hello waits for: settled by the first welcome on any port said hello on meanwhile, or the timeout. */
+interface PendingWelcome {
+  welcomed: Promise<void>;
+  settle: () => void;
+}
+
 export class WorkerBridge {
   private port: MessagePort | undefined;
+  private pendingWelcome: PendingWelcome | undefined;
   private container: ServiceWorkerContainer | undefined;
   private readonly onControllerChange = () => {
     if (this.port) void this.connect();
@@ -92,24 +110,18 @@ export class WorkerBridge {
   /**
    * Says hello on a new port; resolves at the worker's welcome (it comes as soon as the worker has started and
    * loaded its state), or after controlTimeoutMs without one: then the page goes on, and only its first requests
-   * may miss the settings.
+   * may miss the settings. A hello said again before the welcome (the worker's hello-request, queued on a first
+   * visit while the page was controlled before start()) closes the first port: the welcome on either settles it.
    */
   private connect(): Promise<void> {
     const controller = this.container?.controller;
     if (!controller) return Promise.resolve();
     this.port?.close();
     const channel = new MessageChannel();
-    let welcomed = () => {};
-    const welcome = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.options.controlTimeoutMs);
-      welcomed = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    const waiting = this.pendingWelcome ?? this.waitForWelcome();
     channel.port1.onmessage = (event) => {
       if (!isWorkerToPageMessage(event.data)) return;
-      if (event.data.type === 'welcome') welcomed();
+      if (event.data.type === 'welcome') waiting.settle();
       this.events.message(event.data);
     };
     this.port = channel.port1;
@@ -120,7 +132,24 @@ export class WorkerBridge {
     };
     controller.postMessage(hello, [channel.port2]);
     this.events.connected();
-    return welcome;
+    return waiting.welcomed;
+  }
+
+  private waitForWelcome(): PendingWelcome {
+    let settle = () => {};
+    const welcomed = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.options.controlTimeoutMs);
+      settle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    const waiting = { welcomed, settle };
+    this.pendingWelcome = waiting;
+    void welcomed.then(() => {
+      if (this.pendingWelcome === waiting) this.pendingWelcome = undefined;
+    });
+    return waiting;
   }
 
   /** Sends on the current port; `transfer` moves segment bytes instead of copying them. */
