@@ -4,6 +4,8 @@
 import type { Probe } from '../../tests/support/viewer';
 
 export const STARTUP_PHASES = [
+  'swRegisterEarly',
+  'startCalled',
   'swRegistered',
   'swControlled',
   'startResolved',
@@ -16,6 +18,8 @@ export type StartupPhase = (typeof STARTUP_PHASES)[number];
 export type StartupPhases = Record<StartupPhase, number | null>;
 
 export const PHASE_LABELS: Record<StartupPhase, string> = {
+  swRegisterEarly: 'worker install began (the tag\'s data-sw)',
+  startCalled: 'Peerlane.start() called',
   swRegistered: 'service worker registered',
   swControlled: 'service worker controls the page',
   startResolved: 'Peerlane.start() resolved (player created)',
@@ -28,6 +32,8 @@ export const PHASE_LABELS: Record<StartupPhase, string> = {
 export function startupPhases(probe: Probe): StartupPhases {
   const received = probe.segments.map((segment) => segment.receivedAt);
   return {
+    swRegisterEarly: probe.phases['sw-register-early'] ?? null,
+    startCalled: probe.phases.start ?? null,
     swRegistered: probe.phases['sw-registered'] ?? null,
     swControlled: probe.phases['sw-controlled'] ?? null,
     startResolved: probe.phases.ready ?? null,

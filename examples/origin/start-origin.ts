@@ -11,6 +11,7 @@ import { type HashSidecars, publishHashSidecars, servedHashSidecars } from './ha
 import { type LiveStream, openLiveStream } from './live-stream';
 import { type OriginConfig, type OriginOptions, resolveOriginConfig } from './origin-config';
 import { OriginError } from './origin-error';
+import { servePlainPage, wantsPlainPage } from './plain-page';
 import { resolveRoute, type Surface } from './resolve-route';
 import { CORS_HEADERS, serveFile } from './serve-file';
 import { serveLive } from './serve-live';
@@ -118,9 +119,14 @@ function handler(context: OriginContext, surface: Surface) {
       response.writeHead(405, { allow: 'GET, HEAD, OPTIONS' }).end();
       return;
     }
-    const route = resolveRoute(new URL(request.url ?? '/', 'http://origin').pathname, config, surface);
+    const url = new URL(request.url ?? '/', 'http://origin');
+    const route = resolveRoute(url.pathname, config, surface);
     switch (route.kind) {
       case 'file': {
+        if (!route.media && wantsPlainPage(url, route.file)) {
+          void servePlainPage(request, response, route.file, route.cacheControl);
+          return;
+        }
         const delivery = route.media
           ? shaper.delivery(request, response, route.media)
           : directDelivery(response);

@@ -3,7 +3,8 @@
 //   format=<name>      which of the page's test streams to play (default: its first)
 //   src=<url>          what to play instead (default: the chosen test stream under the media folder)
 //   cdn                load the media from the cross-origin "CDN" of the local origin
-//   p2p=off            the plain player without Peerlane, to compare
+//   p2p=off            the plain player without Peerlane, to compare (the local origin serves the page without
+//                      its /peerlane.js tag)
 //   level=<n>          pin rendition n (0 = lowest) instead of adaptive bitrate
 //   buffer=<seconds>   how far ahead the player buffers (its own default otherwise)
 //   media-urls=<list>  comma-separated URL prefixes Peerlane may handle (default: the media folder, on this site

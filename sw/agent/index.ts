@@ -1,13 +1,14 @@
 // window.Peerlane (and the ES module): start/ready/stats/on/off/clear/destroy. Loaded as
 // <script src="/peerlane.js" data-signal="wss://…"></script> it starts itself from the tag's data-* attributes.
 
-import { optionsFromDataset, type PeerlaneOptions, resolveConfig } from './config';
+import { optionsFromDataset, PEERLANE_DEFAULTS, type PeerlaneOptions, resolveConfig } from './config';
 import { PeerlaneError, reportError } from './errors';
 import { emptySegmentCache } from './held-segments';
 import { PeerlaneAgent } from './peerlane-agent';
 import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
 import { markPhase } from './phase-marks';
 import { TypedEmitter } from './typed-emitter';
+import { registerEarly } from './worker-bridge';
 
 export type { PeerlaneOptions } from './config';
 export type { ErrorCode } from './errors';
@@ -109,6 +110,8 @@ export function destroy(): void {
 }
 
 // The tag form: a classic script knows its own element while it runs (an ES module does not, and is started by code).
+// `data-signal` starts everything; `data-sw` alone only installs the worker while the page loads, for a start() the
+// page calls later (once it knows its signal server), so a first visit does not wait for the install.
 const script = typeof document === 'undefined' ? null : document.currentScript;
 if (script instanceof HTMLScriptElement && script.dataset.signal) {
   try {
@@ -118,4 +121,6 @@ if (script instanceof HTMLScriptElement && script.dataset.signal) {
     settleReady?.reject(error);
     if (error instanceof PeerlaneError) reportError(events, error);
   }
+} else if (script instanceof HTMLScriptElement && script.dataset.sw) {
+  registerEarly(script.dataset.sw, script.dataset.scope ?? PEERLANE_DEFAULTS.scope);
 }

@@ -2,6 +2,8 @@
 // scripts and the swarm harness see where the time to the first frame went without asking the agent.
 
 export type StartPhase =
+  /** The script tag's `data-sw` began installing the worker, before start(). */
+  | 'sw-register-early'
   /** start() called. */
   | 'start'
   /** navigator.serviceWorker.register() resolved. */

@@ -217,7 +217,7 @@ describe('site', () => {
   it('serves the example page, hls.js from node_modules and the page config', async () => {
     const page = await fetch(`${origin.url}/`);
     expect(page.url).toBe(`${origin.url}/hls.js/`);
-    expect(await page.text()).toContain('<script src="/peerlane.js"></script>');
+    expect(await page.text()).toContain('<script src="/peerlane.js" data-sw="/peerlane-sw.js"></script>');
     expect((await fetch(`${origin.url}/vendor/hls.js/hls.min.js`)).status).toBe(200);
     expect(await (await fetch(`${origin.url}/config.json`)).json()).toEqual({
       signal: SIGNAL,
@@ -225,6 +225,17 @@ describe('site', () => {
       media: '/media/',
       cdnMedia: `${cdn}/media/`,
     });
+  });
+
+  it('serves an example page without its Peerlane tag for p2p=off (the CDN-only page to compare with)', async () => {
+    for (const name of ['hls.js', 'dash.js', 'shaka', 'video.js', 'video']) {
+      const withPeerlane = await (await fetch(`${origin.url}/${name}/`)).text();
+      const plain = await (await fetch(`${origin.url}/${name}/?p2p=off`)).text();
+      expect(withPeerlane, name).toContain('<script src="/peerlane.js"');
+      expect(plain, name).not.toContain('<script src="/peerlane.js"');
+      expect(plain.split('\n').length, name).toBe(withPeerlane.split('\n').length - 1);
+      expect(plain, name).toContain('main.js');
+    }
   });
 
   it('hands pages the STUN/TURN servers it was given (the network lab passes its coturn)', async () => {
