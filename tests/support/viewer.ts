@@ -262,26 +262,36 @@ function installProbe(segmentPattern: string, maxRecorded: number): void {
   XMLHttpRequest.prototype.open = function (this: XMLHttpRequest, ...args: Parameters<typeof open>) {
     const url = String(args[1]);
     if (pattern.test(url)) {
-      // Registered before the player's own handler (hls.js sets onreadystatechange after open()).
+      // Registered before the player's own handler (hls.js sets onreadystatechange after open()). A load the
+      // player aborted (a seek) delivered nothing to it: Firefox still shows it as done with status 0 and a buffer,
+      // so it is dropped at loadend, which comes after `abort` (a network error, `error`, is kept and counted).
+      let aborted = false;
+      this.addEventListener('abort', () => {
+        aborted = true;
+      });
       this.addEventListener('readystatechange', () => {
         if (this.readyState !== 4 || !(this.response instanceof ArrayBuffer)) return;
         const copy = this.response.slice(0);
         const status = this.status;
         const receivedAt = performance.now();
-        record.pendingDigests++;
-        void crypto.subtle.digest('SHA-256', copy).then((digest) => {
-          const sha256 = [...new Uint8Array(digest)]
-            .map((byte) => byte.toString(16).padStart(2, '0'))
-            .join('');
-          record.segments.push({
-            url: this.responseURL || url,
-            status,
-            bytes: copy.byteLength,
-            sha256,
-            receivedAt,
+        const recordCopy = () => {
+          if (aborted) return;
+          record.pendingDigests++;
+          void crypto.subtle.digest('SHA-256', copy).then((digest) => {
+            const sha256 = [...new Uint8Array(digest)]
+              .map((byte) => byte.toString(16).padStart(2, '0'))
+              .join('');
+            record.segments.push({
+              url: this.responseURL || url,
+              status,
+              bytes: copy.byteLength,
+              sha256,
+              receivedAt,
+            });
+            record.pendingDigests--;
           });
-          record.pendingDigests--;
-        });
+        };
+        this.addEventListener('loadend', recordCopy, { once: true });
       });
     }
     return open.apply(this, args);
