@@ -18,7 +18,7 @@ export type StartupPhase = (typeof STARTUP_PHASES)[number];
 export type StartupPhases = Record<StartupPhase, number | null>;
 
 export const PHASE_LABELS: Record<StartupPhase, string> = {
-  swRegisterEarly: 'worker install began (the tag\'s data-sw)',
+  swRegisterEarly: "worker install began (the tag's data-sw)",
   startCalled: 'Peerlane.start() called',
   swRegistered: 'service worker registered',
   swControlled: 'service worker controls the page',

@@ -20,16 +20,23 @@ it('installs the worker while the page loads; start() resolves at the welcome an
       });
     },
   });
-  const end = await viewer.waitFor('playing', (probe) => probe.firstPlayAt !== null && probe.segments.length >= 2);
+  const end = await viewer.waitFor(
+    'playing',
+    (probe) => probe.firstPlayAt !== null && probe.segments.length >= 2,
+  );
   const { phases } = end;
   expect(viewer.problems(), viewer.log().join('\n')).toEqual([]);
   expect(Object.keys(phases)).toEqual(
     expect.arrayContaining(['sw-register-early', 'start', 'sw-controlled', 'welcome', 'ready']),
   );
-  expect(phases['sw-register-early'], 'registration began before start()').toBeLessThan(phases.start as number);
+  expect(phases['sw-register-early'], 'registration began before start()').toBeLessThan(
+    phases.start as number,
+  );
   // A welcome lost to a second hello (the worker's hello-request, queued while the page was controlled before
   // start()) used to leave start() waiting for controlTimeoutMs (10 s).
-  expect((phases.ready as number) - (phases.start as number)).toBeLessThan(PEERLANE_DEFAULTS.controlTimeoutMs / 4);
+  expect((phases.ready as number) - (phases.start as number)).toBeLessThan(
+    PEERLANE_DEFAULTS.controlTimeoutMs / 4,
+  );
   expect(media.length, 'playlists and segments seen').toBeGreaterThanOrEqual(4);
   expect(
     media.filter((response) => !response.fromServiceWorker()).map((response) => response.url()),
