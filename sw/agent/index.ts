@@ -4,7 +4,7 @@
 import { optionsFromDataset, PEERLANE_DEFAULTS, type PeerlaneOptions, resolveConfig } from './config';
 import { PeerlaneError, reportError } from './errors';
 import { emptySegmentCache } from './held-segments';
-import { PeerlaneAgent } from './peerlane-agent';
+import type { PeerlaneAgent } from './peerlane-agent';
 import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
 import { markPhase } from './phase-marks';
 import { TypedEmitter } from './typed-emitter';
@@ -18,6 +18,8 @@ export { PeerlaneError };
 const events = new TypedEmitter<PeerlaneEvents>();
 let agent: PeerlaneAgent | undefined;
 let starting: Promise<void> | undefined;
+/** destroy() calls so far: a start() that loaded the agent across one ends there. */
+let destroyed = 0;
 let settleReady: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
 /** Settles with the first start(): resolved once the worker controls the page, rejected with a PeerlaneError. */
@@ -53,7 +55,13 @@ export function start(options: Partial<PeerlaneOptions>): Promise<void> {
 }
 
 async function launch(options: Partial<PeerlaneOptions>): Promise<void> {
-  const current = new PeerlaneAgent(resolveConfig(options), events);
+  const config = resolveConfig(options);
+  // The agent and PeerJS are evaluated now, not when the script loads: PeerJS tests WebRTC support at load time by
+  // opening an RTCPeerConnection, which would block the page's parsing in <head> (the bundle inlines this import).
+  const launched = destroyed;
+  const { PeerlaneAgent } = await import('./peerlane-agent');
+  if (destroyed !== launched) throw new PeerlaneError('destroyed', {});
+  const current = new PeerlaneAgent(config, events);
   agent = current;
   try {
     await current.start();
@@ -104,6 +112,7 @@ export function clear(): Promise<void> {
 
 /** Stops everything: peers, signal connection, worker bridge, observers. Listeners stay registered. */
 export function destroy(): void {
+  destroyed++;
   agent?.destroy();
   agent = undefined;
   starting = undefined;

@@ -80,12 +80,17 @@ export class WorkerBridge {
     container.addEventListener('message', this.onWorkerMessage);
     // Messages from Client.postMessage wait until this is called when listening with addEventListener.
     container.startMessages();
-    try {
-      await container.register(this.options.sw, { scope: this.options.scope });
-    } catch (error) {
-      throw new PeerlaneError('sw-register-failed', { url: this.options.sw, cause: describeCause(error) });
-    }
-    markPhase('sw-registered');
+    const registering = container.register(this.options.sw, { scope: this.options.scope }).then(
+      () => markPhase('sw-registered'),
+      (error: unknown) => {
+        throw new PeerlaneError('sw-register-failed', { url: this.options.sw, cause: describeCause(error) });
+      },
+    );
+    // Already controlled by this very script (a returning visit, or the tag's data-sw installed it while the page
+    // loaded): register() has nothing to change, so say hello at once instead of waiting for its round trip.
+    if (container.controller?.scriptURL === new URL(this.options.sw, location.href).href)
+      registering.catch(() => {});
+    else await registering;
     await this.controlled(container);
     markPhase('sw-controlled');
     await this.connect();
