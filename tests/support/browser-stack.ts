@@ -32,9 +32,11 @@ export function useBrowserStack(options: BrowserStackOptions = {}): BrowserStack
   const viewers = new Set<Viewer>();
   const closers: (() => Promise<void>)[] = [];
   const closeOpened = async () => {
-    const closing = [...viewers].map((viewer) => viewer.close());
+    const opened = [...viewers];
     viewers.clear();
-    await Promise.all([...closing, ...closers.splice(0).map((close) => close())]);
+    // One context at a time: Chromium disposing of many at once (their pages still playing) once lost track of one.
+    for (const viewer of opened) await viewer.close();
+    await Promise.all(closers.splice(0).map((close) => close()));
   };
 
   beforeAll(async () => {
