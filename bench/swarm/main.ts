@@ -76,7 +76,9 @@ try {
     ...options,
     signalArgs: compareRanking ? [...signalArgs, SIGNAL_RANKING_FLAG, ranking] : signalArgs,
   });
-  console.log(`swarm: ${settings.viewers} viewers, ${settings.mode}, ${settings.duration} s; CDN only first`);
+  console.log(
+    `swarm: ${settings.viewers} ${settings.returning ? 'returning ' : ''}viewers, ${settings.mode}, ${settings.duration} s; CDN only first`,
+  );
   cdnOnly = summarizeRun(await runSwarm(settings, false, options));
   console.log(`swarm: with Peerlane${compareRanking ? ' (matching peers by network)' : ''}`);
   const matchingRun = await runSwarm(settings, true, ranked('matching'));

@@ -2,16 +2,22 @@
 // Performance domain. Workers have no such domain: their share is in the Chromium tree's total (machine-load.ts).
 import type { Page } from 'puppeteer';
 
-/** Opens the meter before the page loads; the reader returns seconds so far, null once the page is gone. */
+/** Opens the meter; the reader returns seconds since it opened, null once the page is gone. */
 export async function mainThreadCpu(page: Page): Promise<() => Promise<number | null>> {
   const session = await page.createCDPSession();
   await session.send('Performance.enable');
-  return async () => {
+  const read = async () => {
     try {
       const { metrics } = await session.send('Performance.getMetrics');
       return metrics.find((metric) => metric.name === 'TaskDuration')?.value ?? null;
     } catch {
       return null;
     }
+  };
+  // The renderer's count goes on across navigations: a returning viewer's first visit (--returning) is not its own.
+  const opened = (await read()) ?? 0;
+  return async () => {
+    const total = await read();
+    return total === null ? null : total - opened;
   };
 }

@@ -1,5 +1,7 @@
 // One run of the swarm harness: a fresh origin (with the settings' CDN model) and signal server, N viewers of
 // the hls.js example page joining on schedule, every viewer and the origin sampled until the run ends.
+
+import type { Page } from 'puppeteer';
 import type { Traffic, TrafficSnapshot } from '../../examples/origin/traffic-meter';
 import { VIEWER_COOKIE } from '../../examples/origin/viewer-id';
 import type { Lab } from '../../lab/start-lab';
@@ -83,6 +85,9 @@ interface Watching {
   last: Probe | null;
   peerIds: Set<string>;
 }
+
+/** How long a returning viewer's first visit may take to show a frame. */
+const FIRST_VISIT_TIMEOUT_MS = 30_000;
 
 const NO_TRAFFIC: Traffic = { segmentBytes: 0, playlistBytes: 0, segments: 0, playlists: 0 };
 
@@ -200,6 +205,7 @@ async function watch(
           await page
             .browserContext()
             .setCookie({ name: VIEWER_COOKIE, value: name, domain: cookieDomain, path: '/' });
+          if (settings.returning) await visitOnce(page, url);
           pageCpu = await mainThreadCpu(page);
         },
       });
@@ -285,6 +291,17 @@ function sampleOf(t: number, probe: Probe, traffic: Traffic | undefined): Viewer
 }
 
 /** Resolves once `seconds()` reaches `atSec` (at once when it already has). */
+/**
+ * A returning viewer's first visit (`--returning`): the page until its first frame, so the worker is installed and
+ * the scripts are cached when the measured load begins. Its bytes and CPU count in the run's totals, in both runs.
+ */
+async function visitOnce(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0, {
+    timeout: FIRST_VISIT_TIMEOUT_MS,
+  });
+}
+
 function untilSec(seconds: () => number, atSec: number): Promise<void> {
   const waitMs = (atSec - seconds()) * 1000;
   return waitMs > 0 ? new Promise((resolve) => setTimeout(resolve, waitMs)) : Promise.resolve();

@@ -39,6 +39,11 @@ export interface SwarmSettings {
   originHashes: boolean;
   /** Busy processes running beside the viewers for the whole invocation (a loaded machine). Default 0. */
   cpuHog: number;
+  /**
+   * Measure returning viewers: each loads the page once (until its first frame: Peerlane's worker installed, the
+   * page's scripts in the HTTP cache) and is measured from its second load, in both runs. Default false: first visits.
+   */
+  returning: boolean;
   /** How often every viewer's state is sampled for the timelines, ms. Default 1000. */
   sampleMs: number;
   /** Where report.json, report.html and report.png go. Default 'bench/results/swarm'. */
@@ -78,6 +83,7 @@ export const swarmDefaults: SwarmSettings = {
   departures: [],
   originHashes: true,
   cpuHog: 0,
+  returning: false,
   sampleMs: 1000,
   out: 'bench/results/swarm',
   lab: false,
@@ -103,7 +109,7 @@ const LAB_FLAGS = [
 
 export const USAGE = `usage: npm run swarm -- [--viewers N] [--mode live|vod] [--duration S] [--join-spread S]
        [--cdn-mbps X] [--cdn-viewer-mbps X] [--cdn-latency-ms N] [--level N] [--leave VIEWER@S]... [--cpu-hog N]
-       [--out DIR]
+       [--returning] [--out DIR]
        [--lab [--isps N] [--nat-share X] [--uplink-kbps X] [--downlink-kbps X]
               [--capped-uploaders K] [--capped-uplink-kbps X] [--transit-kbps X]]
 
@@ -120,6 +126,8 @@ writes DIR/report.json, DIR/report.html and DIR/report.png.
   --leave V@S          viewer V (1-based, or top-uploader) leaves S seconds into the run; repeatable
   --no-origin-hashes   the origin publishes no segment hashes: trust comes from the signal server's quorum
   --cpu-hog N          N busy processes beside the viewers during both runs           (default 0)
+  --returning          each viewer loads the page once (to its first frame) and is measured on its second
+                       load: worker installed, scripts cached                         (default: first visits)
   --out DIR            report folder                                                  (default bench/results/swarm)
 The network lab (as root; see lab/README.md): each viewer its own Chromium in its own network namespace,
 address, ISP (ASN, country) and caps; the signal server and origin on the lab's services address. A lab
@@ -151,6 +159,7 @@ export function parseSwarmFlags(argv: string[]): SwarmSettings | 'help' {
       leave: { type: 'string', multiple: true },
       'no-origin-hashes': { type: 'boolean' },
       'cpu-hog': { type: 'string' },
+      returning: { type: 'boolean' },
       out: { type: 'string' },
       lab: { type: 'boolean' },
       isps: { type: 'string' },
@@ -188,6 +197,7 @@ export function parseSwarmFlags(argv: string[]): SwarmSettings | 'help' {
     cdnLatencyMs: number('cdn-latency-ms', values['cdn-latency-ms'], 0) ?? swarmDefaults.cdnLatencyMs,
     level: number('level', values.level, 0, true) ?? swarmDefaults.level,
     cpuHog: number('cpu-hog', values['cpu-hog'], 0, true) ?? swarmDefaults.cpuHog,
+    returning: values.returning ?? false,
     out: values.out ?? swarmDefaults.out,
     originHashes: !values['no-origin-hashes'],
     lab: values.lab ?? false,

@@ -26,6 +26,12 @@ describe('swarm lab flags', () => {
 
   it('leave a loopback run exactly as before', () => {
     expect(parseSwarmFlags(['--viewers', '4'])).toEqual({ ...swarmDefaults, viewers: 4 });
+    expect(swarmDefaults.returning).toBe(false);
+    expect(parseSwarmFlags(['--returning', '--cpu-hog', '1'])).toEqual({
+      ...swarmDefaults,
+      returning: true,
+      cpuHog: 1,
+    });
     expect(swarmDefaults).toMatchObject({ lab: false, natShare: 0, uplinkKbps: null, cappedUploaders: 0 });
   });
 
