@@ -290,7 +290,6 @@ function sampleOf(t: number, probe: Probe, traffic: Traffic | undefined): Viewer
   };
 }
 
-/** Resolves once `seconds()` reaches `atSec` (at once when it already has). */
 /**
  * A returning viewer's first visit (`--returning`): the page until its first frame, so the worker is installed and
  * the scripts are cached when the measured load begins. Its bytes and CPU count in the run's totals, in both runs.
@@ -302,6 +301,7 @@ async function visitOnce(page: Page, url: string): Promise<void> {
   });
 }
 
+/** Resolves once `seconds()` reaches `atSec` (at once when it already has). */
 function untilSec(seconds: () => number, atSec: number): Promise<void> {
   const waitMs = (atSec - seconds()) * 1000;
   return waitMs > 0 ? new Promise((resolve) => setTimeout(resolve, waitMs)) : Promise.resolve();

@@ -150,21 +150,8 @@ export async function openViewer(browser: Browser, url: string, options: ViewerO
         timeoutMs,
         context: () => log.slice(-30).join('\n'),
       }),
-    close: () => closeContext(context),
+    close: () => context.close(),
   };
-}
-
-/**
- * Disposes of a viewer's browser context. When the browser answers that the context's session is already gone (seen
- * once in CI while many contexts of one browser were disposed of together), the context is closed all the same: the
- * answer is not a failure of the test, and the browser is closed after its viewers in any case.
- */
-async function closeContext(context: BrowserContext): Promise<void> {
-  try {
-    await context.close();
-  } catch (error) {
-    if (!/session with given id not found|target closed|no browser context/i.test(String(error))) throw error;
-  }
 }
 
 /** Runs in the page before any of its scripts (serialized by puppeteer: no closures). */
