@@ -49,7 +49,6 @@ export interface PeerWait {
 /**
  * Nobody holds the segment a player asks for: wait for an announcement, or (null) go to the network now.
  * `networkMs`: what the network would take for it (a segment the size of the last ones).
- * - nothing buffered before the first frame: never a wait;
  * - a holder just failed us (busy, gone; `attempt` > 0): others are fetching it too, their HAVE is close;
  * - at the live edge (`rank` not null: our place among the peers watching the rendition with us), or when a peer
  *   said it is fetching the segment (`fetchedInMs`: its HAVE is due in that long): see edgeTurnMs and edgeWaitLimitMs;
@@ -72,9 +71,6 @@ export function peerWait(
   config: SchedulerConfig,
 ): PeerWait | null {
   const { leftMs, playback, networkMs } = request;
-  // A session's first segment (start-up, nothing buffered) never waits for peers: the viewer sees a spinner until it
-  // comes, and the network is the quicker source while connections open. Peers join as the buffer grows.
-  if (playback.phase === 'startup' && playback.bufferAheadSec === 0) return null;
   let wait: PeerWait | null = null;
   if (request.attempt > 0) {
     // Someone holds it (it just failed us): as long as a peer may race the network for it.

@@ -227,27 +227,6 @@ describe('the live edge', () => {
     expect(peerWait({ ...request, rank: null, fetchedInMs: null }, config)).toBeNull();
   });
 
-  it('never holds up the first segment of a session: nothing buffered before the first frame, the network goes at once', () => {
-    const request = {
-      attempt: 0,
-      rank: 2,
-      fetchedInMs: 900,
-      peersPending: true,
-      trustPending: true,
-      leftMs: 4000,
-      playback: { phase: 'startup', bufferAheadSec: 0, stalls: 0 } as PlaybackState,
-      networkMs: 200,
-    };
-    expect(peerWait(request, config)).toBeNull();
-    expect(peerWait({ ...request, attempt: 1 }, config)).toBeNull();
-    // Once a segment is in, start-up waits as before (within its bound and what the buffer allows).
-    const primed = {
-      ...request,
-      playback: { phase: 'startup', bufferAheadSec: 8, stalls: 0 } as PlaybackState,
-    };
-    expect(peerWait(primed, config)).toMatchObject({ until: 'holders' });
-  });
-
   it('at a congested CDN, waits within the race window for the one fetch rather than join the crowd', () => {
     // The network needs 3 s and cannot prevent the stall: wait up to half of that for the first fetcher's HAVE.
     const congested = { maxWaitMs: 2000, networkMs: 3000 };
