@@ -146,6 +146,8 @@ async function watch(
 ): Promise<RunRecord> {
   const url = stack.pageUrl({
     p2p,
+    // As a site's page starts: the player alone, Peerlane after its first frame.
+    wait: 'playback',
     level: settings.level ?? undefined,
     src: settings.mode === 'live' ? LIVE_SRC : undefined,
   });

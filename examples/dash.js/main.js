@@ -9,15 +9,19 @@ const video = document.querySelector('#video');
 const settings = await loadSettings(STREAMS);
 const panel = showStats(video, { peerlane: settings.p2p });
 
-// 1. Peerlane first: once start() resolves, the service worker controls this page, so the MPD and every segment
-//    go through it. A production site also passes its STUN/TURN servers; here: the local origin's (none on loopback).
+// 1. Peerlane first. start() resolves at once: the player starts as fast as without Peerlane, which starts its own
+//    part once the player plays its first frame; from then the worker takes over the MPD and segments
+//    (on a first visit, as soon as it is installed) and peers join. A production site also passes its STUN/TURN
+//    servers; here: the local origin's (none on loopback).
 if (settings.p2p) {
   await Peerlane.start({
     signal: settings.signal,
     sw: '/peerlane-sw.js',
     mediaUrls: settings.mediaUrls,
     iceServers: settings.iceServers,
+    waitForPlayback: !settings.peerlaneFirst,
   }).then(panel.started, panel.failed);
+  if (settings.peerlaneFirst) await Peerlane.ready.catch(() => {});
 }
 
 // 2. The player, unchanged.

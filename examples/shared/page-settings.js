@@ -7,6 +7,9 @@
 //                      its /peerlane.js tag)
 //   level=<n>          pin rendition n (0 = lowest) instead of adaptive bitrate
 //   buffer=<seconds>   how far ahead the player buffers (its own default otherwise)
+//   wait=ready         Peerlane first: start it at once and create the player once the worker controls the page
+//                      (Peerlane.ready), so every request of a first visit goes through it, at the cost of start-up
+//                      time (by default the player starts alone and Peerlane joins after its first frame)
 //   media-urls=<list>  comma-separated URL prefixes Peerlane may handle (default: the media folder, on this site
 //                      or the CDN, and the origin of `src`); `media-urls=/` leaves a CDN to the browser
 
@@ -32,6 +35,7 @@ export async function loadSettings(streams, params = new URLSearchParams(locatio
     src: src?.href ?? new URL(streams[format], mediaUrl).href,
     // Peerlane.start({ mediaUrls }): the worker handles media under these prefixes only (a CDN must be listed).
     mediaUrls: list('media-urls') ?? (src ? [mediaUrl, `${src.origin}/`] : [mediaUrl]),
+    peerlaneFirst: params.get('wait') === 'ready',
     level: number('level'),
     buffer: number('buffer'),
   };

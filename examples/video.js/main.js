@@ -10,15 +10,19 @@ const video = document.querySelector('#video');
 const settings = await loadSettings(STREAMS);
 const panel = showStats(video, { peerlane: settings.p2p });
 
-// 1. Peerlane first: once start() resolves, the service worker controls this page, so the manifest and every
-//    segment VHS fetches go through it. A production site also passes its STUN/TURN servers.
+// 1. Peerlane first. start() resolves at once: the player starts as fast as without Peerlane, which starts its own
+//    part once the player plays its first frame; from then the worker takes over the manifest and segments
+//    (on a first visit, as soon as it is installed) and peers join. A production site also passes its STUN/TURN
+//    servers.
 if (settings.p2p) {
   await Peerlane.start({
     signal: settings.signal,
     sw: '/peerlane-sw.js',
     mediaUrls: settings.mediaUrls,
     iceServers: settings.iceServers,
+    waitForPlayback: !settings.peerlaneFirst,
   }).then(panel.started, panel.failed);
+  if (settings.peerlaneFirst) await Peerlane.ready.catch(() => {});
 }
 
 // 2. The player, unchanged. overrideNative: VHS (not a browser's own HLS) everywhere, so every browser behaves alike.

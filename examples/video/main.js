@@ -8,15 +8,19 @@ const video = document.querySelector('#video');
 const settings = await loadSettings({ mp4: 'progressive/movie.mp4' });
 const panel = showStats(video, { peerlane: settings.p2p });
 
-// 1. Peerlane first: once start() resolves, the service worker controls this page, so the element's requests for
-//    the file go through it. (A `src` written in the HTML would start loading before, on a first visit.)
+// 1. Peerlane first, at once (waitForPlayback: false), and its `ready`: the element streams the file in one long
+//    response, which would bypass the worker for good if it began before the worker controls the page (a first
+//    visit). Segmented players need only start(). (A `src` written in the HTML would start loading before.)
 if (settings.p2p) {
   await Peerlane.start({
     signal: settings.signal,
     sw: '/peerlane-sw.js',
     mediaUrls: settings.mediaUrls,
     iceServers: settings.iceServers,
-  }).then(panel.started, panel.failed);
+    waitForPlayback: false,
+  })
+    .then(() => Peerlane.ready)
+    .then(panel.started, panel.failed);
 }
 
 // 2. The element, unchanged. A file on another origin needs crossorigin="anonymous" (and CORS on that server):

@@ -9,6 +9,9 @@ import { isOriginHash, isSegmentRef, type OriginHash, type SegmentRef } from './
 import { isCount, isDuration, isRecord, isRequestId, isText, MAX_URL } from './value-checks';
 import { isWorkerSettings, type WorkerSettings } from './worker-settings';
 
+/** URLs one `loaded-before-control` may list: a player fetches a handful of manifests before control. */
+export const MAX_LOADED_BEFORE_CONTROL = 64;
+
 export type DeliverySource = 'http' | 'p2p' | 'cache';
 
 /** Where the bytes of a newly stored segment came from. */
@@ -70,6 +73,11 @@ export type WorkerToPageMessage =
 export type PageToWorkerMessage =
   /** Sent through `navigator.serviceWorker.controller.postMessage` with the MessagePort that carries the rest. */
   | { type: 'hello'; version: string; settings: Partial<WorkerSettings> }
+  /**
+   * Resources the page loaded before the worker controlled it (a first visit does not hold the player for the
+   * worker): the worker reads the manifests among them again, so it knows the segments the player asks for next.
+   */
+  | { type: 'loaded-before-control'; urls: string[] }
   | { type: 'segment-response'; requestId: number; status: 'ok'; data: ArrayBuffer; sha256: string }
   | { type: 'segment-response'; requestId: number; status: 'miss'; reason: string }
   /**
@@ -97,6 +105,12 @@ export function isPageToWorkerMessage(value: unknown): value is PageToWorkerMess
     case 'hello':
       // Settings are checked field by field when merged (a typo in one must not cost the whole bridge).
       return isText(value.version, 64) && (value.settings === undefined || isRecord(value.settings));
+    case 'loaded-before-control':
+      return (
+        Array.isArray(value.urls) &&
+        value.urls.length <= MAX_LOADED_BEFORE_CONTROL &&
+        value.urls.every((url) => isText(url, MAX_URL))
+      );
     case 'origin-hashes':
       return (
         Array.isArray(value.hashes) &&

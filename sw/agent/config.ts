@@ -73,7 +73,16 @@ export interface PeerlaneOptions {
   safetyMarginMs: number;
   /** Longest a peer may take for a segment before playback has started (startup delay at stake), ms. Default 1500. */
   startupPeerWaitMs: number;
-  /** How long start() waits for the service worker to control the page, ms. Default 10000. */
+  /**
+   * Peerlane starts its own work (the worker's install on a first visit, the signal server, peers) once a media
+   * element of the page plays its first frame (or after `playbackWaitMaxMs`), so the player starts as fast as
+   * without it: its first requests go to the network or the cache, peers join as the buffer grows. `false`: at once,
+   * for a page that awaits `Peerlane.ready` before it sets a plain `<video>`'s `src`. Default true.
+   */
+  waitForPlayback: boolean;
+  /** Longest Peerlane waits for playback to begin before it starts anyway (see waitForPlayback), ms. Default 3000. */
+  playbackWaitMaxMs: number;
+  /** How long Peerlane waits for the service worker to control the page (`ready`), ms. Default 10000. */
   controlTimeoutMs: number;
   /** How long a peer connection may take to open, ms. Default 10000. */
   connectTimeoutMs: number;
@@ -113,6 +122,8 @@ export const PEERLANE_DEFAULTS: Omit<PeerlaneConfig, 'signal'> = {
   prefetchMinBufferSec: 4,
   safetyMarginMs: 1500,
   startupPeerWaitMs: 1500,
+  waitForPlayback: true,
+  playbackWaitMaxMs: 3000,
   controlTimeoutMs: 10_000,
   connectTimeoutMs: 10_000,
   peerRequestsPerSec: 20,
@@ -146,6 +157,8 @@ const OPTION_KINDS: Record<keyof PeerlaneOptions, OptionKind> = {
   prefetchMinBufferSec: 'amount',
   safetyMarginMs: 'amount',
   startupPeerWaitMs: 'amount',
+  waitForPlayback: 'flag',
+  playbackWaitMaxMs: 'count',
   controlTimeoutMs: 'count',
   connectTimeoutMs: 'count',
   peerRequestsPerSec: 'count',

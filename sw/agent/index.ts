@@ -1,13 +1,20 @@
 // window.Peerlane (and the ES module): start/ready/stats/on/off/clear/destroy. Loaded as
 // <script src="/peerlane.js" data-signal="wss://…"></script> it starts itself from the tag's data-* attributes.
 
-import { optionsFromDataset, PEERLANE_DEFAULTS, type PeerlaneOptions, resolveConfig } from './config';
+import {
+  optionsFromDataset,
+  PEERLANE_DEFAULTS,
+  type PeerlaneConfig,
+  type PeerlaneOptions,
+  resolveConfig,
+} from './config';
 import { PeerlaneError, reportError } from './errors';
 import { emptySegmentCache } from './held-segments';
 import type { PeerlaneAgent } from './peerlane-agent';
 import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
 import { markPhase } from './phase-marks';
 import { TypedEmitter } from './typed-emitter';
+import { untilPlaying } from './until-playing';
 import { registerEarly } from './worker-bridge';
 
 export type { PeerlaneOptions } from './config';
@@ -22,7 +29,12 @@ let starting: Promise<void> | undefined;
 let destroyed = 0;
 let settleReady: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
-/** Settles with the first start(): resolved once the worker controls the page, rejected with a PeerlaneError. */
+/**
+ * Settles with the first start(): resolved once the worker controls the page and has taken its settings, rejected
+ * with a PeerlaneError. With `waitForPlayback` (the default) that is after the page's first frame. A page whose player
+ * streams a file in one long response (a plain `<video src>`) starts with `waitForPlayback: false` and awaits this
+ * before setting `src`, so that response goes through the worker on a first visit too.
+ */
 export const ready: Promise<void> = new Promise((resolve, reject) => {
   settleReady = { resolve, reject };
 });
@@ -30,20 +42,25 @@ export const ready: Promise<void> = new Promise((resolve, reject) => {
 ready.catch(() => {});
 
 /**
- * Starts Peerlane: registers the worker, connects to the signal server, and resolves once the worker controls the
- * page — await it before creating the player so the very first visit is accelerated. Calling it again returns the
- * same promise (options of later calls are ignored until destroy()).
+ * Starts Peerlane: registers the worker, connects to it and to the signal server. Resolves at once (rejects on bad
+ * options or without service workers): the player is created next and its first requests go to the network, or to
+ * the worker's cache on a returning visit, while Peerlane starts — by default once the player plays its first frame
+ * (`waitForPlayback`). The worker then takes over the player's requests (it reads the manifests loaded before, see
+ * loaded-before-control.ts) and peers join as the buffer grows; `ready` says when. Calling it again returns the same
+ * promise (options of later calls are ignored until destroy()).
  */
 export function start(options: Partial<PeerlaneOptions>): Promise<void> {
   if (starting) return starting;
   markPhase('start');
-  const attempt = launch(options);
+  const { mayStart, connected } = launch(options);
+  const attempt = mayStart;
   starting = attempt;
   attempt.then(
-    () => {
-      markPhase('ready');
-      settleReady?.resolve();
-    },
+    () => markPhase('ready'),
+    () => {},
+  );
+  connected.then(
+    () => settleReady?.resolve(),
     (error: unknown) => {
       // Let a later start() try again.
       if (starting === attempt) starting = undefined;
@@ -54,11 +71,28 @@ export function start(options: Partial<PeerlaneOptions>): Promise<void> {
   return attempt;
 }
 
-async function launch(options: Partial<PeerlaneOptions>): Promise<void> {
-  const config = resolveConfig(options);
+/** `mayStart`: the player may be created; `connected`: the worker took the page's settings (`ready`). */
+function launch(options: Partial<PeerlaneOptions>): { mayStart: Promise<void>; connected: Promise<void> } {
+  let config: PeerlaneConfig;
+  try {
+    config = resolveConfig(options);
+  } catch (error) {
+    const failed = Promise.reject(error);
+    return { mayStart: failed, connected: failed };
+  }
+  const connected = connect(config);
+  // Without service workers start() rejects (sw-unsupported), as a page that checks it expects.
+  const supported = typeof navigator !== 'undefined' && 'serviceWorker' in navigator;
+  return { mayStart: supported ? Promise.resolve() : connected, connected };
+}
+
+async function connect(config: PeerlaneConfig): Promise<void> {
+  const launched = destroyed;
+  // The page goes on from start() first (it creates its player), then, by default, plays its first frame.
+  if (config.waitForPlayback) await untilPlaying(config.playbackWaitMaxMs);
+  else await new Promise((resolve) => setTimeout(resolve, 0));
   // The agent and PeerJS are evaluated now, not when the script loads: PeerJS tests WebRTC support at load time by
   // opening an RTCPeerConnection, which would block the page's parsing in <head> (the bundle inlines this import).
-  const launched = destroyed;
   const { PeerlaneAgent } = await import('./peerlane-agent');
   if (destroyed !== launched) throw new PeerlaneError('destroyed', {});
   const current = new PeerlaneAgent(config, events);
@@ -119,8 +153,9 @@ export function destroy(): void {
 }
 
 // The tag form: a classic script knows its own element while it runs (an ES module does not, and is started by code).
-// `data-signal` starts everything; `data-sw` alone only installs the worker while the page loads, for a start() the
-// page calls later (once it knows its signal server), so a first visit does not wait for the install.
+// `data-signal` starts everything; `data-sw` alone only installs the worker while the page loads, for a page that
+// awaits `ready` before its first request (a plain <video>, with waitForPlayback: false) and should not wait long. A
+// segmented player does without: on a busy device the install would slow its start-up.
 const script = typeof document === 'undefined' ? null : document.currentScript;
 if (script instanceof HTMLScriptElement && script.dataset.signal) {
   try {

@@ -49,6 +49,7 @@ export interface PeerWait {
 /**
  * Nobody holds the segment a player asks for: wait for an announcement, or (null) go to the network now.
  * `networkMs`: what the network would take for it (a segment the size of the last ones).
+ * - a media segment asked for with nothing buffered before the first frame: never a wait;
  * - a holder just failed us (busy, gone; `attempt` > 0): others are fetching it too, their HAVE is close;
  * - at the live edge (`rank` not null: our place among the peers watching the rendition with us), or when a peer
  *   said it is fetching the segment (`fetchedInMs`: its HAVE is due in that long): see edgeTurnMs and edgeWaitLimitMs;
@@ -67,10 +68,18 @@ export function peerWait(
     leftMs: number;
     playback: PlaybackState;
     networkMs: number;
+    /**
+     * A media segment (it has a duration), not an init section or a piece of a progressive file: a media element
+     * asks for a file's first pieces all before its first frame, and they would all go to the network.
+     */
+    media: boolean;
   },
   config: SchedulerConfig,
 ): PeerWait | null {
   const { leftMs, playback, networkMs } = request;
+  // The first segments of a session (start-up, nothing buffered) never wait for peers: the viewer sees a spinner
+  // until one comes, and while connections open the network is the quicker source. Peers join as the buffer grows.
+  if (request.media && playback.phase === 'startup' && playback.bufferAheadSec === 0) return null;
   let wait: PeerWait | null = null;
   if (request.attempt > 0) {
     // Someone holds it (it just failed us): as long as a peer may race the network for it.

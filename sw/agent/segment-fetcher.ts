@@ -166,6 +166,7 @@ export class SegmentFetcher {
         leftMs: ask.maxWaitMs - (now - ask.receivedAt),
         playback,
         networkMs,
+        media: ask.segment.durationSec > 0,
       },
       this.deps.config,
     );

@@ -3,12 +3,14 @@
 
 import {
   isWorkerToPageMessage,
+  MAX_LOADED_BEFORE_CONTROL,
   type PageToWorkerMessage,
   type WorkerToPageMessage,
 } from '../../protocol/bridge/bridge-messages';
 import type { WorkerSettings } from '../../protocol/bridge/worker-settings';
 import { PEERLANE_VERSION } from './config';
 import { describeCause, PeerlaneError } from './errors';
+import { reportLoadedBeforeControl } from './loaded-before-control';
 import { markPhase } from './phase-marks';
 
 export interface BridgeOptions {
@@ -36,6 +38,22 @@ export function registerEarly(sw: string, scope: string): void {
   navigator.serviceWorker.register(sw, { scope }).catch(() => {});
 }
 
+/** The page is controlled by the worker at `sw` (the page's own URL for it, as given to register()). */
+function isControlledBy(sw: string): boolean {
+  return navigator.serviceWorker.controller?.scriptURL === new URL(sw, location.href).href;
+}
+
+/**
+ * The page was loaded through a service worker, so the player's requests reach it from the first one. Not so on a
+ * first visit, even once the worker the tag's data-sw installed has claimed the page: what the player loads before
+ * the worker has the page's settings (a CDN to handle, in mediaUrls) is reported to it after the welcome.
+ */
+function controlledSinceLoad(): boolean {
+  if (!navigator.serviceWorker.controller || typeof performance === 'undefined') return false;
+  const [navigation] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
+  return (navigation?.workerStart ?? 0) > 0;
+}
+
 /** The welcome a hello waits for: settled by the first welcome on any port said hello on meanwhile, or the timeout. */
 interface PendingWelcome {
   welcomed: Promise<void>;
@@ -46,6 +64,9 @@ export class WorkerBridge {
   private port: MessagePort | undefined;
   private pendingWelcome: PendingWelcome | undefined;
   private container: ServiceWorkerContainer | undefined;
+  private stopReporting = () => {};
+  /** What the player loaded before the worker controlled the page: told on every port, a lost one included. */
+  private readonly loadedBeforeControl: string[] = [];
   private readonly onControllerChange = () => {
     if (this.port) void this.connect();
   };
@@ -62,9 +83,8 @@ export class WorkerBridge {
 
   /**
    * Resolves once the worker controls the page and has taken our settings (its `welcome`); rejects with a
-   * PeerlaneError. Waiting for the welcome matters on a first visit: the player's requests reach the worker
-   * directly, our hello through the browser, and a request screened before the settings arrive (a CDN listed in
-   * mediaUrls) would pass by the worker.
+   * PeerlaneError. On a first visit the player does not wait for this (see index.ts): what it loaded until then is
+   * reported to the worker, which reads the manifests among it again.
    */
   async start(): Promise<void> {
     if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) {
@@ -88,13 +108,17 @@ export class WorkerBridge {
     );
     // Already controlled by this very script (a returning visit, or the tag's data-sw installed it while the page
     // loaded): register() has nothing to change, so say hello at once instead of waiting for its round trip.
-    if (container.controller?.scriptURL === new URL(this.options.sw, location.href).href)
-      registering.catch(() => {});
+    if (isControlledBy(this.options.sw)) registering.catch(() => {});
     else await registering;
     await this.controlled(container);
     markPhase('sw-controlled');
     await this.connect();
     markPhase('welcome');
+    if (!controlledSinceLoad())
+      this.stopReporting = reportLoadedBeforeControl(performance.now(), (urls) => {
+        this.loadedBeforeControl.push(...urls);
+        this.tellLoadedBeforeControl(urls);
+      });
   }
 
   /** The worker calls clients.claim() on activation, so a first visit is controlled without a reload. */
@@ -136,6 +160,7 @@ export class WorkerBridge {
       settings: this.options.settings,
     };
     controller.postMessage(hello, [channel.port2]);
+    this.tellLoadedBeforeControl(this.loadedBeforeControl);
     this.events.connected();
     return waiting.welcomed;
   }
@@ -157,12 +182,18 @@ export class WorkerBridge {
     return waiting;
   }
 
+  private tellLoadedBeforeControl(urls: readonly string[]): void {
+    for (let from = 0; from < urls.length; from += MAX_LOADED_BEFORE_CONTROL)
+      this.post({ type: 'loaded-before-control', urls: urls.slice(from, from + MAX_LOADED_BEFORE_CONTROL) });
+  }
+
   /** Sends on the current port; `transfer` moves segment bytes instead of copying them. */
   post(message: PageToWorkerMessage, transfer: Transferable[] = []): void {
     this.port?.postMessage(message, transfer);
   }
 
   destroy(): void {
+    this.stopReporting();
     this.container?.removeEventListener('controllerchange', this.onControllerChange);
     this.container?.removeEventListener('message', this.onWorkerMessage);
     this.port?.close();

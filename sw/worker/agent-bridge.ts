@@ -6,6 +6,7 @@ import {
   type WorkerToPageMessage,
 } from '../../protocol/bridge/bridge-messages';
 import type { OriginHash, SegmentRef } from '../../protocol/bridge/segment-ref';
+import { BoundedMap } from '../shared/bounded-map';
 import type { WorkerLimits } from './config';
 import { logWorkerError } from './errors';
 
@@ -20,11 +21,13 @@ export interface AgentDelivery {
 }
 
 export interface AgentBridgeOptions {
-  limits: Pick<WorkerLimits, 'maxPendingPeerRequests' | 'bridgeGraceMs'>;
+  limits: Pick<WorkerLimits, 'maxPendingPeerRequests' | 'bridgeGraceMs' | 'maxTrackedClients'>;
   /** Whether the page is still open (`clients.get`): a navigated-away page's port silently drops messages. */
   isClientAlive(clientId: string): Promise<boolean>;
   /** Hashes the signal server's hash service fetched from the origin, relayed by an agent (`origin-hashes`). */
   originHashes(hashes: Map<string, OriginHash>): void;
+  /** What the page loaded before this worker controlled it (`loaded-before-control`). */
+  loadedBeforeControl(clientId: string, urls: string[]): void;
 }
 
 interface PendingRequest {
@@ -33,13 +36,22 @@ interface PendingRequest {
 }
 
 const MAX_REQUEST_ID = 0xffffffff;
+/** Deliveries kept per page for its agent's hello: a player's first seconds of segments, with room to spare. */
+const MAX_KEPT_DELIVERIES = 256;
 
 export class AgentBridge {
   private readonly ports = new Map<string, MessagePort>();
   private readonly pending = new Map<number, PendingRequest>();
   private lastRequestId = 0;
+  /**
+   * What the worker handed to pages whose agent has not said hello yet (it starts once the player plays, or the
+   * worker was restarted): told at hello (replayDeliveries), so the page's stats count every byte it got from us.
+   */
+  private readonly kept: BoundedMap<string, WorkerToPageMessage[]>;
 
-  constructor(private readonly options: AgentBridgeOptions) {}
+  constructor(private readonly options: AgentBridgeOptions) {
+    this.kept = new BoundedMap(options.limits.maxTrackedClients);
+  }
 
   /** Adopts the port a page sent with `hello`; a page that says hello again replaces its old port. */
   connect(clientId: string, port: MessagePort): void {
@@ -69,9 +81,23 @@ export class AgentBridge {
 
   post(clientId: string, message: WorkerToPageMessage): boolean {
     const port = this.ports.get(clientId);
-    if (!port) return false;
-    port.postMessage(message);
-    return true;
+    if (port) {
+      port.postMessage(message);
+      return true;
+    }
+    if (message.type === 'delivered') {
+      const kept = this.kept.get(clientId) ?? [];
+      if (kept.length < MAX_KEPT_DELIVERIES) kept.push(message);
+      this.kept.set(clientId, kept);
+    }
+    return false;
+  }
+
+  /** Tells a page that just said hello what it was handed before (see `kept`). */
+  replayDeliveries(clientId: string): void {
+    const kept = this.kept.get(clientId);
+    this.kept.delete(clientId);
+    for (const message of kept ?? []) this.post(clientId, message);
   }
 
   broadcast(message: WorkerToPageMessage): void {
@@ -168,6 +194,10 @@ export class AgentBridge {
       this.options.originHashes(
         new Map(message.hashes.map(({ id, size, sha256 }) => [id, { size, sha256 }])),
       );
+      return;
+    }
+    if (message.type === 'loaded-before-control') {
+      this.options.loadedBeforeControl(clientId, message.urls);
       return;
     }
     const request = this.pending.get(message.requestId);

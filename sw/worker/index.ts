@@ -12,6 +12,7 @@ import { answerOrNetwork } from './answer-or-network';
 import { parseRangeHeader } from './byte-range';
 import { defaultWorkerSettings, mergeWorkerSettings, WORKER_VERSION, workerLimits } from './config';
 import { logWorkerError } from './errors';
+import { type AdoptionDeps, adoptManifests } from './manifest-adoption';
 import { ManifestTracker } from './manifest-tracker';
 import { OriginHashes } from './origin-hashes';
 import { PartFetcher } from './part-fetcher';
@@ -46,6 +47,7 @@ const bridge = new AgentBridge({
   isClientAlive: async (clientId) => (await self.clients.get(clientId)) !== undefined,
   // The agent that relays them trusts them already; other agents ask the signal server themselves.
   originHashes: (hashes) => originHashes.add(hashes),
+  loadedBeforeControl: (clientId, urls) => void adoptManifests(urls, clientId, adoption),
 });
 const fetchFromNetwork = (request: Request) => fetch(request);
 const now = () => performance.now();
@@ -74,6 +76,7 @@ const tracker = new ManifestTracker({
   limits: workerLimits,
   now: Date.now,
 });
+const adoption: AdoptionDeps = { classify, index, tracker, settings: () => settings };
 const sources = new SegmentSources({
   store: () => store,
   bridge,
@@ -283,6 +286,7 @@ async function greet(clientId: string, port: MessagePort, version: string, patch
   bridge.connect(clientId, port);
   bridge.post(clientId, { type: 'welcome', version: WORKER_VERSION, settings });
   for (const manifest of publisher.manifestsFor(clientId)) bridge.post(clientId, manifest);
+  bridge.replayDeliveries(clientId);
   await Promise.all([
     bridge.prune(),
     state?.saveSettings(settings).catch((error) => {

@@ -217,7 +217,7 @@ describe('site', () => {
   it('serves the example page, hls.js from node_modules and the page config', async () => {
     const page = await fetch(`${origin.url}/`);
     expect(page.url).toBe(`${origin.url}/hls.js/`);
-    expect(await page.text()).toContain('<script src="/peerlane.js" data-sw="/peerlane-sw.js"></script>');
+    expect(await page.text()).toContain('<script src="/peerlane.js"></script>');
     expect((await fetch(`${origin.url}/vendor/hls.js/hls.min.js`)).status).toBe(200);
     expect(await (await fetch(`${origin.url}/config.json`)).json()).toEqual({
       signal: SIGNAL,

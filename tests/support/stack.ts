@@ -48,6 +48,14 @@ export interface PageParams {
   cdn?: boolean;
   /** Playlist to play instead of the VoD, e.g. '/media/live/master.m3u8'. */
   src?: string;
+  /**
+   * 'ready' (the default here): Peerlane first — the page (`?wait=ready`) creates its player once the worker
+   * controls it, so every request of a first visit goes through the worker: the tests count what a viewer's worker
+   * saw, cached, voted for or got from peers, over a 30 s VoD that hls.js loads in its first seconds. 'playback': the
+   * page's own default — the player starts alone and Peerlane joins after its first frame (first-visit.test.ts, and
+   * the swarm harness, so live-swarm.test.ts too).
+   */
+  wait?: 'ready' | 'playback';
 }
 
 /** One segment of the test stream as the origin serves it. */
@@ -103,6 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (params.cdn) query.set('cdn', '');
       if (params.src !== undefined) query.set('src', params.src);
       if (params.format !== undefined) query.set('format', params.format);
+      if ((params.wait ?? 'ready') === 'ready') query.set('wait', 'ready');
       const search = query.size ? `?${query}` : '';
       return `${origin.url}/${params.page ?? 'hls.js'}/${search}`;
     },

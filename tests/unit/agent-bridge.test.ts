@@ -25,11 +25,13 @@ function bridgeWith(
   alive: Set<string>,
   maxPendingPeerRequests = 8,
   originHashes: (hashes: Map<string, OriginHash>) => void = () => {},
+  loadedBeforeControl: (clientId: string, urls: string[]) => void = () => {},
 ) {
   const bridge = new AgentBridge({
-    limits: { maxPendingPeerRequests, bridgeGraceMs: 10 },
+    limits: { maxPendingPeerRequests, bridgeGraceMs: 10, maxTrackedClients: 4 },
     isClientAlive: async (clientId) => alive.has(clientId),
     originHashes,
+    loadedBeforeControl,
   });
   cleanup.push(() => bridge.destroy());
   return bridge;
@@ -179,6 +181,42 @@ describe('AgentBridge', () => {
     await vi.waitFor(() => expect(relayed).toHaveLength(1), { timeout: 10_000 });
     expect(relayed[0]).toEqual(new Map([[SEGMENT.id, hash]]));
     expect(warn.mock.calls.filter(([line]) => String(line).includes('bad-message'))).toHaveLength(2);
+  });
+
+  it('hands on what a page loaded before the worker controlled it, with the page it came from', async () => {
+    const adopted: Array<[string, string[]]> = [];
+    const bridge = bridgeWith(new Set(['page-1']), 8, undefined, (clientId, urls) =>
+      adopted.push([clientId, urls]),
+    );
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const page = agent(bridge, 'page-1');
+    page.port.postMessage({ type: 'loaded-before-control', urls: [7] });
+    page.port.postMessage({ type: 'loaded-before-control', urls: ['https://cdn.example/a/index.m3u8'] });
+    await vi.waitFor(() => expect(adopted).toHaveLength(1), { timeout: 10_000 });
+    expect(adopted[0]).toEqual(['page-1', ['https://cdn.example/a/index.m3u8']]);
+    expect(warn.mock.calls.filter(([line]) => String(line).includes('bad-message'))).toHaveLength(1);
+  });
+
+  it("tells a page's agent at hello what the worker handed its player before; nothing else waits", async () => {
+    const bridge = bridgeWith(new Set(['page-1']));
+    const delivered: WorkerToPageMessage = {
+      type: 'delivered',
+      segment: SEGMENT,
+      source: 'http',
+      bytes: 1000,
+      ms: 40,
+    };
+    expect(bridge.post('page-1', delivered)).toBe(false);
+    expect(bridge.post('page-1', { type: 'segment-cancel', requestId: 3 })).toBe(false);
+    const page = agent(bridge, 'page-1');
+    bridge.post('page-1', { type: 'welcome', version: '0', settings: {} as never });
+    bridge.replayDeliveries('page-1');
+    expect(await page.nextMessage()).toMatchObject({ type: 'welcome' });
+    expect(await page.nextMessage()).toEqual(delivered);
+    // Told once.
+    bridge.replayDeliveries('page-1');
+    bridge.post('page-1', { type: 'segment-cancel', requestId: 4 });
+    expect(await page.nextMessage()).toEqual({ type: 'segment-cancel', requestId: 4 });
   });
 
   it('bounds the requests waiting on agents', async () => {

@@ -214,6 +214,7 @@ describe('the live edge', () => {
       leftMs: 2000,
       playback: playing(8),
       networkMs: 200,
+      media: true,
     };
     expect(peerWait({ ...request, rank: 0, fetchedInMs: null }, config)).toBeNull();
     expect(peerWait({ ...request, rank: 2, fetchedInMs: null }, config)).toEqual({
@@ -225,6 +226,31 @@ describe('the live edge', () => {
     expect(peerWait({ ...request, rank: null, fetchedInMs: 900 }, config)).toMatchObject({ waitMs: 900 });
     expect(peerWait({ ...request, rank: 9, fetchedInMs: null }, config)).toMatchObject({ waitMs: 1500 });
     expect(peerWait({ ...request, rank: null, fetchedInMs: null }, config)).toBeNull();
+  });
+
+  it("never holds up a session's first media segments; a progressive file's pieces still wait for peers", () => {
+    const request = {
+      attempt: 0,
+      rank: 2,
+      fetchedInMs: 900,
+      peersPending: true,
+      trustPending: true,
+      leftMs: 4000,
+      playback: { phase: 'startup', bufferAheadSec: 0, stalls: 0 } as PlaybackState,
+      networkMs: 200,
+      media: true,
+    };
+    // Nothing buffered before the first frame: the network at once, even with peers arriving or fetching it.
+    expect(peerWait(request, config)).toBeNull();
+    expect(peerWait({ ...request, attempt: 1 }, config)).toBeNull();
+    // A media element asks for a file's first pieces all before its first frame: they wait as before.
+    expect(peerWait({ ...request, media: false }, config)).toMatchObject({ until: 'holders' });
+    // Once a segment is in, start-up waits as before (within its bound and what the buffer allows).
+    const primed = {
+      ...request,
+      playback: { phase: 'startup', bufferAheadSec: 8, stalls: 0 } as PlaybackState,
+    };
+    expect(peerWait(primed, config)).toMatchObject({ until: 'holders' });
   });
 
   it('at a congested CDN, waits within the race window for the one fetch rather than join the crowd', () => {
@@ -239,6 +265,7 @@ describe('the live edge', () => {
       leftMs: 2000,
       playback: stalled,
       networkMs: 3000,
+      media: true,
     };
     expect(peerWait({ ...request, rank: 0, fetchedInMs: 2500 }, config)).toMatchObject({ waitMs: 1500 });
     expect(peerWait({ ...request, rank: 0, fetchedInMs: null }, config)).toBeNull();
