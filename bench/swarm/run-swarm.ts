@@ -5,7 +5,7 @@ import type { Page } from 'puppeteer';
 import type { Traffic, TrafficSnapshot } from '../../examples/origin/traffic-meter';
 import { VIEWER_COOKIE } from '../../examples/origin/viewer-id';
 import type { Lab } from '../../lab/start-lab';
-import { type Stack, startStack } from '../../tests/support/stack';
+import { type PageParams, type Stack, startStack } from '../../tests/support/stack';
 import type { Probe, Viewer } from '../../tests/support/viewer';
 import { wrongSegments } from './live-segments';
 import { cpuBusySampler, processTreeSampler } from './machine-load';
@@ -99,6 +99,11 @@ export interface RunOptions {
   lab?: Lab | null;
   /** Extra signal server flags (the lab's GeoIP files, `--hash-origins`). Default none. */
   signalArgs?: string[];
+  /**
+   * When the pages create their player (tests/support/stack.ts, PageParams.wait). Default 'playback', as a site's
+   * page does: the player alone, Peerlane after its first frame.
+   */
+  wait?: PageParams['wait'];
 }
 
 export async function runSwarm(
@@ -128,7 +133,7 @@ export async function runSwarm(
   let browsers: ViewerBrowsers | undefined;
   try {
     browsers = lab ? await labBrowsers(lab, stack.origin.url) : await sharedBrowser();
-    const record = await watch(stack, browsers, settings, p2p, log, lab);
+    const record = await watch(stack, browsers, settings, p2p, log, lab, options.wait ?? 'playback');
     return { ...record, signal: await readSignalMetrics(stack.signalUrl) };
   } finally {
     await browsers?.close();
@@ -143,11 +148,11 @@ async function watch(
   p2p: boolean,
   log: (line: string) => void,
   lab: Lab | null,
+  wait: PageParams['wait'],
 ): Promise<RunRecord> {
   const url = stack.pageUrl({
     p2p,
-    // As a site's page starts: the player alone, Peerlane after its first frame.
-    wait: 'playback',
+    wait,
     level: settings.level ?? undefined,
     src: settings.mode === 'live' ? LIVE_SRC : undefined,
   });
