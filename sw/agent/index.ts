@@ -15,7 +15,7 @@ import type { PeerlaneEvents, PeerlaneStats } from './peerlane-events';
 import { markPhase } from './phase-marks';
 import { TypedEmitter } from './typed-emitter';
 import { untilPlaying } from './until-playing';
-import { registerEarly } from './worker-bridge';
+import { registerEarly, supportsServiceWorkers } from './worker-bridge';
 
 export type { PeerlaneOptions } from './config';
 export type { ErrorCode } from './errors';
@@ -53,9 +53,8 @@ export function start(options: Partial<PeerlaneOptions>): Promise<void> {
   if (starting) return starting;
   markPhase('start');
   const { mayStart, connected } = launch(options);
-  const attempt = mayStart;
-  starting = attempt;
-  attempt.then(
+  starting = mayStart;
+  mayStart.then(
     () => markPhase('ready'),
     () => {},
   );
@@ -63,12 +62,12 @@ export function start(options: Partial<PeerlaneOptions>): Promise<void> {
     () => settleReady?.resolve(),
     (error: unknown) => {
       // Let a later start() try again.
-      if (starting === attempt) starting = undefined;
+      if (starting === mayStart) starting = undefined;
       settleReady?.reject(error);
       if (error instanceof PeerlaneError) reportError(events, error);
     },
   );
-  return attempt;
+  return mayStart;
 }
 
 /** `mayStart`: the player may be created; `connected`: the worker took the page's settings (`ready`). */
@@ -82,8 +81,7 @@ function launch(options: Partial<PeerlaneOptions>): { mayStart: Promise<void>; c
   }
   const connected = connect(config);
   // Without service workers start() rejects (sw-unsupported), as a page that checks it expects.
-  const supported = typeof navigator !== 'undefined' && 'serviceWorker' in navigator;
-  return { mayStart: supported ? Promise.resolve() : connected, connected };
+  return { mayStart: supportsServiceWorkers() ? Promise.resolve() : connected, connected };
 }
 
 async function connect(config: PeerlaneConfig): Promise<void> {

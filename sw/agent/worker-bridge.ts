@@ -27,13 +27,18 @@ export interface BridgeEvents {
   connected(): void;
 }
 
+/** The browser has service workers here (not in an insecure context, nor in a browser without them). */
+export function supportsServiceWorkers(): boolean {
+  return typeof navigator !== 'undefined' && 'serviceWorker' in navigator;
+}
+
 /**
  * Registers the worker now, before start() (the script tag's `data-sw`): on a first visit its download and install
  * then overlap the page's own loading instead of delaying the player, and start() finds the worker in control or
  * about to be. Failures are left to start(): its own register() meets them again and reports them.
  */
 export function registerEarly(sw: string, scope: string): void {
-  if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
+  if (!supportsServiceWorkers()) return;
   markPhase('sw-register-early');
   navigator.serviceWorker.register(sw, { scope }).catch(() => {});
 }
@@ -87,7 +92,7 @@ export class WorkerBridge {
    * reported to the worker, which reads the manifests among it again.
    */
   async start(): Promise<void> {
-    if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) {
+    if (!supportsServiceWorkers()) {
       const reason =
         globalThis.isSecureContext === false
           ? 'the page is not served over https or from localhost'
