@@ -39,6 +39,8 @@ const TICKS_PER_SEC = 100;
 export interface TreeCpu {
   share: number;
   totalSec: number;
+  /** The same seconds by kind of process (see processKind): where in Chromium the CPU went. */
+  byKindSec: Record<string, number>;
 }
 
 /**
@@ -50,6 +52,8 @@ export function processTreeSampler(roots: () => number[]): () => TreeCpu | null 
   let last = new Map<number, number>();
   let lastAt = performance.now();
   let totalTicks = 0;
+  const kinds = new Map<number, string>();
+  const ticksByKind: Record<string, number> = {};
   const sample = () => {
     const table = readProcTable();
     if (!table) return null;
@@ -70,18 +74,49 @@ export function processTreeSampler(roots: () => number[]): () => TreeCpu | null 
       const entry = table.get(pid);
       if (!entry) continue;
       now.set(pid, entry.ticks);
-      ticks += entry.ticks - (last.get(pid) ?? 0);
+      const used = entry.ticks - (last.get(pid) ?? 0);
+      ticks += used;
+      let kind = kinds.get(pid);
+      if (kind === undefined) {
+        kind = processKind(pid);
+        kinds.set(pid, kind);
+      }
+      ticksByKind[kind] = (ticksByKind[kind] ?? 0) + Math.max(0, used);
     }
     const at = performance.now();
     const share = ticks / TICKS_PER_SEC / (((at - lastAt) / 1000) * cpus().length);
     last = now;
     lastAt = at;
     totalTicks += Math.max(0, ticks);
-    return { share: Math.max(0, share), totalSec: totalTicks / TICKS_PER_SEC };
+    const byKindSec = Object.fromEntries(
+      Object.entries(ticksByKind).map(([kind, kindTicks]) => [kind, kindTicks / TICKS_PER_SEC]),
+    );
+    return { share: Math.max(0, share), totalSec: totalTicks / TICKS_PER_SEC, byKindSec };
   };
   // The first reading sets the baseline: a process's time before this run is not this run's.
   sample();
   return sample;
+}
+
+/**
+ * What a process is, from its command line: Chromium's `--type` (renderer, gpu-process, zygote), its utility
+ * services by name (network, audio, storage), `browser` for Chromium's main process, else the program's name.
+ */
+function processKind(pid: number): string {
+  let args: string[];
+  try {
+    // Chromium rewrites its command line as one string of space-separated flags (setproctitle).
+    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+  } catch {
+    return 'gone';
+  }
+  const flag = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const type = flag('type');
+  if (type === 'utility')
+    return (flag('utility-sub-type') ?? 'utility').replace(/^.*\.mojom\./, '').toLowerCase();
+  if (type) return type;
+  const program = (args[0] ?? '').split('/').pop() ?? '';
+  return /chrom|firefox/.test(program) ? 'browser' : program || 'unknown';
 }
 
 function readProcTable(): Map<number, { ppid: number; ticks: number }> | null {

@@ -39,6 +39,14 @@ const percentChange: Compare = (cdnOnly, peerlane) =>
     ? '–'
     : `${peerlane >= cdnOnly ? '+' : '−'}${Math.abs((100 * (peerlane - cdnOnly)) / cdnOnly).toFixed(0)} %`;
 
+/** The Chromium processes whose share of the CPU per MB the table shows (see machine-load.ts' processKind). */
+const CPU_BY_PROCESS = [
+  ['renderer', 'renderers (pages, service workers, WebRTC, decoding)'],
+  ['gpu-process', 'GPU process (compositing)'],
+  ['networkservice', 'network service (HTTP, UDP sockets)'],
+  ['browser', 'browser process (IndexedDB, IPC)'],
+] as const;
+
 /** Headline rows: label, each run's figure as text, and (for numbers) how Peerlane compares. */
 export const HEADLINES: Array<{
   label: string;
@@ -89,6 +97,15 @@ export const HEADLINES: Array<{
     value: (run) => (run.pageCpuSecPerMB === null ? '–' : `${run.pageCpuSecPerMB.toFixed(3)} s`),
     compare: { of: (run) => run.pageCpuSecPerMB, as: differenceAndRatio((sec) => `${sec.toFixed(3)} s`) },
   },
+  ...CPU_BY_PROCESS.map(([kind, label]) => {
+    const of = (run: RunFigures) =>
+      run.cpuSecPerMBByKind === null ? null : (run.cpuSecPerMBByKind[kind] ?? 0);
+    return {
+      label: `… ${label}`,
+      value: (run: RunFigures) => (of(run) === null ? '–' : `${of(run)?.toFixed(3)} s`),
+      compare: { of, as: differenceAndRatio((sec) => `${sec.toFixed(3)} s`) },
+    };
+  }),
   { label: 'Bitrate switches', value: (run) => f.count(run.bitrateSwitches) },
   { label: 'Viewers that never played', value: (run) => f.count(run.neverStarted) },
   {

@@ -68,6 +68,8 @@ export interface RunRecord {
   machine: Array<{ t: number; cpuBusy: number; ownCpu: number | null }>;
   /** CPU seconds the viewers' Chromium used over the run (every page, worker, decoder); null without /proc. */
   browserCpuSec: number | null;
+  /** The same by kind of Chromium process (renderer, gpu-process, networkservice, browser, …). */
+  browserCpuByKindSec: Record<string, number> | null;
   /** The origin's counters at the end (all viewers). */
   traffic: TrafficSnapshot;
   /** The signal server's counters at the end: pairs by network, hashes accepted (see signal-metrics.ts). */
@@ -172,6 +174,7 @@ async function watch(
   ]);
   const browserCpu = processTreeSampler(() => browsers.pids());
   let browserCpuSec: number | null = null;
+  let browserCpuByKindSec: Record<string, number> | null = null;
   const cookieDomain = new URL(stack.origin.url).hostname;
 
   const finish = async (entry: Watching, leftAtSec: number | null) => {
@@ -245,7 +248,9 @@ async function watch(
     const t = seconds();
     const traffic = stack.origin.traffic();
     machine.push({ t, cpuBusy: cpuBusy(), ownCpu: ownCpu()?.share ?? null });
-    browserCpuSec = browserCpu()?.totalSec ?? null;
+    const browserNow = browserCpu();
+    browserCpuSec = browserNow?.totalSec ?? null;
+    browserCpuByKindSec = browserNow?.byKindSec ?? null;
     await Promise.all(
       [...watching.values()].map(async (entry) => {
         const probe = await entry.viewer.probe().catch(() => null);
@@ -267,6 +272,7 @@ async function watch(
     viewers: records,
     machine,
     browserCpuSec,
+    browserCpuByKindSec,
     traffic: stack.origin.traffic(),
     hashServiceRequests: stack.origin.hashServiceRequests(),
     signal: null,

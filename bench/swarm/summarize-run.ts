@@ -73,6 +73,8 @@ export interface RunFigures extends Partial<IspTraffic> {
   deliveredBytes: number;
   /** Chromium's CPU seconds (pages, workers, decoders, browser) per delivered MB; null without /proc. */
   cpuSecPerMB: number | null;
+  /** cpuSecPerMB split by kind of Chromium process (renderer, gpu-process, networkservice, browser, …). */
+  cpuSecPerMBByKind: Record<string, number> | null;
   /** The pages' main threads alone, CPU seconds per delivered MB; null if unread. */
   pageCpuSecPerMB: number | null;
   bitrateSwitches: number;
@@ -117,6 +119,12 @@ export function summarizeRun(run: RunRecord): RunFigures {
       ),
     deliveredBytes: segmentBytes,
     cpuSecPerMB: run.browserCpuSec === null || deliveredMB === 0 ? null : run.browserCpuSec / deliveredMB,
+    cpuSecPerMBByKind:
+      run.browserCpuByKindSec === null || deliveredMB === 0
+        ? null
+        : Object.fromEntries(
+            Object.entries(run.browserCpuByKindSec).map(([kind, sec]) => [kind, sec / deliveredMB]),
+          ),
     pageCpuSecPerMB: pageCpu === null || deliveredMB === 0 ? null : pageCpu / deliveredMB,
     bitrateSwitches: sum((v) => v.bitrateSwitches),
     neverStarted: viewers.length - startups.length,
