@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startSignalServer } from '../../signal-server/server';
 import { fetchMetrics, total } from '../support/prom-text';
 import { qoeMessage } from '../support/qoe-report';
@@ -66,7 +66,17 @@ describe('QoE log', () => {
       // Between batches, so the log writes more than one (rotation happens between batches).
       await new Promise((resolve) => setImmediate(resolve));
     }
-    const samples = await fetchMetrics(server.port);
+    // The log writes in batches, after the replies: on a busy machine the last ones are still being written.
+    const written = await vi.waitFor(
+      async () => {
+        const count = total(await fetchMetrics(server.port), 'peerlane_qoe_log_records_total', {
+          result: 'written',
+        });
+        expect(count).toBe(24);
+        return count;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     await server.close();
 
     expect(existsSync(`${path}.1`)).toBe(true);
@@ -78,7 +88,6 @@ describe('QoE log', () => {
         .split('\n')
         .map((line) => JSON.parse(line)),
     );
-    const written = total(samples, 'peerlane_qoe_log_records_total', { result: 'written' });
     expect(written).toBe(24);
     // Rotation dropped the oldest files' lines: what is left is the newest, complete, in order.
     expect(records.length).toBeGreaterThan(4);
