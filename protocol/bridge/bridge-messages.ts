@@ -9,8 +9,19 @@ import { isOriginHash, isSegmentRef, type OriginHash, type SegmentRef } from './
 import { isCount, isDuration, isRecord, isRequestId, isText, MAX_URL } from './value-checks';
 import { isWorkerSettings, type WorkerSettings } from './worker-settings';
 
-/** URLs one `loaded-before-control` may list: a player fetches a handful of manifests before control. */
+/** Resources one `loaded-before-control` may list: a player fetches a handful of manifests before control. */
 export const MAX_LOADED_BEFORE_CONTROL = 64;
+
+/**
+ * A request the player made before the worker controlled the page, from Resource Timing. `bytes`: its body as the
+ * player got it, said once (0 when said again on a new port, or when a cross-origin response hides its size);
+ * `ms`: request to last byte.
+ */
+export interface LoadedResource {
+  url: string;
+  bytes: number;
+  ms: number;
+}
 
 export type DeliverySource = 'http' | 'p2p' | 'cache';
 
@@ -75,9 +86,10 @@ export type PageToWorkerMessage =
   | { type: 'hello'; version: string; settings: Partial<WorkerSettings> }
   /**
    * Resources the page loaded before the worker controlled it (a first visit does not hold the player for the
-   * worker): the worker reads the manifests among them again, so it knows the segments the player asks for next.
+   * worker): the worker reads the manifests among them again, so it knows the segments the player asks for next,
+   * and reports the known segments among them as delivered from the network (Peerlane.stats() counts every byte).
    */
-  | { type: 'loaded-before-control'; urls: string[] }
+  | { type: 'loaded-before-control'; resources: LoadedResource[] }
   | { type: 'segment-response'; requestId: number; status: 'ok'; data: ArrayBuffer; sha256: string }
   | { type: 'segment-response'; requestId: number; status: 'miss'; reason: string }
   /**
@@ -107,9 +119,16 @@ export function isPageToWorkerMessage(value: unknown): value is PageToWorkerMess
       return isText(value.version, 64) && (value.settings === undefined || isRecord(value.settings));
     case 'loaded-before-control':
       return (
-        Array.isArray(value.urls) &&
-        value.urls.length <= MAX_LOADED_BEFORE_CONTROL &&
-        value.urls.every((url) => isText(url, MAX_URL))
+        Array.isArray(value.resources) &&
+        value.resources.length <= MAX_LOADED_BEFORE_CONTROL &&
+        value.resources.every(
+          (resource) =>
+            isRecord(resource) &&
+            isText(resource.url, MAX_URL) &&
+            isCount(resource.bytes) &&
+            resource.bytes <= MAX_SEGMENT_BYTES &&
+            isDuration(resource.ms),
+        )
       );
     case 'origin-hashes':
       return (

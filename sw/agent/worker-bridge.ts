@@ -3,6 +3,7 @@
 
 import {
   isWorkerToPageMessage,
+  type LoadedResource,
   MAX_LOADED_BEFORE_CONTROL,
   type PageToWorkerMessage,
   type WorkerToPageMessage,
@@ -70,8 +71,11 @@ export class WorkerBridge {
   private pendingWelcome: PendingWelcome | undefined;
   private container: ServiceWorkerContainer | undefined;
   private stopReporting = () => {};
-  /** What the player loaded before the worker controlled the page: told on every port, a lost one included. */
-  private readonly loadedBeforeControl: string[] = [];
+  /**
+   * What the player loaded before the worker controlled the page: told on every port, a lost one included, so a
+   * restarted worker reads its manifests again; sizes only the first time, so no byte is counted twice.
+   */
+  private readonly loadedBeforeControl: LoadedResource[] = [];
   private readonly onControllerChange = () => {
     if (this.port) void this.connect();
   };
@@ -120,9 +124,9 @@ export class WorkerBridge {
     await this.connect();
     markPhase('welcome');
     if (!controlledSinceLoad())
-      this.stopReporting = reportLoadedBeforeControl(performance.now(), (urls) => {
-        this.loadedBeforeControl.push(...urls);
-        this.tellLoadedBeforeControl(urls);
+      this.stopReporting = reportLoadedBeforeControl(performance.now(), (resources) => {
+        this.tellLoadedBeforeControl(resources);
+        this.loadedBeforeControl.push(...resources.map(({ url }) => ({ url, bytes: 0, ms: 0 })));
       });
   }
 
@@ -187,9 +191,11 @@ export class WorkerBridge {
     return waiting;
   }
 
-  private tellLoadedBeforeControl(urls: readonly string[]): void {
-    for (let from = 0; from < urls.length; from += MAX_LOADED_BEFORE_CONTROL)
-      this.post({ type: 'loaded-before-control', urls: urls.slice(from, from + MAX_LOADED_BEFORE_CONTROL) });
+  private tellLoadedBeforeControl(resources: readonly LoadedResource[]): void {
+    for (let from = 0; from < resources.length; from += MAX_LOADED_BEFORE_CONTROL) {
+      const part = resources.slice(from, from + MAX_LOADED_BEFORE_CONTROL);
+      this.post({ type: 'loaded-before-control', resources: part });
+    }
   }
 
   /** Sends on the current port; `transfer` moves segment bytes instead of copying them. */

@@ -2,6 +2,7 @@
 // with a deadline, and validation of everything agents send. A dead or silent agent costs at most the deadline.
 import {
   isPageToWorkerMessage,
+  type LoadedResource,
   type RejectReason,
   type WorkerToPageMessage,
 } from '../../protocol/bridge/bridge-messages';
@@ -27,7 +28,7 @@ export interface AgentBridgeOptions {
   /** Hashes the signal server's hash service fetched from the origin, relayed by an agent (`origin-hashes`). */
   originHashes(hashes: Map<string, OriginHash>): void;
   /** What the page loaded before this worker controlled it (`loaded-before-control`). */
-  loadedBeforeControl(clientId: string, urls: string[]): void;
+  loadedBeforeControl(clientId: string, resources: LoadedResource[]): void;
 }
 
 interface PendingRequest {
@@ -197,7 +198,7 @@ export class AgentBridge {
       return;
     }
     if (message.type === 'loaded-before-control') {
-      this.options.loadedBeforeControl(clientId, message.urls);
+      this.options.loadedBeforeControl(clientId, message.resources);
       return;
     }
     const request = this.pending.get(message.requestId);

@@ -12,7 +12,7 @@ import { answerOrNetwork } from './answer-or-network';
 import { parseRangeHeader } from './byte-range';
 import { defaultWorkerSettings, mergeWorkerSettings, WORKER_VERSION, workerLimits } from './config';
 import { logWorkerError } from './errors';
-import { type AdoptionDeps, adoptManifests } from './manifest-adoption';
+import { manifestAdopter } from './manifest-adoption';
 import { ManifestTracker } from './manifest-tracker';
 import { OriginHashes } from './origin-hashes';
 import { PartFetcher } from './part-fetcher';
@@ -47,7 +47,7 @@ const bridge = new AgentBridge({
   isClientAlive: async (clientId) => (await self.clients.get(clientId)) !== undefined,
   // The agent that relays them trusts them already; other agents ask the signal server themselves.
   originHashes: (hashes) => originHashes.add(hashes),
-  loadedBeforeControl: (clientId, urls) => void adoptManifests(urls, clientId, adoption),
+  loadedBeforeControl: (clientId, resources) => void adoptLoaded(clientId, resources),
 });
 const fetchFromNetwork = (request: Request) => fetch(request);
 const now = () => performance.now();
@@ -76,7 +76,6 @@ const tracker = new ManifestTracker({
   limits: workerLimits,
   now: Date.now,
 });
-const adoption: AdoptionDeps = { classify, index, tracker, settings: () => settings };
 const sources = new SegmentSources({
   store: () => store,
   bridge,
@@ -87,6 +86,7 @@ const sources = new SegmentSources({
   inspect: (ref, data, clientId) => tracker.inspect(ref, data, clientId),
   now,
 });
+const adoptLoaded = manifestAdopter({ classify, index, tracker, sources, settings: () => settings });
 const router = new SegmentRouter({
   sources,
   fetch: fetchFromNetwork,

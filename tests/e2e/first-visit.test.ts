@@ -49,6 +49,27 @@ it('the player starts alone; then the worker takes over and knows the playlists 
     media.filter((entry) => entry.startTime < controlledAt && entry.url.endsWith('.m3u8')).length,
     'playlists loaded before control',
   ).toBeGreaterThan(0);
+  // Peerlane.stats() counts every segment byte the player got, those it loaded before control included (the worker
+  // credits them once it read their playlist again): it catches up with hls.js's own count.
+  const counts = () =>
+    viewer.page.evaluate(() => {
+      const { hls, Peerlane } = window as unknown as {
+        hls: { levels: Array<{ details?: { fragments: Array<{ stats: { loaded: number } }> } }> };
+        Peerlane: { stats(): { httpBytes: number; p2pBytes: number; cacheBytes: number } };
+      };
+      const fragments = hls.levels.flatMap((level) => level.details?.fragments ?? []);
+      const stats = Peerlane.stats();
+      return {
+        player: fragments.reduce((sum, fragment) => sum + fragment.stats.loaded, 0),
+        peerlane: stats.httpBytes + stats.p2pBytes + stats.cacheBytes,
+      };
+    });
+  let last = await counts();
+  for (const until = Date.now() + 15_000; last.peerlane < last.player && Date.now() < until; )
+    last = await new Promise((resolve) => setTimeout(resolve, 250)).then(counts);
+  expect(last.peerlane, 'segment bytes Peerlane.stats() counts, against the player').toBeGreaterThanOrEqual(
+    last.player,
+  );
 });
 
 it('the CDN-only page (p2p=off) loads no Peerlane and registers no worker', async () => {

@@ -1,7 +1,7 @@
 // The worker's side of the page bridge over real MessageChannels: requests reach the right agent, answers are
 // validated, and a silent, dead or misbehaving agent never holds a segment past the deadline.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
+import type { LoadedResource, WorkerToPageMessage } from '../../protocol/bridge/bridge-messages';
 import type { OriginHash, SegmentRef } from '../../protocol/bridge/segment-ref';
 import { sha256Hex } from '../../protocol/sha256-hex';
 import { AgentBridge } from '../../sw/worker/agent-bridge';
@@ -25,7 +25,7 @@ function bridgeWith(
   alive: Set<string>,
   maxPendingPeerRequests = 8,
   originHashes: (hashes: Map<string, OriginHash>) => void = () => {},
-  loadedBeforeControl: (clientId: string, urls: string[]) => void = () => {},
+  loadedBeforeControl: (clientId: string, resources: LoadedResource[]) => void = () => {},
 ) {
   const bridge = new AgentBridge({
     limits: { maxPendingPeerRequests, bridgeGraceMs: 10, maxTrackedClients: 4 },
@@ -184,16 +184,17 @@ describe('AgentBridge', () => {
   });
 
   it('hands on what a page loaded before the worker controlled it, with the page it came from', async () => {
-    const adopted: Array<[string, string[]]> = [];
-    const bridge = bridgeWith(new Set(['page-1']), 8, undefined, (clientId, urls) =>
-      adopted.push([clientId, urls]),
+    const adopted: Array<[string, LoadedResource[]]> = [];
+    const bridge = bridgeWith(new Set(['page-1']), 8, undefined, (clientId, resources) =>
+      adopted.push([clientId, resources]),
     );
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const page = agent(bridge, 'page-1');
-    page.port.postMessage({ type: 'loaded-before-control', urls: [7] });
-    page.port.postMessage({ type: 'loaded-before-control', urls: ['https://cdn.example/a/index.m3u8'] });
+    const playlist = { url: 'https://cdn.example/a/index.m3u8', bytes: 312, ms: 20 };
+    page.port.postMessage({ type: 'loaded-before-control', resources: [{ ...playlist, bytes: -1 }] });
+    page.port.postMessage({ type: 'loaded-before-control', resources: [playlist] });
     await vi.waitFor(() => expect(adopted).toHaveLength(1), { timeout: 10_000 });
-    expect(adopted[0]).toEqual(['page-1', ['https://cdn.example/a/index.m3u8']]);
+    expect(adopted[0]).toEqual(['page-1', [playlist]]);
     expect(warn.mock.calls.filter(([line]) => String(line).includes('bad-message'))).toHaveLength(1);
   });
 

@@ -49,7 +49,10 @@ describe('isPageToWorkerMessage', () => {
   it('accepts what the agent sends', () => {
     const valid: PageToWorkerMessage[] = [
       { type: 'hello', version: '0.1.0', settings: { peerMaxWaitMs: 500 } },
-      { type: 'loaded-before-control', urls: ['https://cdn.example/live/master.m3u8'] },
+      {
+        type: 'loaded-before-control',
+        resources: [{ url: 'https://cdn.example/live/master.m3u8', bytes: 0, ms: 12.5 }],
+      },
       { type: 'segment-response', requestId: 1, status: 'ok', data: new ArrayBuffer(4), sha256: SHA },
       { type: 'segment-response', requestId: 2, status: 'miss', reason: 'no peer has it' },
     ];
@@ -70,11 +73,18 @@ describe('isPageToWorkerMessage', () => {
       { type: 'segment-response', requestId: 1, status: 'maybe' },
       { type: 'hello', version: 1, settings: {} },
       { type: 'hello', version: '0.1.0', settings: 'fast' },
-      { type: 'loaded-before-control', urls: 'https://cdn.example/a.m3u8' },
-      { type: 'loaded-before-control', urls: [42] },
+      { type: 'loaded-before-control', resources: 'https://cdn.example/a.m3u8' },
+      { type: 'loaded-before-control', resources: ['https://cdn.example/a.m3u8'] },
+      { type: 'loaded-before-control', resources: [{ url: 42, bytes: 0, ms: 0 }] },
+      { type: 'loaded-before-control', resources: [{ url: 'https://cdn.example/a.ts', bytes: 1.5, ms: 0 }] },
+      { type: 'loaded-before-control', resources: [{ url: 'https://cdn.example/a.ts', bytes: 9, ms: -1 }] },
       {
         type: 'loaded-before-control',
-        urls: Array.from({ length: 65 }, (_, n) => `https://cdn.example/${n}.m3u8`),
+        resources: Array.from({ length: 65 }, (_, n) => ({
+          url: `https://cdn.example/${n}.m3u8`,
+          bytes: 0,
+          ms: 0,
+        })),
       },
       { type: 'goodbye' },
       'hello',
