@@ -9,15 +9,15 @@ import { type RunFigures, summarizeRun } from '../../bench/swarm/summarize-run';
 import { type SwarmSettings, swarmDefaults } from '../../bench/swarm/swarm-settings';
 
 /**
- * 60 s after the last join: with four viewers at most three quarters of the segment loads can come from peers (each
- * segment is fetched once), and each joiner's first segment and each race at the live edge costs a load, so a
- * shorter run leaves too little margin over 0.7.
+ * 90 s after the last join: with four viewers at most three quarters of the segment loads can come from peers (each
+ * segment is fetched once), and each joiner's first segments (start-up never waits for peers) and each race at the
+ * live edge cost a load; after 60 s the margin over 0.7 was under 2 points.
  */
 const SETTINGS: SwarmSettings = {
   ...swarmDefaults,
   viewers: 4,
   mode: 'live',
-  duration: 60,
+  duration: 90,
   joinSpread: 3,
   // One rendition (360p) for everyone: one swarm, and four decoders a loaded 2-core machine keeps up with.
   level: 1,
@@ -25,7 +25,12 @@ const SETTINGS: SwarmSettings = {
   originHashes: false,
 };
 const MIN_OFFLOAD = 0.7;
-const run: RunOptions = { signalArgs: ['--hash-origins', 'http://localhost:*'] };
+/**
+ * Peerlane first (the pages create their player once the worker controls them): by default a first visit's player
+ * loads its first segments from the network before the worker is there, and Peerlane.stats() counts them — bytes
+ * no hash service could move between peers, which this test is not about (first-visit.test.ts is).
+ */
+const run: RunOptions = { signalArgs: ['--hash-origins', 'http://localhost:*'], wait: 'ready' };
 
 let cdnOnly: RunFigures;
 let peerlane: RunFigures;
@@ -47,7 +52,7 @@ beforeAll(async () => {
       `(${cdnOnly.stallSeconds.toFixed(1)} s), CDN segment bytes ${peerlane.cdnSegmentBytes} vs ` +
       `${cdnOnly.cdnSegmentBytes}; ${fetches.length} segments fetched by the service, at most ${Math.max(0, ...fetches)} times each`,
   );
-}, 300_000);
+}, 420_000);
 
 it('carries at least 70 % of segment bytes between peers, with no more stalls than the CDN alone', () => {
   for (const [figures, name] of [

@@ -8,11 +8,16 @@ import { type RunFigures, summarizeRun } from '../../bench/swarm/summarize-run';
 import { type SwarmSettings, swarmDefaults } from '../../bench/swarm/swarm-settings';
 
 const LEAVE_AT_SEC = 15;
+/**
+ * 36 s after the last join. The pages start Peerlane after their first frame (the page default), and the segments
+ * each first visit loads before the worker controls it count as CDN bytes: over 24 s the share was 54 % against the
+ * 50 % asserted.
+ */
 const SETTINGS: SwarmSettings = {
   ...swarmDefaults,
   viewers: 4,
   mode: 'live',
-  duration: 24,
+  duration: 36,
   joinSpread: 3,
   // One rendition (360p) for everyone: one swarm, and four decoders a loaded 2-core machine keeps up with.
   level: 1,
