@@ -23,6 +23,24 @@ export const VIEWER_RATE = 2;
 const SEEK_TO = 0.4;
 /** Per viewer, for play-to-the-end waits. */
 export const PLAY_TIMEOUT_MS = 90_000;
+/** How close to the end the playhead and the buffer must be for a viewer to count as at the end. */
+const END_TOLERANCE_SEC = 0.1;
+
+/**
+ * Played to the end: `ended`, or the playhead at the end with the whole stream buffered. The second is the player's
+ * end-of-stream signal going missing, not a delivery fault: once in about ten runs dash.js (single-file SegmentList,
+ * segments from a peer in milliseconds around the seek) stopped at currentTime = duration = buffered end and never
+ * fired `ended`. dash.js calls MediaSource.endOfStream() once, when both tracks finished buffering, and skips it if a
+ * SourceBuffer is still updating at that moment (MediaSourceController.signalEndOfStream). Bytes that never arrived
+ * leave the buffer short of the end, and wrong bytes fail the segment checks.
+ */
+export function playedToEnd(probe: Probe): boolean {
+  if (probe.ended) return true;
+  const { duration, currentTime, bufferedEnd } = probe;
+  return (
+    duration > 0 && duration - currentTime < END_TOLERANCE_SEC && duration - bufferedEnd < END_TOLERANCE_SEC
+  );
+}
 
 export interface SwarmResult {
   first: Viewer;
@@ -99,7 +117,7 @@ async function runSwarm(
     (probe) => probe.currentTime > target,
   );
   await setRate(second.page, VIEWER_RATE);
-  const end2 = await second.waitFor('played to the end', (probe) => probe.ended, PLAY_TIMEOUT_MS);
+  const end2 = await second.waitFor('played to the end', playedToEnd, PLAY_TIMEOUT_MS);
 
   const stats = end2.stats as PeerlaneStats;
   return {
@@ -137,7 +155,7 @@ export function expectHealthySwarm(label: string, result: SwarmResult, minShare:
   ] as const) {
     expect(viewer.problems(), `${viewer.name}: errors\n${diagnostics}`).toEqual([]);
     expect(end.mediaErrors, `${viewer.name}: media errors`).toEqual([]);
-    expect(end.ended, `${viewer.name}: reached the end`).toBe(true);
+    expect(playedToEnd(end), `${viewer.name}: reached the end`).toBe(true);
   }
 }
 
@@ -145,7 +163,7 @@ export function expectHealthySwarm(label: string, result: SwarmResult, minShare:
 export async function seed(seeder: Viewer): Promise<Probe> {
   await seeder.waitFor('playing', (probe) => probe.currentTime > 0.5);
   await setRate(seeder.page, SEEDER_RATE);
-  return seeder.waitFor('played to the end', (probe) => probe.ended, PLAY_TIMEOUT_MS);
+  return seeder.waitFor('played to the end', playedToEnd, PLAY_TIMEOUT_MS);
 }
 
 export function setRate(page: Page, rate: number): Promise<void> {
