@@ -1,7 +1,7 @@
 // The ABR scenario: two seeders hold the lowest and the highest rendition; a viewer starts on the lowest, switches
 // to the highest through its player's own API mid-playback, and plays to the end; then the checks it must pass.
 import { expect } from 'vitest';
-import { PLAY_TIMEOUT_MS, playedToEnd, type SwarmSuite, seed, setRate, VIEWER_RATE } from './player-swarm';
+import { atEnd, type SwarmSuite, seed, setRate, untilEnd, VIEWER_RATE } from './player-swarm';
 import { readSegmentLoads, type SegmentLoad } from './segment-loads';
 import type { PageParams } from './stack';
 
@@ -67,7 +67,7 @@ export async function expectAbrSwitchOverPeers(
   const before = total(loadsBefore);
   await viewer.page.evaluate(switchLevel[params.page], HIGHEST);
   await setRate(viewer.page, VIEWER_RATE);
-  const end = await viewer.waitFor('played to the end', playedToEnd, PLAY_TIMEOUT_MS);
+  const end = await untilEnd(viewer);
   // Loads after the switch in swarms the viewer had not loaded from before: the new rendition (audio stays put).
   const oldSwarms = new Set(loadsBefore.map((load) => load.swarm));
   const after = (await readSegmentLoads(viewer.page)).slice(loadsBefore.length);
@@ -90,7 +90,7 @@ export async function expectAbrSwitchOverPeers(
   );
   expect(viewer.problems(), diagnostics).toEqual([]);
   expect(end.mediaErrors, 'media errors').toEqual([]);
-  expect(playedToEnd(end), 'reached the end').toBe(true);
+  expect(atEnd(end), 'reached the end').toBe(true);
 }
 
 /** Bytes by source. */

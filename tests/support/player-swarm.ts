@@ -25,21 +25,30 @@ const SEEK_TO = 0.4;
 export const PLAY_TIMEOUT_MS = 90_000;
 /** How close to the end the playhead and the buffer must be for a viewer to count as at the end. */
 const END_TOLERANCE_SEC = 0.1;
+/** Once at the end, how long `ended` may take to fire before the player is taken not to signal it. */
+const ENDED_GRACE_MS = 3_000;
 
 /**
- * Played to the end: `ended`, or the playhead at the end with the whole stream buffered. The second is the player's
+ * At the end: `ended`, or the playhead at the end with the whole stream buffered. The second is the player's
  * end-of-stream signal going missing, not a delivery fault: once in about ten runs dash.js (single-file SegmentList,
  * segments from a peer in milliseconds around the seek) stopped at currentTime = duration = buffered end and never
  * fired `ended`. dash.js calls MediaSource.endOfStream() once, when both tracks finished buffering, and skips it if a
  * SourceBuffer is still updating at that moment (MediaSourceController.signalEndOfStream). Bytes that never arrived
  * leave the buffer short of the end, and wrong bytes fail the segment checks.
  */
-export function playedToEnd(probe: Probe): boolean {
+export function atEnd(probe: Probe): boolean {
   if (probe.ended) return true;
   const { duration, currentTime, bufferedEnd } = probe;
   return (
     duration > 0 && duration - currentTime < END_TOLERANCE_SEC && duration - bufferedEnd < END_TOLERANCE_SEC
   );
+}
+
+/** Waits until the viewer is at the end (see atEnd), then a moment for its `ended`; resolves with its last probe. */
+export async function untilEnd(viewer: Viewer): Promise<Probe> {
+  const end = await viewer.waitFor('played to the end', atEnd, PLAY_TIMEOUT_MS);
+  if (end.ended) return end;
+  return viewer.waitFor('ended', (probe) => probe.ended, ENDED_GRACE_MS).catch(() => viewer.probe());
 }
 
 export interface SwarmResult {
@@ -117,7 +126,7 @@ async function runSwarm(
     (probe) => probe.currentTime > target,
   );
   await setRate(second.page, VIEWER_RATE);
-  const end2 = await second.waitFor('played to the end', playedToEnd, PLAY_TIMEOUT_MS);
+  const end2 = await untilEnd(second);
 
   const stats = end2.stats as PeerlaneStats;
   return {
@@ -155,7 +164,7 @@ export function expectHealthySwarm(label: string, result: SwarmResult, minShare:
   ] as const) {
     expect(viewer.problems(), `${viewer.name}: errors\n${diagnostics}`).toEqual([]);
     expect(end.mediaErrors, `${viewer.name}: media errors`).toEqual([]);
-    expect(playedToEnd(end), `${viewer.name}: reached the end`).toBe(true);
+    expect(atEnd(end), `${viewer.name}: reached the end`).toBe(true);
   }
 }
 
@@ -163,7 +172,7 @@ export function expectHealthySwarm(label: string, result: SwarmResult, minShare:
 export async function seed(seeder: Viewer): Promise<Probe> {
   await seeder.waitFor('playing', (probe) => probe.currentTime > 0.5);
   await setRate(seeder.page, SEEDER_RATE);
-  return seeder.waitFor('played to the end', playedToEnd, PLAY_TIMEOUT_MS);
+  return untilEnd(seeder);
 }
 
 export function setRate(page: Page, rate: number): Promise<void> {
