@@ -30,8 +30,10 @@ export function manifestAdopter(
 ): (clientId: string, resources: LoadedResource[]) => Promise<void> {
   let previous = Promise.resolve();
   return (clientId, resources) => {
-    previous = previous.then(() => adopt(resources, clientId, deps));
-    return previous;
+    const adopted = previous.then(() => adopt(resources, clientId, deps));
+    // A report that failed must not stop the ones after it.
+    previous = adopted.catch(() => {});
+    return adopted;
   };
 }
 

@@ -95,6 +95,22 @@ describe('manifestAdopter', () => {
     ]);
   });
 
+  it('a report that fails does not stop the ones after it', async () => {
+    const { served, deps: adoption } = deps();
+    const failing = {
+      ...adoption,
+      sources: {
+        delivered: () => {
+          throw new Error('bridge gone');
+        },
+      },
+    };
+    const adopt = manifestAdopter(failing);
+    await expect(adopt('page-1', [{ url: `${CDN}/360p/seg-001.ts`, bytes: 9, ms: 1 }])).rejects.toThrow();
+    await adopt('page-1', loaded(`${CDN}/next.m3u8`));
+    expect(served.map((job) => job.request.url)).toEqual([`${CDN}/next.m3u8`]);
+  });
+
   it('a manifest the network fails on costs nothing but itself', async () => {
     const { deps: adoption } = deps();
     const seen: string[] = [];
