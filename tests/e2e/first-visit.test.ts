@@ -3,6 +3,7 @@
 // again the playlists the player loaded before it. The CDN-only page (p2p=off) carries no Peerlane at all.
 import { expect, it } from 'vitest';
 import { useBrowserStack } from '../support/browser-stack';
+import { waitUntil } from '../support/wait-until';
 
 const suite = useBrowserStack();
 
@@ -64,9 +65,12 @@ it('the player starts alone; then the worker takes over and knows the playlists 
         peerlane: stats.httpBytes + stats.p2pBytes + stats.cacheBytes,
       };
     });
-  let last = await counts();
-  for (const until = Date.now() + 15_000; last.peerlane < last.player && Date.now() < until; )
-    last = await new Promise((resolve) => setTimeout(resolve, 250)).then(counts);
+  const last = await waitUntil(
+    'Peerlane.stats() caught up with the player',
+    counts,
+    ({ peerlane, player }) => peerlane >= player,
+    { timeoutMs: 15_000 },
+  );
   expect(last.peerlane, 'segment bytes Peerlane.stats() counts, against the player').toBeGreaterThanOrEqual(
     last.player,
   );
