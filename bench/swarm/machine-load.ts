@@ -52,7 +52,6 @@ export function processTreeSampler(roots: () => number[]): () => TreeCpu | null 
   let last = new Map<number, number>();
   let lastAt = performance.now();
   let totalTicks = 0;
-  const kinds = new Map<number, string>();
   const ticksByKind: Record<string, number> = {};
   const sample = () => {
     const table = readProcTable();
@@ -76,11 +75,8 @@ export function processTreeSampler(roots: () => number[]): () => TreeCpu | null 
       now.set(pid, entry.ticks);
       const used = entry.ticks - (last.get(pid) ?? 0);
       ticks += used;
-      let kind = kinds.get(pid);
-      if (kind === undefined) {
-        kind = processKind(pid);
-        kinds.set(pid, kind);
-      }
+      // Read at every sample, not once: a renderer the zygote just forked still carries the zygote's command line.
+      const kind = processKind(pid);
       ticksByKind[kind] = (ticksByKind[kind] ?? 0) + Math.max(0, used);
     }
     const at = performance.now();

@@ -23,6 +23,9 @@ const differenceAndRatio =
     return `${sign}${format(Math.abs(difference ?? 0))}${ratio === null ? '' : ` (${ratio.toFixed(2)}×)`}`;
   };
 const msRatio = differenceAndRatio((ms) => `${Math.round(ms)} ms`);
+const secRatio = differenceAndRatio((sec) => `${sec.toFixed(3)} s`);
+/** CPU seconds per MB as text ('–' when unread). */
+const secText = (sec: number | null) => (sec === null ? '–' : `${sec.toFixed(3)} s`);
 
 /** How Peerlane's figure compares with the CDN-only one, for the headline table. */
 type Compare = (cdnOnly: number, peerlane: number) => string;
@@ -89,21 +92,21 @@ export const HEADLINES: Array<{
   },
   {
     label: 'Chromium CPU per delivered MB',
-    value: (run) => (run.cpuSecPerMB === null ? '–' : `${run.cpuSecPerMB.toFixed(3)} s`),
-    compare: { of: (run) => run.cpuSecPerMB, as: differenceAndRatio((sec) => `${sec.toFixed(3)} s`) },
+    value: (run) => secText(run.cpuSecPerMB),
+    compare: { of: (run) => run.cpuSecPerMB, as: secRatio },
   },
   {
     label: '… of which pages’ main threads',
-    value: (run) => (run.pageCpuSecPerMB === null ? '–' : `${run.pageCpuSecPerMB.toFixed(3)} s`),
-    compare: { of: (run) => run.pageCpuSecPerMB, as: differenceAndRatio((sec) => `${sec.toFixed(3)} s`) },
+    value: (run) => secText(run.pageCpuSecPerMB),
+    compare: { of: (run) => run.pageCpuSecPerMB, as: secRatio },
   },
   ...CPU_BY_PROCESS.map(([kind, label]) => {
     const of = (run: RunFigures) =>
       run.cpuSecPerMBByKind === null ? null : (run.cpuSecPerMBByKind[kind] ?? 0);
     return {
       label: `… ${label}`,
-      value: (run: RunFigures) => (of(run) === null ? '–' : `${of(run)?.toFixed(3)} s`),
-      compare: { of, as: differenceAndRatio((sec) => `${sec.toFixed(3)} s`) },
+      value: (run: RunFigures) => secText(of(run)),
+      compare: { of, as: secRatio },
     };
   }),
   { label: 'Bitrate switches', value: (run) => f.count(run.bitrateSwitches) },
